@@ -1,0 +1,20 @@
+// r1 demo: the main job — R1-Zero in a tiny world, on a CPU in minutes (pipeline/r1zero.h).
+#include "commands/commands.h"
+#include "pipeline/r1zero.h"
+
+namespace {
+
+int run(int argc, char** argv) {
+  auto cfg = r1::cli::resolve_command_config(
+      "demo",
+      "Pretrains a tiny base model on direct and <think> solutions of verifiable tasks, measures it, trains it\n"
+      "with GRPO on rule-based rewards alone, measures it again, and writes report.html and summary.json.",
+      r1::pipeline::r1zero_defaults(), argc, argv);
+  if (cfg.is_null()) return 0;
+  r1::pipeline::run_r1zero(cfg);
+  return 0;
+}
+
+r1::cli::RegisterCommand reg("demo", "R1-Zero end to end on a tiny model: pretrain, GRPO, evaluate, report", run);
+
+}  // namespace

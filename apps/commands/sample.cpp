@@ -1,0 +1,152 @@
+// r1 sample: rejection sampling (R1 stage 3) — k responses per generated task prompt from a
+// checkpoint, verified by the task's rule-based scorer and filtered (rl/rejection_sampling.h); the
+// survivors are written as an SFT dataset ({"prompt", "response"} JSONL, the format `r1 sft` reads)
+// with a statistics JSON beside it.
+#include <cstdio>
+#include <sstream>
+
+#include "commands/commands.h"
+#include "core/error.h"
+#include "core/files.h"
+#include "core/log.h"
+#include "engine/generator.h"
+#include "io/model_dir.h"
+#include "pipeline/r1zero.h"
+#include "rl/rejection_sampling.h"
+#include "tasks/task.h"
+#include "train/sft.h"
+
+namespace {
+
+using json = nlohmann::json;
+
+json defaults() {
+  r1::rl::RejectionConfig f;
+  return {{"model", ""},
+          {"tasks", "running_sum,countdown"},
+          {"task_options", r1::pipeline::r1zero_defaults().at("task_options")},
+          {"prompts", 16},
+          {"k", 4},
+          {"out", ""},
+          {"stats", ""},
+          {"seed", 1},
+          {"batch_prompts", 32},
+          {"sampling", {{"temperature", 0.6}, {"top_p", 0.95}, {"max_new_tokens", 64}}},
+          {"filter",
+           {{"language", f.language},
+            {"min_language", f.min_language},
+            {"max_tokens", f.max_tokens},
+            {"max_chars", f.max_chars},
+            {"repeat_ngram", f.repeat_ngram},
+            {"max_repeat_ratio", f.max_repeat_ratio},
+            {"dedup", f.dedup},
+            {"max_per_prompt", f.max_per_prompt}}}};
+}
+
+int run(int argc, char** argv) {
+  auto cfg = r1::cli::resolve_command_config(
+      "sample",
+      "Samples k responses to each of --prompts generated problems per task (split evenly over --tasks, a\n"
+      "comma-separated list), scores them with the task's verifier, keeps the correct, single-language,\n"
+      "not overlong, not repetitive, de-duplicated ones, and writes them to --out as SFT JSONL plus\n"
+      "statistics (--stats, default OUT.stats.json).",
+      defaults(), argc, argv);
+  if (cfg.is_null()) return 0;
+  for (const char* k : {"model", "out"}) r1::check(!cfg.at(k).get<std::string>().empty(), std::string("--") + k, "is required");
+  const std::string model_dir = cfg.at("model"), out = cfg.at("out");
+  const std::string stats_path = cfg.at("stats").get<std::string>().empty() ? out + ".stats.json" : cfg.at("stats").get<std::string>();
+
+  std::vector<std::unique_ptr<r1::tasks::Task>> tasks;
+  {
+    std::stringstream ss(cfg.at("tasks").get<std::string>());
+    for (std::string name; std::getline(ss, name, ',');) {
+      const json& opts = cfg.at("task_options").contains(name) ? cfg.at("task_options").at(name) : json::object();
+      tasks.push_back(r1::tasks::make_task(name, opts));
+    }
+  }
+  r1::check(!tasks.empty(), "--tasks", "names no task");
+
+  auto loaded = r1::io::load_model_dir(model_dir);
+  auto fmt = r1::train::sft_format_of(loaded, model_dir, 0);
+  const auto& f = cfg.at("filter");
+  r1::rl::RejectionConfig rc;
+  rc.language = f.at("language");
+  rc.min_language = f.at("min_language");
+  rc.max_tokens = f.at("max_tokens");
+  rc.max_chars = f.at("max_chars");
+  rc.repeat_ngram = f.at("repeat_ngram");
+  rc.max_repeat_ratio = f.at("max_repeat_ratio");
+  rc.dedup = f.at("dedup");
+  rc.max_per_prompt = f.at("max_per_prompt");
+
+  // Problems: round-robin over the tasks, from a seeded generator.
+  const int64_t n_prompts = cfg.at("prompts"), k = cfg.at("k");
+  r1::tasks::Rng rng(cfg.at("seed").get<uint64_t>() * 104729 + 3);
+  std::vector<r1::tasks::Problem> problems;
+  std::vector<const r1::tasks::Task*> task_of;
+  for (int64_t i = 0; i < n_prompts; ++i) {
+    const auto* t = tasks[i % tasks.size()].get();
+    problems.push_back(t->sample(rng));
+    task_of.push_back(t);
+  }
+
+  r1::engine::GenerationConfig gen;
+  gen.sampling.temperature = cfg.at("sampling").at("temperature");
+  gen.sampling.top_p = cfg.at("sampling").at("top_p");
+  gen.sampling.max_new_tokens = cfg.at("sampling").at("max_new_tokens");
+  gen.stop_token_ids = {fmt.eos_id};
+  gen.pad_token_id = fmt.eos_id;
+  std::vector<r1::rl::Candidate> cands;
+  int64_t correct_total = 0, generated_tokens = 0;
+  const int64_t per_call = cfg.at("batch_prompts");
+  for (int64_t start = 0; start < n_prompts; start += per_call) {
+    const int64_t end = std::min(n_prompts, start + per_call);
+    std::vector<std::vector<int32_t>> prompts;
+    for (int64_t i = start; i < end; ++i)
+      prompts.push_back(r1::train::encode_sft_prompt(json::array({{{"role", "user"}, {"content", problems[i].question}}}), fmt));
+    gen.sampling.seed = cfg.at("seed").get<uint64_t>() * 7919 + start;
+    r1::engine::GenerationStats gs;
+    auto completions = r1::engine::generate(*loaded.model, prompts, k, gen, &gs);
+    generated_tokens += gs.generated_tokens;
+    for (const auto& c : completions) {
+      const int64_t i = start + c.prompt_index;
+      std::vector<int32_t> body(c.tokens);
+      if (c.stopped && !body.empty()) body.pop_back();
+      r1::rl::Candidate cand;
+      cand.prompt = problems[i].question;
+      cand.response = loaded.tokenizer->decode(body, true);
+      cand.tokens = static_cast<int64_t>(body.size());
+      // A response that never stopped is cut off: it cannot be a training target.
+      cand.correct = c.stopped && task_of[i]->score(problems[i], cand.response).correct;
+      correct_total += cand.correct;
+      cands.push_back(std::move(cand));
+    }
+    r1::log_info("sampled " + std::to_string(end) + "/" + std::to_string(n_prompts) + " prompts");
+  }
+
+  r1::rl::RejectionStats st;
+  auto verdicts = r1::rl::rejection_filter(cands, rc, &st);
+  std::string lines;
+  for (size_t i = 0; i < cands.size(); ++i)
+    if (verdicts[i] == r1::rl::DropReason::kKept)
+      lines += json{{"prompt", cands[i].prompt}, {"response", cands[i].response}}.dump() + "\n";
+  r1::write_file_atomic(out, lines);
+  json stats = st.to_json();
+  stats["correct_rate"] = cands.empty() ? 0.0 : static_cast<double>(correct_total) / cands.size();
+  stats["generated_tokens"] = generated_tokens;
+  stats["k"] = k;
+  stats["config"] = cfg;
+  r1::write_file_atomic(stats_path, stats.dump(2) + "\n");
+  std::printf("sample: %lld responses, correct %.3f, kept %lld (incorrect %lld, overlong %lld, mixed-language %lld, "
+              "repetitive %lld, duplicate %lld, over quota %lld) -> %s, %s\n",
+              static_cast<long long>(st.total), stats["correct_rate"].get<double>(), static_cast<long long>(st.kept),
+              static_cast<long long>(st.incorrect), static_cast<long long>(st.overlong),
+              static_cast<long long>(st.mixed_language), static_cast<long long>(st.repetitive),
+              static_cast<long long>(st.duplicate), static_cast<long long>(st.over_quota), out.c_str(),
+              stats_path.c_str());
+  return 0;
+}
+
+r1::cli::RegisterCommand reg("sample", "rejection sampling: verified, filtered responses -> an SFT dataset", run);
+
+}  // namespace

@@ -1,0 +1,36 @@
+// r1: the one command line of r1cpp. `r1 <command> [--config FILE] [--key value ...]`.
+// Each command lives in apps/commands/<name>.cpp and registers itself in commands.h's table.
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "commands/commands.h"
+#include "core/error.h"
+
+int main(int argc, char** argv) {
+  const auto& table = r1::cli::command_table();
+  auto usage = [&](std::FILE* out) {
+    std::fprintf(out, "usage: r1 <command> [options]   (r1 <command> --help for its options)\n\ncommands:\n");
+    for (const auto& c : table) std::fprintf(out, "  %-12s %s\n", c.name.c_str(), c.summary.c_str());
+  };
+  if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h")) {
+    usage(argc < 2 ? stderr : stdout);
+    return argc < 2 ? 2 : 0;
+  }
+  std::string name = argv[1];
+  for (const auto& c : table) {
+    if (c.name != name) continue;
+    try {
+      return c.run(argc - 1, argv + 1);
+    } catch (const r1::Error& e) {
+      std::fprintf(stderr, "error: %s\n", e.what());
+      return 1;
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "error: %s\n", e.what());
+      return 1;
+    }
+  }
+  std::fprintf(stderr, "error: unknown command '%s'\n", name.c_str());
+  usage(stderr);
+  return 2;
+}

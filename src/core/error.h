@@ -1,0 +1,25 @@
+// Errors that say what went wrong and where: a file, a key, a tensor, a request field.
+#pragma once
+#include <stdexcept>
+#include <string>
+
+namespace r1 {
+
+// The one exception type of r1cpp. `where` names the culprit (a path, "config key rl.beta",
+// "tensor model.norm.weight", ...); the CLI prints "error: <where>: <what>" and exits non-zero.
+class Error : public std::runtime_error {
+ public:
+  Error(std::string where, const std::string& what)
+      : std::runtime_error(where.empty() ? what : where + ": " + what), where_(std::move(where)) {}
+  const std::string& where() const { return where_; }
+
+ private:
+  std::string where_;
+};
+
+// Throws r1::Error(where, what) unless cond holds.
+inline void check(bool cond, const std::string& where, const std::string& what) {
+  if (!cond) throw Error(where, what);
+}
+
+}  // namespace r1

@@ -1,0 +1,42 @@
+// Batched generation with a KV cache. Prompts are left-padded into one batch and prefilled once;
+// each prompt's cache rows are then fanned out to its `samples_per_prompt` completions (a GRPO
+// group shares one prefill), and all rows decode in lockstep until every row has stopped.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "engine/sampling.h"
+
+namespace r1::model {
+class CausalLMImpl;
+}
+
+namespace r1::engine {
+
+struct GenerationConfig {
+  SamplingParams sampling;
+  std::vector<int32_t> stop_token_ids;  // a row stops after emitting one of these (kept in its tokens)
+  bool use_cache = true;                // false: recompute the whole sequence every step (reference path)
+  int64_t pad_token_id = 0;
+};
+
+struct Completion {
+  int64_t prompt_index = 0;
+  std::vector<int32_t> tokens;  // generated ids, including the stop token when one was emitted
+  bool stopped = false;         // true: ended on a stop token; false: hit max_new_tokens
+};
+
+struct GenerationStats {
+  int64_t prompt_tokens = 0;     // prefilled (once per prompt)
+  int64_t generated_tokens = 0;  // sampled, summed over rows
+  double seconds = 0.0;
+};
+
+// Returns prompts.size() * samples_per_prompt completions, grouped by prompt (prompt i's samples
+// are at [i * G, (i + 1) * G)). Runs under NoGradGuard.
+std::vector<Completion> generate(model::CausalLMImpl& model, const std::vector<std::vector<int32_t>>& prompts,
+                                 int64_t samples_per_prompt, const GenerationConfig& cfg,
+                                 GenerationStats* stats = nullptr);
+
+}  // namespace r1::engine

@@ -1,0 +1,263 @@
+#include "eval/benchmark_runner.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <set>
+
+#include "core/error.h"
+#include "core/files.h"
+#include "core/metrics.h"
+#include "core/progress.h"
+#include "engine/generator.h"
+#include "model/causal_lm.h"
+
+namespace r1::eval {
+
+using nlohmann::json;
+
+json to_json(const SampleRecord& r) {
+  return {{"prompt_id", r.prompt_id}, {"prompt_index", r.prompt_index}, {"sample", r.sample},
+          {"response", r.response},   {"answer", r.answer},             {"correct", r.correct},
+          {"thinks", r.thinks},       {"well_formed", r.well_formed},   {"stopped", r.stopped},
+          {"tokens", r.tokens}};
+}
+
+SampleRecord sample_from_json(const json& j, const std::string& where) {
+  SampleRecord r;
+  try {
+    r.prompt_id = j.at("prompt_id").get<std::string>();
+    r.prompt_index = j.at("prompt_index").get<int64_t>();
+    r.sample = j.at("sample").get<int64_t>();
+    r.response = j.at("response").get<std::string>();
+    r.answer = j.at("answer").get<std::string>();
+    r.correct = j.at("correct").get<bool>();
+    r.thinks = j.at("thinks").get<bool>();
+    r.well_formed = j.at("well_formed").get<bool>();
+    r.stopped = j.at("stopped").get<bool>();
+    r.tokens = j.at("tokens").get<int64_t>();
+  } catch (const json::exception& e) {
+    throw Error(where, std::string("bad sample record: ") + e.what());
+  }
+  return r;
+}
+
+namespace {
+
+double now_seconds() {
+  using namespace std::chrono;
+  return duration<double>(steady_clock::now().time_since_epoch()).count();
+}
+
+uint64_t mix_seed(uint64_t seed, const std::string& id) {
+  uint64_t h = 1469598103934665603ull;  // FNV-1a of the prompt id
+  for (unsigned char c : id) h = (h ^ c) * 1099511628211ull;
+  uint64_t z = seed + 0x9e3779b97f4a7c15ull * (h | 1);  // splitmix64 finalizer
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return (z ^ (z >> 31)) & 0x7fffffffffffffffull;
+}
+
+// Records already written; a torn last line (a crash mid-write) is dropped and the file rewritten.
+std::vector<SampleRecord> load_records(const std::string& path) {
+  std::vector<SampleRecord> out;
+  if (!path_exists(path)) return out;
+  std::ifstream in(path);
+  std::vector<std::string> lines;
+  std::string line;
+  while (std::getline(in, line))
+    if (!line.empty()) lines.push_back(line);
+  bool torn = false;
+  std::string keep;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    json j;
+    try {
+      j = json::parse(lines[i]);
+    } catch (const json::exception&) {
+      check(i + 1 == lines.size(), path + ":" + std::to_string(i + 1), "not valid JSON (only a torn last line is tolerated)");
+      torn = true;
+      break;
+    }
+    out.push_back(sample_from_json(j, path + ":" + std::to_string(i + 1)));
+    keep += lines[i] + "\n";
+  }
+  if (torn) write_file_atomic(path, keep);
+  return out;
+}
+
+// Decoded token slices may cut a UTF-8 character; JSON needs valid UTF-8 (bad bytes -> U+FFFD).
+std::string valid_utf8(const std::string& s) {
+  return json::parse(json(s).dump(-1, ' ', false, json::error_handler_t::replace)).get<std::string>();
+}
+
+std::string running_pass1(int64_t correct, int64_t samples) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "pass@1 %.3f (new samples)", static_cast<double>(correct) / std::max<int64_t>(samples, 1));
+  return buf;
+}
+
+}  // namespace
+
+PromptStyle choose_prompt_style(const Benchmark& bench, const text::ChatTemplate* tmpl) {
+  return tmpl && !bench.synthetic ? PromptStyle::kR1Chat : PromptStyle::kR1Zero;
+}
+
+json summarize(const Benchmark& bench, const std::vector<SampleRecord>& records, int64_t k) {
+  std::map<int64_t, std::vector<const SampleRecord*>> by_prompt;
+  for (const auto& r : records)
+    if (r.sample < k) by_prompt[r.prompt_index].push_back(&r);
+  auto ks = pass_k_values(k);
+  std::vector<double> pass_sum(ks.size(), 0.0);
+  double pass1 = 0, cons = 0, mg = 0, tokens = 0, thinks = 0, formed = 0, no_answer = 0, truncated = 0;
+  int64_t samples = 0, correct = 0, complete = 0;
+  for (auto& [idx, rs] : by_prompt) {
+    std::sort(rs.begin(), rs.end(), [](auto* a, auto* b) { return a->sample < b->sample; });
+    int64_t n = rs.size(), c = 0;
+    std::vector<std::string> answers;
+    for (auto* r : rs) {
+      c += r->correct;
+      answers.push_back(r->answer);
+      tokens += r->tokens;
+      thinks += r->thinks;
+      formed += r->well_formed;
+      no_answer += r->answer.empty();
+      truncated += !r->stopped;
+    }
+    samples += n;
+    correct += c;
+    complete += n == k;
+    pass1 += static_cast<double>(c) / n;
+    for (size_t i = 0; i < ks.size(); ++i) pass_sum[i] += pass_at_k(n, c, std::min(ks[i], n));
+    mg += mg_pass_at_k(n, c, n);
+    Vote v = majority_vote(answers, bench.equivalent);
+    cons += v.winner >= 0 && rs[v.winner]->correct;
+  }
+  const double problems = std::max<size_t>(by_prompt.size(), 1), ns = std::max<int64_t>(samples, 1);
+  json pass_k = json::object();
+  for (size_t i = 0; i < ks.size(); ++i) pass_k[std::to_string(ks[i])] = pass_sum[i] / problems;
+  return {{"benchmark", bench.name},
+          {"problems", by_prompt.size()},
+          {"problems_complete", complete},
+          {"k", k},
+          {"samples", samples},
+          {"correct_samples", correct},
+          {"pass@1", pass1 / problems},
+          {"pass@k", pass_k},
+          {"cons@k", cons / problems},
+          {"mg_pass@k", mg / problems},
+          {"response_tokens_mean", tokens / ns},
+          {"think_rate", thinks / ns},
+          {"format_rate", formed / ns},
+          {"no_answer_rate", no_answer / ns},
+          {"truncated_rate", truncated / ns}};
+}
+
+void check_run_settings(const std::string& out_dir, const json& settings) {
+  std::string path = out_dir + "/run.json";
+  if (!path_exists(path)) {
+    make_dirs(out_dir);
+    write_file_atomic(path, settings.dump(2) + "\n");
+    return;
+  }
+  json old;
+  try {
+    old = json::parse(read_file(path));
+  } catch (const json::exception& e) {
+    throw Error(path, std::string("not valid JSON: ") + e.what());
+  }
+  for (auto it = settings.begin(); it != settings.end(); ++it)
+    check(old.contains(it.key()) && old[it.key()] == it.value(), path,
+          "this out dir was run with " + it.key() + " = " + (old.contains(it.key()) ? old[it.key()].dump() : "(unset)") +
+              ", not " + it.value().dump() + "; use another --out to change settings");
+}
+
+json run_benchmark(model::CausalLMImpl& model, const Benchmark& bench, const TextCodec& codec,
+                   const text::ChatTemplate* tmpl, const EvalRunConfig& cfg, BenchTimings* timings) {
+  check(cfg.k >= 1, "eval", "k must be >= 1");
+  const double t0 = now_seconds();
+  double gen_seconds = 0;
+  const PromptStyle style = choose_prompt_style(bench, tmpl);
+  std::string path = cfg.out_dir.empty() ? "" : cfg.out_dir + "/" + bench.name + ".jsonl";
+  std::vector<SampleRecord> records = path.empty() ? std::vector<SampleRecord>{} : load_records(path);
+  std::set<std::pair<std::string, int64_t>> done;
+  for (const auto& r : records) done.insert({r.prompt_id, r.sample});
+
+  std::vector<size_t> todo;  // prompts with a missing sample
+  int64_t missing = 0;
+  for (size_t i = 0; i < bench.problems.size(); ++i) {
+    const std::string id = bench.problems[i].data.at("id");
+    int64_t m = 0;
+    for (int64_t s = 0; s < cfg.k; ++s) m += !done.count({id, s});
+    if (m > 0) todo.push_back(i);
+    missing += m;
+  }
+  std::unique_ptr<MetricsWriter> writer;
+  if (!path.empty()) {
+    make_dirs(cfg.out_dir);
+    writer = std::make_unique<MetricsWriter>(path, /*append=*/true);
+  }
+  engine::GenerationConfig gen;
+  gen.sampling = cfg.sampling;
+  if (codec.eos_id >= 0) gen.stop_token_ids = {codec.eos_id};
+  gen.pad_token_id = codec.pad_id;
+  Progress progress(bench.name, missing, "sample");
+  int64_t written = 0, correct_new = 0;
+  for (size_t i : todo) {
+    const auto& p = bench.problems[i];
+    const std::string id = p.data.at("id");
+    EvalPrompt ep = style == PromptStyle::kR1Chat ? r1_chat_prompt(*tmpl, p) : r1_zero_prompt(p);
+    std::vector<int32_t> ids;
+    if (ep.add_bos && codec.bos_id >= 0) ids.push_back(codec.bos_id);
+    auto body = codec.encode(ep.text + ep.response_prefix);
+    ids.insert(ids.end(), body.begin(), body.end());
+    const int64_t prefix_tokens = ep.response_prefix.empty() ? 0 : codec.encode(ep.response_prefix).size();
+    gen.sampling.seed = mix_seed(cfg.sampling.seed, id);
+    const double g0 = now_seconds();
+    auto completions = engine::generate(model, {ids}, cfg.k, gen);
+    gen_seconds += now_seconds() - g0;
+    for (int64_t s = 0; s < cfg.k; ++s) {
+      if (done.count({id, s})) continue;
+      const auto& c = completions[s];
+      std::vector<int32_t> out(c.tokens);
+      if (c.stopped && !out.empty()) out.pop_back();
+      SampleRecord r;
+      r.prompt_id = id;
+      r.prompt_index = static_cast<int64_t>(i);
+      r.sample = s;
+      r.response = valid_utf8(ep.response_prefix + codec.decode(out));
+      auto score = bench.task->score(p, r.response);
+      r.answer = score.answer;
+      r.correct = score.correct;
+      r.thinks = score.thinks;
+      r.well_formed = score.well_formed;
+      r.stopped = c.stopped;
+      r.tokens = static_cast<int64_t>(c.tokens.size()) + prefix_tokens;
+      if (writer) writer->write(to_json(r));
+      correct_new += r.correct;
+      records.push_back(std::move(r));
+      ++written;
+    }
+    if (cfg.progress) progress.update(written, running_pass1(correct_new, written));
+  }
+  if (cfg.progress && missing > 0) progress.finish(running_pass1(correct_new, written));
+  // Only this benchmark's current problems count (a smaller --limit after a larger run is fine).
+  std::set<std::string> ids;
+  for (const auto& p : bench.problems) ids.insert(p.data.at("id").get<std::string>());
+  std::vector<SampleRecord> mine;
+  for (auto& r : records)
+    if (ids.count(r.prompt_id)) mine.push_back(std::move(r));
+  json summary = summarize(bench, mine, cfg.k);
+  summary["prompt_style"] = prompt_style_name(style);
+  summary["new_samples"] = written;
+  const double total = now_seconds() - t0;
+  summary["seconds"] = {{"generation", gen_seconds},
+                        {"outside_generation", total - gen_seconds},
+                        {"total", total},
+                        {"outside_share", total > 0 ? (total - gen_seconds) / total : 0.0}};
+  if (timings) *timings = {gen_seconds, total};
+  return summary;
+}
+
+}  // namespace r1::eval

@@ -1,0 +1,34 @@
+#include "eval/eval_prompt.h"
+
+#include "tasks/datasets/benchmarks.h"
+#include "tasks/prompt_template.h"
+
+namespace r1::eval {
+
+const char* prompt_style_name(PromptStyle s) { return s == PromptStyle::kR1Chat ? "r1_chat" : "r1_zero"; }
+
+std::string r1_user_message(const tasks::Problem& p) { return p.question + "\n" + tasks::kBoxedInstruction; }
+
+EvalPrompt r1_chat_prompt(const text::ChatTemplate& tmpl, const tasks::Problem& p) {
+  nlohmann::json messages = nlohmann::json::array({{{"role", "user"}, {"content", r1_user_message(p)}}});
+  EvalPrompt out;
+  out.text = tmpl.render(messages, /*add_generation_prompt=*/true);
+  const std::string think = "<think>\n";
+  bool ends_with_think = out.text.size() >= think.size() &&
+                         out.text.compare(out.text.size() - think.size(), think.size(), think) == 0;
+  if (ends_with_think) {
+    // The template forces it already: it still opens the scored response.
+    out.text.resize(out.text.size() - think.size());
+  }
+  out.response_prefix = think;
+  return out;
+}
+
+EvalPrompt r1_zero_prompt(const tasks::Problem& p) {
+  EvalPrompt out;
+  out.text = tasks::r1zero_prompt(p);
+  out.add_bos = true;
+  return out;
+}
+
+}  // namespace r1::eval

@@ -1,0 +1,26 @@
+#include "io/model_dir.h"
+
+#include "io/checkpoint.h"
+
+namespace r1::io {
+
+LoadedModel load_model_dir(const std::string& dir, at::ScalarType dtype, const torch::Device& device) {
+  Checkpoint ck = load_checkpoint_tensors(dir, dtype);
+  LoadedModel out;
+  out.model = model::CausalLM(ck.config);
+  out.model->to(device, dtype);
+  load_into(*out.model, ck.tensors, /*strict=*/true, ck.config.tie_word_embeddings);
+  if (!ck.tokenizer_path.empty()) out.tokenizer = text::Tokenizer::from_file(ck.tokenizer_path);
+  if (ck.tokenizer_config) out.tokenizer_config = *ck.tokenizer_config;
+  return out;
+}
+
+void save_model_dir(const std::string& dir, const model::CausalLMImpl& model, const text::Tokenizer* tokenizer,
+                    const nlohmann::json& tokenizer_config) {
+  CheckpointSaveOptions opt;
+  opt.tokenizer = tokenizer;
+  if (!tokenizer_config.is_null()) opt.tokenizer_config = tokenizer_config;
+  save_checkpoint(dir, model.config(), named_tensors_of(model), opt);
+}
+
+}  // namespace r1::io

@@ -1,0 +1,25 @@
+// The main job: R1-Zero in a tiny world. A byte-level BPE tokenizer and a small base model are
+// trained on a corpus that mixes direct answers with <think> step-by-step solutions of verifiable
+// task families; the base is measured (pass@1, think-rate, response length, and the accuracy of each
+// mode when forced); GRPO with rule-based rewards alone trains it; the final model is measured the
+// same way; a report and summary.json land in the run directory.
+#pragma once
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace r1::pipeline {
+
+// The embedded default configuration (every key `r1 demo` accepts).
+nlohmann::json r1zero_defaults();
+
+// Runs the whole job from a resolved config. Returns the summary written to summary.json.
+// Resumable: a stage whose checkpoint (checkpoints/base, checkpoints/final) or evaluation
+// (eval_base.json, eval_final.json) exists in the run directory is not run again.
+nlohmann::json run_r1zero(const nlohmann::json& config);
+
+// The stages on their own: `r1 pretrain` (tokenizer + base model -> checkpoints/base) and `r1 grpo`
+// (RL from init_dir, default checkpoints/base -> checkpoints/final, then evaluation).
+void run_pretrain_stage(const nlohmann::json& config);
+void run_grpo_stage(const nlohmann::json& config, const std::string& init_dir);
+
+}  // namespace r1::pipeline

@@ -1,0 +1,53 @@
+// The GRPO objective and its common variants (R1_SPEC §1; TRL / verl / DAPO / Dr. GRPO):
+//   per token  l = -min(ρ·A, clip(ρ, 1-ε_low, 1+ε_high)·A) + β·k3,   ρ = exp(logp - logp_old)
+//   k3 = r - log r - 1 with r = π_ref / π_θ (Schulman's unbiased, non-negative KL estimator).
+#pragma once
+#include <ATen/ATen.h>
+
+#include <string>
+
+namespace r1::rl {
+
+enum class LossAggregation {
+  kSequenceMean,  // "grpo": mean over each sequence's tokens, then over sequences (the paper)
+  kTokenMean,     // "dapo": sum over all tokens / number of tokens
+  kConstant,      // "dr_grpo": sum over all tokens / (sequences * max_completion_length)
+};
+LossAggregation parse_loss_aggregation(const std::string& name);  // errors name the value
+
+struct GrpoLossConfig {
+  double epsilon_low = 0.2;
+  double epsilon_high = 0.2;  // DAPO's clip-higher uses 0.28
+  double beta = 0.0;          // KL coefficient; 0 = no reference model
+  LossAggregation aggregation = LossAggregation::kSequenceMean;
+  int64_t max_completion_length = 0;  // the constant of kConstant
+};
+
+// rewards [N*G] grouped by prompt -> advantages [N*G]: (r - mean_group) / (std_group + eps) with
+// the sample (Bessel-corrected) std as TRL, or r - mean_group when scale_by_std is false.
+at::Tensor group_advantages(const at::Tensor& rewards, int64_t group_size, bool scale_by_std, double eps = 1e-4);
+
+// log π(target) per position: logits [B, T, V], targets [B, T] -> [B, T] (fp32 softmax).
+at::Tensor token_logprobs(const at::Tensor& logits, const at::Tensor& targets);
+
+// k3 estimate per token from log π_θ and log π_ref, both [B, T].
+at::Tensor k3_kl(const at::Tensor& logp, const at::Tensor& ref_logp);
+
+struct GrpoLossInputs {
+  at::Tensor logp;        // [B, T] current policy, requires grad
+  at::Tensor old_logp;    // [B, T] policy that sampled (detached)
+  at::Tensor ref_logp;    // [B, T] reference policy; undefined when beta = 0
+  at::Tensor advantages;  // [B]
+  at::Tensor mask;        // [B, T] 1 for completion tokens, 0 for prompt and padding
+};
+
+struct GrpoLossOutput {
+  at::Tensor loss;       // scalar, to minimize
+  double kl = 0.0;       // mean k3 over completion tokens (0 when beta = 0)
+  double clip_fraction = 0.0;  // share of tokens whose ratio was clipped
+  double mean_ratio = 1.0;
+};
+
+GrpoLossOutput grpo_loss(const GrpoLossInputs& in, const GrpoLossConfig& cfg);
+
+}  // namespace r1::rl

@@ -1,0 +1,48 @@
+#include "tasks/running_sum.h"
+
+#include "tasks/text_util.h"
+
+namespace r1::tasks {
+
+Problem RunningSum::sample(Rng& rng) const {
+  std::uniform_int_distribution<int> digit(0, o_.max_digit);
+  std::vector<int> xs(o_.terms);
+  std::string q;
+  long total = 0;
+  for (int i = 0; i < o_.terms; ++i) {
+    xs[i] = digit(rng);
+    total += xs[i];
+    q += (i ? "+" : "") + std::to_string(xs[i]);
+  }
+  if (o_.modulus > 0) {
+    q += " mod " + std::to_string(o_.modulus);
+    total %= o_.modulus;
+  }
+  Problem p{name(), q, std::to_string(total)};
+  p.data["terms"] = xs;
+  return p;
+}
+
+std::string RunningSum::write_solution(const Problem& p, bool think, Rng&) const {
+  std::string out;
+  if (think) {
+    auto xs = p.data.at("terms").get<std::vector<int>>();
+    long acc = xs.at(0);
+    out = "<think>";
+    for (size_t i = 1; i < xs.size(); ++i) {
+      long next = acc + xs[i];
+      if (o_.modulus > 0) next %= o_.modulus;
+      out += (i > 1 ? " " : "") + std::to_string(acc) + "+" + std::to_string(xs[i]) + "=" + std::to_string(next);
+      acc = next;
+    }
+    out += "</think>";
+  }
+  return out + "<answer>" + p.answer + "</answer>";
+}
+
+bool RunningSum::check_answer(const Problem& p, std::string_view answer) const {
+  auto value = parse_integer(trim(answer));
+  return value.has_value() && std::to_string(*value) == p.answer;
+}
+
+}  // namespace r1::tasks

@@ -1,0 +1,109 @@
+#include "train/lm_trainer.h"
+
+#include <torch/torch.h>
+
+#include <chrono>
+#include <cstdio>
+
+#include "core/metrics.h"
+#include "core/progress.h"
+#include "model/causal_lm.h"
+#include "model/moe.h"
+#include "model/mtp.h"
+#include "train/lr_schedule.h"
+
+namespace r1::train {
+torch::Tensor lm_loss_sum(model::CausalLMImpl& model, const TokenBatch& b) {
+  auto hidden = model.hidden_states(b.inputs);  // [B, T, C]
+  auto logits = model.logits(hidden);           // [B, T, V]
+  auto ce = torch::nn::functional::cross_entropy(
+      logits.reshape({-1, logits.size(-1)}).to(torch::kFloat), b.targets.reshape({-1}),
+      torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kNone));
+  auto sum = (ce * b.mask.reshape({-1})).sum();
+  if (model::mtp_layers(model).empty() || !torch::GradMode::is_enabled()) return sum;
+  // Multi-token prediction (DeepSeek-V3): input position j is a target when targets[j - 1] is.
+  auto target_mask = torch::cat({torch::zeros_like(b.mask.narrow(1, 0, 1)), b.mask.narrow(1, 0, b.mask.size(1) - 1)}, 1) > 0;
+  auto mtp = model::mtp_loss(model, b.inputs, hidden, {}, target_mask);  // a mean over targets
+  return sum + mtp * static_cast<double>(b.tokens());
+}
+
+double lm_loss(model::CausalLMImpl& model, const TokenBatch& batch) {
+  torch::NoGradGuard ng;
+  return lm_loss_sum(model, batch).item<double>() / std::max<int64_t>(1, batch.tokens());
+}
+
+std::unique_ptr<torch::optim::AdamW> make_adamw(model::CausalLMImpl& model, const LmTrainConfig& cfg) {
+  return std::make_unique<torch::optim::AdamW>(
+      model.parameters(),
+      torch::optim::AdamWOptions(cfg.lr).betas({cfg.adam_beta1, cfg.adam_beta2}).weight_decay(cfg.weight_decay));
+}
+
+LmTrainResult train_lm(model::CausalLMImpl& model, const ExampleSource& source, const LmTrainConfig& cfg,
+                       int64_t pad_id, MetricsWriter* metrics, const std::string& label) {
+  auto opt = make_adamw(model, cfg);
+  return train_lm_from(model, source, cfg, pad_id, metrics, label, *opt, 0, cfg.steps, nullptr);
+}
+
+LmTrainResult train_lm_from(model::CausalLMImpl& model, const ExampleSource& source, const LmTrainConfig& cfg,
+                            int64_t pad_id, MetricsWriter* metrics, const std::string& label,
+                            torch::optim::AdamW& opt, int64_t start_step, int64_t end_step,
+                            const std::function<void(int64_t steps_done)>& after_step) {
+  model.train();
+  const bool has_moe = !model::moe_layers(model).empty();
+  LrSchedule sched{cfg.lr, cfg.warmup_steps, cfg.steps, cfg.min_lr_ratio};
+  Progress progress(label, end_step);
+  LmTrainResult result;
+  std::vector<double> losses;
+  auto t0 = std::chrono::steady_clock::now();
+  for (int64_t step = start_step; step < end_step; ++step) {
+    auto examples = source(step);
+    const double lr = sched.at(step);
+    for (auto& group : opt.param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
+    opt.zero_grad();
+    // Micro-batches: each contributes its token-sum; the total is divided by all tokens of the step.
+    const size_t micro = cfg.micro_batch_size > 0 ? cfg.micro_batch_size : examples.size();
+    std::vector<TokenBatch> batches;
+    int64_t step_tokens = 0;
+    for (size_t i = 0; i < examples.size(); i += micro) {
+      std::vector<Example> part(examples.begin() + i, examples.begin() + std::min(examples.size(), i + micro));
+      batches.push_back(make_batch(part, pad_id, model.device()));
+      step_tokens += batches.back().tokens();
+    }
+    double loss_sum = 0;
+    for (const auto& b : batches) {
+      auto l = lm_loss_sum(model, b) / static_cast<double>(std::max<int64_t>(1, step_tokens));
+      // The sequence-wise balance loss of this micro-batch's forward (0 unless aux_loss_alpha > 0).
+      auto balance = model::moe_balance_loss(model) / static_cast<double>(batches.size());
+      (l + balance).backward();
+      loss_sum += l.item<double>();
+    }
+    double grad_norm = cfg.grad_clip > 0 ? torch::nn::utils::clip_grad_norm_(model.parameters(), cfg.grad_clip) : 0.0;
+    opt.step();
+    double moe_imbalance = 0;
+    if (has_moe) {
+      moe_imbalance = model::moe_load_stats(model).max_over_mean;
+      model::update_moe_biases(model);  // auxiliary-loss-free balancing, after each optimizer step
+    }
+    losses.push_back(loss_sum);
+    result.tokens += step_tokens;
+    double el = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (metrics && (step % cfg.log_every == 0 || step + 1 == end_step))
+      metrics->write({{"stage", label}, {"step", step}, {"loss", loss_sum}, {"lr", lr}, {"grad_norm", grad_norm},
+                      {"tokens", result.tokens}, {"tokens_per_s", result.tokens / std::max(el, 1e-9)}, {"seconds", el},
+                      {"moe_load_imbalance", moe_imbalance}});
+    char extra[96];
+    std::snprintf(extra, sizeof extra, "loss %.4f | %.0f tok/s", loss_sum, result.tokens / std::max(el, 1e-9));
+    progress.update(step + 1, extra);
+    if (after_step) after_step(step + 1);
+  }
+  result.seconds = progress.elapsed_seconds();
+  size_t tail = std::max<size_t>(1, losses.size() / 10);
+  if (losses.empty()) tail = 0;
+  for (size_t i = losses.size() - tail; i < losses.size(); ++i) result.final_loss += losses[i] / tail;
+  char extra[96];
+  std::snprintf(extra, sizeof extra, "final loss %.4f", result.final_loss);
+  progress.finish(extra);
+  return result;
+}
+
+}  // namespace r1::train

@@ -1,0 +1,340 @@
+#include "train/sft.h"
+
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "core/error.h"
+#include "core/files.h"
+#include "core/log.h"
+#include "io/checkpoint.h"
+#include "io/model_dir.h"
+#include "io/safetensors.h"
+#include "model/causal_lm.h"
+
+namespace r1::train {
+namespace {
+
+using json = nlohmann::json;
+namespace fs = std::filesystem;
+
+json normalise_record(const json& j, const std::string& where) {
+  check(j.is_object(), where, "expected a JSON object");
+  json messages;
+  if (j.contains("messages")) {
+    messages = j.at("messages");
+    check(messages.is_array() && !messages.empty(), where, "\"messages\" must be a non-empty array");
+  } else {
+    check(j.contains("prompt") && j.contains("response"), where,
+          "expected \"messages\" or both \"prompt\" and \"response\"");
+    check(j.at("prompt").is_string(), where, "\"prompt\" must be a string");
+    check(j.at("response").is_string(), where, "\"response\" must be a string");
+    messages = json::array({{{"role", "user"}, {"content", j.at("prompt")}},
+                            {{"role", "assistant"}, {"content", j.at("response")}}});
+  }
+  for (size_t i = 0; i < messages.size(); ++i) {
+    const auto& m = messages[i];
+    const std::string at = where + ": messages[" + std::to_string(i) + "]";
+    check(m.is_object() && m.contains("role") && m.at("role").is_string(), at, "needs a string \"role\"");
+    check(m.contains("content") && m.at("content").is_string(), at, "needs a string \"content\"");
+    const std::string role = m.at("role");
+    check(role == "system" || role == "user" || role == "assistant", at,
+          "role must be system, user or assistant, got \"" + role + "\"");
+  }
+  check(messages.back().at("role") == "assistant", where, "the last message must be the assistant's (the target)");
+  check(messages.size() >= 2, where, "needs a prompt turn before the assistant's");
+  return messages;
+}
+
+uint64_t fnv1a(const std::vector<Example>& units) {
+  uint64_t h = 1469598103934665603ull;
+  auto mix = [&](uint64_t v) {
+    h ^= v;
+    h *= 1099511628211ull;
+  };
+  for (const auto& u : units) {
+    mix(u.ids.size());
+    for (size_t i = 0; i < u.ids.size(); ++i) mix((static_cast<uint64_t>(u.ids[i]) << 1) | (u.loss_mask.empty() ? 1 : u.loss_mask[i]));
+  }
+  return h;
+}
+
+std::string checkpoints_dir(const std::string& out) { return out + "/checkpoints"; }
+
+// AdamW keys its per-parameter state by the parameter's TensorImpl address (libtorch 1.13).
+std::string state_key(const torch::Tensor& p) { return c10::guts::to_string(p.unsafeGetTensorImpl()); }
+
+io::TensorMap optimizer_tensors(const model::CausalLMImpl& model, torch::optim::AdamW& opt) {
+  io::TensorMap out;
+  for (const auto& kv : model.named_parameters()) {
+    auto it = opt.state().find(state_key(kv.value()));
+    if (it == opt.state().end()) continue;  // no step taken yet
+    auto& s = static_cast<torch::optim::AdamWParamState&>(*it->second);
+    out[kv.key() + ".exp_avg"] = s.exp_avg().detach().cpu().contiguous();
+    out[kv.key() + ".exp_avg_sq"] = s.exp_avg_sq().detach().cpu().contiguous();
+    out[kv.key() + ".step"] = torch::tensor({s.step()}, torch::kLong);
+  }
+  return out;
+}
+
+void restore_optimizer(model::CausalLMImpl& model, torch::optim::AdamW& opt, const io::TensorMap& t,
+                       const std::string& where) {
+  for (const auto& kv : model.named_parameters()) {
+    const auto& p = kv.value();
+    auto a = t.find(kv.key() + ".exp_avg"), b = t.find(kv.key() + ".exp_avg_sq"), c = t.find(kv.key() + ".step");
+    check(a != t.end() && b != t.end() && c != t.end(), where, "no AdamW state for parameter " + kv.key());
+    check(a->second.sizes() == p.sizes() && b->second.sizes() == p.sizes(), where,
+          "AdamW state of " + kv.key() + " has the wrong shape");
+    auto s = std::make_unique<torch::optim::AdamWParamState>();
+    s->step(c->second.item<int64_t>());
+    s->exp_avg(a->second.to(p.device(), p.scalar_type()).clone());
+    s->exp_avg_sq(b->second.to(p.device(), p.scalar_type()).clone());
+    opt.state()[state_key(p)] = std::move(s);
+  }
+}
+
+void fsync_dir(const std::string& dir) {
+  // The renames below are durable only once the parent directory is synced.
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
+  if (fd >= 0) {
+    ::fsync(fd);
+    ::close(fd);
+  }
+}
+
+}  // namespace
+
+std::vector<json> read_sft_jsonl(const std::string& path) {
+  std::ifstream in(path);
+  check(in.good(), path, "cannot open");
+  std::vector<json> out;
+  std::string line;
+  for (int64_t n = 1; std::getline(in, line); ++n) {
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    const std::string where = path + ":" + std::to_string(n);
+    json j;
+    try {
+      j = json::parse(line);
+    } catch (const json::exception& e) {
+      throw Error(where, std::string("invalid JSON: ") + e.what());
+    }
+    out.push_back(normalise_record(j, where));
+  }
+  check(!out.empty(), path, "holds no examples");
+  return out;
+}
+
+std::string r1zero_conversation_prompt(const json& messages) {
+  std::string s;
+  for (size_t i = 0; i + 1 < messages.size(); ++i) {
+    const std::string role = messages[i].at("role"), content = messages[i].at("content");
+    if (role == "system")
+      s += content + "\n";
+    else if (role == "user")
+      s += "User: " + content + "\n";
+    else
+      s += "Assistant: " + content + "\n";
+  }
+  return s + "Assistant: ";
+}
+
+std::vector<int32_t> encode_sft_prompt(const json& context, const SftFormat& f) {
+  check(f.tokenizer != nullptr, "encode_sft_prompt", "needs a tokenizer");
+  if (f.chat) return f.tokenizer->encode(f.chat->render(context, true), false);
+  std::vector<int32_t> ids;
+  if (f.bos_id >= 0) ids.push_back(f.bos_id);
+  json with_target = context;
+  with_target.push_back({{"role", "assistant"}, {"content", ""}});
+  auto p = f.tokenizer->encode(r1zero_conversation_prompt(with_target), false);
+  ids.insert(ids.end(), p.begin(), p.end());
+  return ids;
+}
+
+SftFormat sft_format_of(const io::LoadedModel& m, const std::string& dir, int64_t max_length) {
+  check(m.tokenizer.has_value(), dir, "has no tokenizer.json");
+  SftFormat f;
+  f.tokenizer = &*m.tokenizer;
+  if (m.tokenizer_config.is_object() && m.tokenizer_config.contains("chat_template"))
+    f.chat = text::ChatTemplate::from_config_json(m.tokenizer_config, dir + "/tokenizer_config.json");
+  const auto& mc = m.model->config();
+  f.bos_id = static_cast<int32_t>(mc.bos_token_id);
+  f.eos_id = static_cast<int32_t>(mc.eos_token_id);
+  if (f.chat && !f.chat->eos_token().empty() && m.tokenizer->token_to_id(f.chat->eos_token()) >= 0)
+    f.eos_id = m.tokenizer->token_to_id(f.chat->eos_token());
+  check(f.eos_id >= 0, dir, "defines no EOS token (config.json eos_token_id)");
+  f.max_length = max_length;
+  return f;
+}
+
+std::optional<Example> render_sft_example(const json& messages, const SftFormat& f) {
+  check(f.eos_id >= 0, "render_sft_example", "needs an EOS id");
+  json context = json::array();
+  for (size_t i = 0; i + 1 < messages.size(); ++i) context.push_back(messages[i]);
+  Example e;
+  e.ids = encode_sft_prompt(context, f);
+  const size_t n_prompt = e.ids.size();
+  auto r = f.tokenizer->encode(messages.back().at("content").get<std::string>(), false);
+  e.ids.insert(e.ids.end(), r.begin(), r.end());
+  e.ids.push_back(f.eos_id);
+  e.loss_mask.assign(e.ids.size(), 1);
+  std::fill(e.loss_mask.begin(), e.loss_mask.begin() + n_prompt, 0);
+  if (f.max_length > 0 && static_cast<int64_t>(e.ids.size()) > f.max_length) {
+    if (static_cast<int64_t>(n_prompt) >= f.max_length) return std::nullopt;
+    e.ids.resize(f.max_length);
+    e.loss_mask.resize(f.max_length);
+  }
+  return e;
+}
+
+std::vector<Example> pack_examples(const std::vector<Example>& examples, int64_t pack_length) {
+  if (pack_length <= 0) return examples;
+  std::vector<Example> rows;
+  Example row;
+  for (const auto& e : examples) {
+    std::vector<uint8_t> mask = e.loss_mask.empty() ? std::vector<uint8_t>(e.ids.size(), 1) : e.loss_mask;
+    if (!row.ids.empty() && static_cast<int64_t>(row.ids.size() + e.ids.size()) > pack_length) {
+      rows.push_back(std::move(row));
+      row = Example{};
+    }
+    row.ids.insert(row.ids.end(), e.ids.begin(), e.ids.end());
+    row.loss_mask.insert(row.loss_mask.end(), mask.begin(), mask.end());
+  }
+  if (!row.ids.empty()) rows.push_back(std::move(row));
+  return rows;
+}
+
+SftDataOrder::SftDataOrder(int64_t units, int64_t batch_size, uint64_t seed)
+    : units_(units), batch_size_(batch_size), seed_(seed) {
+  check(units > 0, "sft data", "no training examples");
+  check(batch_size > 0, "config key train.batch_size", "must be positive");
+}
+
+std::vector<int64_t> SftDataOrder::permutation(int64_t epoch) const {
+  std::vector<int64_t> p(units_);
+  for (int64_t i = 0; i < units_; ++i) p[i] = i;
+  std::mt19937_64 rng(seed_ * 1000003ull + static_cast<uint64_t>(epoch));
+  // Fisher-Yates with our own index draw: std::shuffle's algorithm is implementation-defined, and
+  // a checkpoint must replay the same order under any standard library.
+  for (int64_t i = units_ - 1; i > 0; --i) std::swap(p[i], p[rng() % static_cast<uint64_t>(i + 1)]);
+  return p;
+}
+
+std::vector<int64_t> SftDataOrder::indices(int64_t step) const {
+  std::vector<int64_t> out;
+  int64_t cached_epoch = -1;
+  std::vector<int64_t> perm;
+  for (int64_t pos = step * batch_size_; pos < (step + 1) * batch_size_; ++pos) {
+    int64_t e = pos / units_;
+    if (e != cached_epoch) {
+      perm = permutation(e);
+      cached_epoch = e;
+    }
+    out.push_back(perm[pos % units_]);
+  }
+  return out;
+}
+
+int64_t SftDataOrder::epoch_of(int64_t step) const { return step * batch_size_ / units_; }
+int64_t SftDataOrder::offset_in_epoch(int64_t step) const { return step * batch_size_ % units_; }
+
+int64_t SftDataOrder::steps_for_epochs(int64_t units, int64_t batch_size, int64_t epochs) {
+  return (units * epochs + batch_size - 1) / batch_size;
+}
+
+std::string latest_checkpoint(const std::string& out_dir) {
+  const std::string p = checkpoints_dir(out_dir) + "/latest";
+  if (!path_exists(p)) return "";
+  std::string name = read_file(p);
+  while (!name.empty() && (name.back() == '\n' || name.back() == ' ')) name.pop_back();
+  const std::string dir = checkpoints_dir(out_dir) + "/" + name;
+  check(path_exists(dir + "/trainer_state.json"), p, "points at " + dir + ", which is not a complete checkpoint");
+  return dir;
+}
+
+SftResult run_sft(model::CausalLMImpl& model, const std::vector<Example>& units, SftConfig cfg, int64_t pad_id,
+                  const SftOutput& out, MetricsWriter* metrics) {
+  const int64_t n = static_cast<int64_t>(units.size());
+  if (cfg.epochs > 0) cfg.train.steps = SftDataOrder::steps_for_epochs(n, cfg.train.batch_size, cfg.epochs);
+  SftDataOrder order(n, cfg.train.batch_size, cfg.seed);
+  const uint64_t data_hash = fnv1a(units);
+  auto opt = make_adamw(model, cfg.train);
+  SftResult result;
+
+  if (cfg.resume) {
+    const std::string dir = latest_checkpoint(out.out_dir);
+    if (!dir.empty()) {
+      json st = json::parse(read_file(dir + "/trainer_state.json"));
+      const std::string where = dir + "/trainer_state.json";
+      check(st.at("data_hash").get<std::string>() == std::to_string(data_hash), where,
+            "the training data differ from the data of this checkpoint");
+      check(st.at("seed").get<uint64_t>() == cfg.seed && st.at("batch_size").get<int64_t>() == cfg.train.batch_size &&
+                st.at("total_steps").get<int64_t>() == cfg.train.steps,
+            where, "seed, batch_size or total steps differ from this run's configuration");
+      auto ck = io::load_checkpoint_tensors(dir);
+      io::load_into(model, ck.tensors, true, model.config().tie_word_embeddings);
+      restore_optimizer(model, *opt, io::load_safetensors(dir + "/optimizer.safetensors"), dir + "/optimizer.safetensors");
+      result.start_step = st.at("step");
+      log_info("resuming from " + dir + " at step " + std::to_string(result.start_step));
+    }
+  }
+
+  auto save = [&](int64_t step) {
+    const std::string root = checkpoints_dir(out.out_dir);
+    make_dirs(root);
+    const std::string name = "step-" + std::to_string(step);
+    const std::string tmp = root + "/." + name + ".partial", final_dir = root + "/" + name;
+    fs::remove_all(tmp);
+    io::save_model_dir(tmp, model, out.tokenizer, out.tokenizer_config);
+    io::save_safetensors(tmp + "/optimizer.safetensors", optimizer_tensors(model, *opt));
+    json st = {{"step", step},
+               {"epoch", order.epoch_of(step)},
+               {"offset_in_epoch", order.offset_in_epoch(step)},
+               {"seed", cfg.seed},
+               {"shuffle", "epoch e = Fisher-Yates with mt19937_64(seed * 1000003 + e)"},
+               {"batch_size", cfg.train.batch_size},
+               {"total_steps", cfg.train.steps},
+               {"units", n},
+               {"data_hash", std::to_string(data_hash)}};
+    write_file_atomic(tmp + "/trainer_state.json", st.dump(2) + "\n");
+    fs::remove_all(final_dir);
+    fs::rename(tmp, final_dir);
+    fsync_dir(root);
+    write_file_atomic(root + "/latest", name + "\n");
+    // Prune old step directories (never the one `latest` names).
+    std::vector<std::pair<int64_t, std::string>> steps;
+    for (const auto& d : fs::directory_iterator(root)) {
+      const std::string f = d.path().filename().string();
+      if (f.rfind("step-", 0) == 0) steps.emplace_back(std::stoll(f.substr(5)), d.path().string());
+    }
+    std::sort(steps.begin(), steps.end());
+    for (size_t i = 0; i + std::max<int64_t>(1, cfg.keep_checkpoints) < steps.size(); ++i)
+      if (steps[i].first != step) fs::remove_all(steps[i].second);
+  };
+
+  const int64_t end = cfg.stop_after > 0 ? std::min(cfg.train.steps, result.start_step + cfg.stop_after)
+                                         : cfg.train.steps;
+  auto source = [&](int64_t step) {
+    std::vector<Example> batch;
+    for (int64_t i : order.indices(step)) batch.push_back(units[i]);
+    return batch;
+  };
+  auto after = [&](int64_t done) {
+    if (done == end || (cfg.checkpoint_every > 0 && done % cfg.checkpoint_every == 0)) save(done);
+  };
+  result.train = train_lm_from(model, source, cfg.train, pad_id, metrics, "sft", *opt, result.start_step, end, after);
+  result.end_step = end;
+  if (end == cfg.train.steps) {
+    result.final_dir = out.out_dir + "/final";
+    io::save_model_dir(result.final_dir, model, out.tokenizer, out.tokenizer_config);
+  }
+  return result;
+}
+
+}  // namespace r1::train

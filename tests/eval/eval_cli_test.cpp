@@ -1,0 +1,147 @@
+// `r1 eval` end to end through the r1 binary: a tiny model pretrained for a few dozen steps by
+// `r1 pretrain` (saved with io::save_model_dir), evaluated on Countdown CD3 and a synthetic family;
+// the files it writes, resuming after an interruption, settings checks, the R1 chat prompt path.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+
+#include "common/cli.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+using r1::test::run_r1;
+using r1::test::slurp;
+
+std::vector<std::string> lines_of(const fs::path& p) {
+  std::istringstream in(slurp(p));
+  std::vector<std::string> out;
+  std::string line;
+  while (std::getline(in, line))
+    if (!line.empty()) out.push_back(line);
+  return out;
+}
+
+class EvalCli : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    root_ = fs::temp_directory_path() / "r1_eval_cli_test";
+    fs::remove_all(root_);
+    auto r = run_r1("pretrain --run_dir " + (root_ / "run").string() +
+                    " --pretrain.steps 30 --pretrain.batch_size 8 --model.hidden_size 32 --model.intermediate_size 64"
+                    " --model.num_hidden_layers 1 --tokenizer.num_merges 16");
+    ASSERT_EQ(r.status, 0) << r.output;
+    model_ = root_ / "run/checkpoints/base";
+    ASSERT_TRUE(fs::exists(model_ / "model.safetensors"));
+  }
+  static void TearDownTestSuite() { fs::remove_all(root_); }
+  static std::string eval_args(const fs::path& out, const std::string& model = "") {
+    return "eval --model " + (model.empty() ? model_.string() : model) + " --data-dir " + R1_SHARED_DIR +
+           "/data --bench countdown_cd3,running_sum --limit 8 --k 2 --max-new-tokens 24 --seed 7 --quiet --out " +
+           out.string();
+  }
+  static fs::path root_, model_;
+};
+fs::path EvalCli::root_, EvalCli::model_;
+
+}  // namespace
+
+TEST_F(EvalCli, WritesSamplesAndSummaryAndResumes) {
+  fs::path out = root_ / "out";
+  auto r = run_r1(eval_args(out));
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("pass@1"), std::string::npos) << r.output;  // the table
+  for (const char* bench : {"countdown_cd3", "running_sum"}) {
+    auto lines = lines_of(out / (std::string(bench) + ".jsonl"));
+    ASSERT_EQ(lines.size(), 16u) << bench;  // 8 problems x 2 samples
+    std::set<std::pair<std::string, int>> seen;
+    for (const auto& l : lines) {
+      auto j = json::parse(l);
+      for (const char* key : {"prompt_id", "prompt_index", "sample", "response", "answer", "correct", "thinks",
+                              "well_formed", "stopped", "tokens"})
+        EXPECT_TRUE(j.contains(key)) << key;
+      EXPECT_LE(j["tokens"].get<int>(), 24);
+      seen.insert({j["prompt_id"].get<std::string>(), j["sample"].get<int>()});
+    }
+    EXPECT_EQ(seen.size(), 16u);
+  }
+  auto summary = json::parse(slurp(out / "summary.json"));
+  for (const char* bench : {"countdown_cd3", "running_sum"}) {
+    const auto& s = summary["benchmarks"][bench];
+    EXPECT_EQ(s["problems"], 8);
+    EXPECT_EQ(s["samples"], 16);
+    EXPECT_EQ(s["k"], 2);
+    EXPECT_EQ(s["prompt_style"], "r1_zero");  // the tiny model has no chat template
+    for (const char* key : {"pass@1", "cons@k", "mg_pass@k", "response_tokens_mean", "think_rate", "format_rate",
+                            "no_answer_rate", "truncated_rate", "correct_samples"})
+      EXPECT_TRUE(s.contains(key)) << key;
+    EXPECT_TRUE(s["pass@k"].contains("1") && s["pass@k"].contains("2"));
+    EXPECT_GE(s["pass@k"]["2"].get<double>(), s["pass@1"].get<double>());
+    EXPECT_GT(s["seconds"]["generation"].get<double>(), 0.0);
+    EXPECT_GE(s["seconds"]["outside_generation"].get<double>(), 0.0);
+  }
+  EXPECT_TRUE(summary["seconds"].contains("generation"));
+
+  // Interrupt: drop the last 5 samples and leave a torn line, as a crash mid-write would.
+  fs::path file = out / "countdown_cd3.jsonl";
+  auto full = lines_of(file);
+  {
+    std::ofstream f(file, std::ios::trunc);
+    for (size_t i = 0; i + 5 < full.size(); ++i) f << full[i] << "\n";
+    f << R"({"prompt_id": "countdown_cd3/7", "sam)";
+  }
+  auto again = run_r1(eval_args(out));
+  ASSERT_EQ(again.status, 0) << again.output;
+  auto resumed = lines_of(file);
+  ASSERT_EQ(resumed.size(), 16u);
+  // The same samples come back (per-prompt seeds), so the metrics are those of the first run.
+  std::set<std::string> a(full.begin(), full.end()), b(resumed.begin(), resumed.end());
+  EXPECT_EQ(a, b);
+  auto summary2 = json::parse(slurp(out / "summary.json"));
+  EXPECT_EQ(summary2["benchmarks"]["countdown_cd3"]["new_samples"], 5);
+  EXPECT_EQ(summary2["benchmarks"]["running_sum"]["new_samples"], 0);
+  for (const char* key : {"pass@1", "pass@k", "cons@k", "response_tokens_mean"})
+    EXPECT_EQ(summary2["benchmarks"]["countdown_cd3"][key], summary["benchmarks"]["countdown_cd3"][key]) << key;
+
+  // Other settings in the same out dir are refused, naming the setting.
+  auto clash = run_r1(eval_args(out) + " --temperature 1.0");
+  EXPECT_NE(clash.status, 0);
+  EXPECT_NE(clash.output.find("temperature"), std::string::npos) << clash.output;
+}
+
+TEST_F(EvalCli, ChatTemplateModelsGetTheR1Prompt) {
+  fs::path chat_model = root_ / "chat_model";
+  fs::create_directories(chat_model);
+  for (const auto& e : fs::directory_iterator(model_)) fs::copy(e.path(), chat_model / e.path().filename());
+  json tc = {{"chat_template",
+              "{% for m in messages %}<|{{ m['role'] }}|>{{ m['content'] }}{% endfor %}"
+              "{% if add_generation_prompt %}<|assistant|>{% endif %}"}};
+  std::ofstream(chat_model / "tokenizer_config.json") << tc.dump();
+  fs::path out = root_ / "out_chat";
+  auto r = run_r1("eval --model " + chat_model.string() + " --data-dir " + R1_SHARED_DIR +
+                  "/data --bench countdown_cd3 --limit 2 --k 2 --max-new-tokens 8 --quiet --out " + out.string());
+  ASSERT_EQ(r.status, 0) << r.output;
+  auto summary = json::parse(slurp(out / "summary.json"));
+  EXPECT_EQ(summary["benchmarks"]["countdown_cd3"]["prompt_style"], "r1_chat");
+  for (const auto& l : lines_of(out / "countdown_cd3.jsonl"))
+    EXPECT_EQ(json::parse(l)["response"].get<std::string>().rfind("<think>\n", 0), 0u) << l;
+}
+
+TEST_F(EvalCli, BadArgumentsAreErrorsNamingThem) {
+  auto r = run_r1("eval --model " + model_.string() + " --bench nope");
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.output.find("nope"), std::string::npos) << r.output;
+  r = run_r1("eval --model " + model_.string() + " --bench gsm8k --data-dir /nonexistent");
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.output.find("/nonexistent/gsm8k_test.jsonl"), std::string::npos) << r.output;
+  r = run_r1("eval --model /nonexistent --bench running_sum");
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.output.find("/nonexistent"), std::string::npos) << r.output;
+}

@@ -1,0 +1,84 @@
+// Agreement with HF Math-Verify's own regression cases (transcribed in
+// shared/data/math_verify_cases.jsonl with each case's extraction config, precision and strictness).
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "rewards/math/verify.h"
+
+namespace m = r1::rewards::math;
+
+namespace {
+
+std::vector<nlohmann::json> read_jsonl(const std::string& path) {
+  std::ifstream in(path);
+  EXPECT_TRUE(in.good()) << path;
+  std::vector<nlohmann::json> out;
+  std::string line;
+  while (std::getline(in, line))
+    if (!line.empty()) out.push_back(nlohmann::json::parse(line));
+  return out;
+}
+
+// The case's harness as VerifyOptions: match_types ["latex", "expr"] means
+// LatexExtractionConfig(boxed_match_priority=0) + ExprExtractionConfig for both sides; "default"
+// means the library defaults (boxed priority 50).
+m::VerifyOptions options_for(const nlohmann::json& c) {
+  m::VerifyOptions o;
+  o.float_rounding = c.at("precision").get<int>();
+  o.strict = c.at("strict").get<bool>();
+  o.allow_set_relation_comp = c.at("allow_set_relation_comp").get<bool>();
+  o.percent_lenient = false;  // Math-Verify itself: 25 != 25%
+  m::ExtractOptions e;
+  const auto& mt = c.at("match_types");
+  if (mt.is_array()) {
+    e.latex = e.expr = false;
+    for (const auto& t : mt) {
+      if (t == "latex") e.latex = true;
+      if (t == "expr") e.expr = true;
+    }
+    e.boxed_priority = 0;
+  } else if (mt == "default") {
+    e.boxed_priority = 50;
+  }
+  e.only_after_think = false;
+  o.gold_extract = e;
+  o.pred_extract = e;
+  return o;
+}
+
+}  // namespace
+
+TEST(MathVerifyCases, AgreesWithMathVerify) {
+  auto cases = read_jsonl(std::string(R1_SHARED_DIR) + "/data/math_verify_cases.jsonl");
+  ASSERT_GT(cases.size(), 100u);
+  size_t agree = 0;
+  double worst_ms = 0;
+  for (size_t k = 0; k < cases.size(); ++k) {
+    const auto& c = cases[k];
+    std::string gold = c.at("gold"), pred = c.at("pred");
+    bool expected = c.at("expected");
+    auto t0 = std::chrono::steady_clock::now();
+    m::VerifyResult r = m::verify(gold, pred, options_for(c));
+    double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    worst_ms = std::max(worst_ms, ms);
+    EXPECT_LT(ms, 5000) << "case " << k << " took " << ms << " ms";
+    if (r.correct == expected) {
+      ++agree;
+      continue;
+    }
+    std::printf("DISAGREE case %zu (%s:%d %s): expected %d got %d\n  gold: %.160s\n  pred: %.160s\n"
+                "  extracted gold [%s] %s -> %s\n  extracted pred [%s] %s -> %s\n  reason: %s\n",
+                k, c.at("source_file").get<std::string>().c_str(), c.at("line").get<int>(),
+                c.at("note").get<std::string>().c_str(), expected, r.correct, gold.c_str(), pred.c_str(),
+                m::rule_name(r.gold_rule), r.gold.c_str(), r.gold_parsed.c_str(), m::rule_name(r.pred_rule),
+                r.pred.c_str(), r.pred_parsed.c_str(), r.reason.c_str());
+  }
+  double rate = double(agree) / cases.size();
+  std::printf("math_verify_cases: %zu/%zu agree (%.1f%%), slowest case %.1f ms\n", agree, cases.size(), 100 * rate,
+              worst_ms);
+  EXPECT_GE(rate, 0.97);
+}
