@@ -1,6 +1,7 @@
 #include "text/jinja.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <functional>
 #include <regex>
@@ -521,6 +522,14 @@ class Parser {
   [[noreturn]] void fail(const std::string& what) const {
     throw Error(where_, "line " + std::to_string(t_[std::min(p_, t_.size() - 1)].line) + ": " + what);
   }
+  // Python's ints are unbounded; ours are int64, so a longer literal is an error, not a crash.
+  int64_t int_literal(const std::string& digits) const {
+    int64_t v = 0;
+    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), v);
+    if (ec != std::errc() || end != digits.data() + digits.size())
+      fail("integer literal " + digits.substr(0, 32) + " does not fit in 64 bits");
+    return v;
+  }
   const Token& cur() const { return t_[p_]; }
   bool is_op(const char* op) const { return cur().t == Token::Op && cur().v == op; }
   bool is_name(const char* n) const { return cur().t == Token::Name && cur().v == n; }
@@ -801,11 +810,11 @@ class Parser {
     }
     if (t.t == Token::Int) {
       ++p_;
-      return lit(Value::integer(std::stoll(t.v)));
+      return lit(Value::integer(int_literal(t.v)));
     }
     if (t.t == Token::Float) {
       ++p_;
-      return lit(Value::real(std::stod(t.v)));
+      return lit(Value::real(std::strtod(t.v.c_str(), nullptr)));  // overflow -> inf, as Python
     }
     if (is_op("(")) {
       ++p_;
@@ -882,7 +891,7 @@ class Parser {
           node = make(Expr::Attr, {node}, cur().v);
           ++p_;
         } else if (cur().t == Token::Int) {
-          node = make(Expr::Item, {node, lit(Value::integer(std::stoll(cur().v)))});
+          node = make(Expr::Item, {node, lit(Value::integer(int_literal(cur().v)))});
           ++p_;
         } else {
           fail("expected an attribute name after '.'");

@@ -2,6 +2,7 @@
 // `r1 pretrain` (saved with io::save_model_dir), evaluated on Countdown CD3 and a synthetic family;
 // the files it writes, resuming after an interruption, settings checks, the R1 chat prompt path.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -32,7 +33,8 @@ std::vector<std::string> lines_of(const fs::path& p) {
 class EvalCli : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    root_ = fs::temp_directory_path() / "r1_eval_cli_test";
+    // ctest runs each test of this suite in its own process, concurrently: one directory per process.
+    root_ = fs::temp_directory_path() / ("r1_eval_cli_test_" + std::to_string(::getpid()));
     fs::remove_all(root_);
     auto r = run_r1("pretrain --run_dir " + (root_ / "run").string() +
                     " --pretrain.steps 30 --pretrain.batch_size 8 --model.hidden_size 32 --model.intermediate_size 64"

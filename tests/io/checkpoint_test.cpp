@@ -5,12 +5,14 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <cstdio>
 #include <filesystem>
 
 #include "core/error.h"
 #include "io/fp8.h"
 #include "io/hf_config.h"
 #include "io/io_test_util.h"
+#include "io/model_dir.h"
 #include "model/causal_lm.h"
 #include "model/presets.h"
 #include "text/tokenizer.h"
@@ -176,7 +178,7 @@ TEST(Checkpoint, Fp8BlockScaledDeepSeekCheckpointDequantizesOnLoad) {
   ScratchDir dir;
   model::ModelConfig cfg = model::tiny_deepseek_v3(300);
   cfg.extra["quantization_config"] = {{"quant_method", "fp8"}, {"fmt", "e4m3"}, {"weight_block_size", {128, 128}}};
-  model::CausalLM src(cfg), dst(cfg);
+  model::CausalLM src(cfg);
   model::init_weights(*src, 5);
   const TensorMap full = named_tensors_of(*src);
   EXPECT_TRUE(full.count("model.layers.1.mlp.gate.e_score_correction_bias"));  // a buffer in the checkpoint
@@ -199,12 +201,16 @@ TEST(Checkpoint, Fp8BlockScaledDeepSeekCheckpointDequantizesOnLoad) {
     quantized.push_back(name);
   }
   ASSERT_GT(quantized.size(), 10u);
+  // The MTP module repeats the embedding and the output head, as the released checkpoints do.
+  const std::string mtp = "model.layers." + std::to_string(cfg.num_hidden_layers) + ".";
+  stored[mtp + "embed_tokens.weight"] = full.at("model.embed_tokens.weight");
+  stored[mtp + "shared_head.head.weight"] = full.at("lm_head.weight");
   save_checkpoint(dir / "ds", cfg, stored, opt);
 
   Checkpoint ck = load_checkpoint_tensors(dir / "ds", at::kFloat);
   EXPECT_FALSE(ck.config.extra.contains("quantization_config"));
   for (const auto& [name, t] : ck.tensors) EXPECT_EQ(name.find("_scale_inv"), std::string::npos) << name;
-  EXPECT_EQ(ck.tensors.size(), full.size());
+  EXPECT_EQ(ck.tensors.size(), full.size() + 2);
   for (const auto& name : quantized) {
     const at::Tensor& w = full.at(name);
     const at::Tensor& back = ck.tensors.at(name);
@@ -214,8 +220,33 @@ TEST(Checkpoint, Fp8BlockScaledDeepSeekCheckpointDequantizesOnLoad) {
     EXPECT_TRUE(((back - w).abs() <= w.abs() * 0.0625 + amax / 448.0 * std::ldexp(1.0, -10)).all().item<bool>())
         << name;
   }
-  load_into(*dst, ck.tensors);  // strict: every tensor present, shapes right
-  EXPECT_TRUE(torch::equal(dst->model->norm->weight, src->model->norm->weight));
+
+  // The directory loads (strictly: every parameter present, the MTP copies folded) and gives the
+  // source model's logits within what e4m3 weights allow.
+  LoadedModel loaded = load_model_dir(dir / "ds");
+  EXPECT_TRUE(torch::equal(loaded.model->model->norm->weight, src->model->norm->weight));
+  torch::NoGradGuard no_grad;
+  at::Tensor ids = torch::randint(cfg.vocab_size, {2, 16}, torch::kLong);
+  at::Tensor want = src->forward(ids), got = loaded.model->forward(ids);
+  const double rel = ((got - want).norm() / want.norm()).item<double>();
+  std::printf("FP8 V3 checkpoint: logits relative error %.4f\n", rel);
+  EXPECT_LT(rel, 0.05);
+  EXPECT_GT(rel, 0.0);  // the weights really went through e4m3
+}
+
+TEST(Checkpoint, DeepSeekMtpSavesTheSharedCopiesAndLoadsBack) {
+  ScratchDir dir;
+  model::ModelConfig cfg = model::tiny_deepseek_v3(300);
+  model::CausalLM src(cfg);
+  model::init_weights(*src, 9);
+  save_model_dir(dir / "v3", *src, nullptr);
+  Checkpoint ck = load_checkpoint_tensors(dir / "v3");
+  const std::string mtp = "model.layers." + std::to_string(cfg.num_hidden_layers) + ".";
+  ASSERT_TRUE(ck.tensors.count(mtp + "embed_tokens.weight"));
+  EXPECT_TRUE(torch::equal(ck.tensors.at(mtp + "embed_tokens.weight"), src->model->embed_tokens->weight));
+  EXPECT_TRUE(torch::equal(ck.tensors.at(mtp + "shared_head.head.weight"), src->lm_head->weight));
+  LoadedModel back = load_model_dir(dir / "v3");
+  expect_same_parameters(*src, *back.model);
 }
 
 TEST(Checkpoint, FailedSaveLeavesPreviousCheckpoint) {

@@ -165,6 +165,10 @@ TEST(Jinja, ErrorsNameTemplateAndLine) {
   expect_error("{{ x | frobnicate }}", "frobnicate");
   expect_error("{% if true %}unclosed", "endif");
   expect_error("{{ 'a' + 1 }}", "unsupported operand");
+  // Found by the fuzzer: a literal past int64 was an uncaught std::out_of_range.
+  expect_error("{{ 777777777777777777777777777777 }}", "does not fit in 64 bits");
+  expect_error("{{ x.99999999999999999999 }}", "does not fit in 64 bits");
+  EXPECT_EQ(render("{{ 99999999999999999999.5 > 1 }}"), "True");  // floats are doubles
 }
 
 TEST(ChatTemplate, DetectsFamiliesFromMarkers) {
