@@ -9,10 +9,10 @@
 #include "core/error.h"
 #include "core/files.h"
 #include "core/log.h"
-#include "engine/generator.h"
 #include "io/model_dir.h"
 #include "pipeline/r1zero.h"
 #include "rl/rejection_sampling.h"
+#include "rl/sample_candidates.h"
 #include "tasks/task.h"
 #include "train/sft.h"
 
@@ -80,49 +80,33 @@ int run(int argc, char** argv) {
   rc.max_per_prompt = f.at("max_per_prompt");
 
   // Problems: round-robin over the tasks, from a seeded generator.
-  const int64_t n_prompts = cfg.at("prompts"), k = cfg.at("k");
+  const int64_t n_prompts = cfg.at("prompts");
   r1::tasks::Rng rng(cfg.at("seed").get<uint64_t>() * 104729 + 3);
-  std::vector<r1::tasks::Problem> problems;
-  std::vector<const r1::tasks::Task*> task_of;
+  std::vector<r1::rl::SampledProblem> problems;
   for (int64_t i = 0; i < n_prompts; ++i) {
-    const auto* t = tasks[i % tasks.size()].get();
-    problems.push_back(t->sample(rng));
-    task_of.push_back(t);
+    r1::rl::SampledProblem sp;
+    sp.task = tasks[i % tasks.size()].get();
+    sp.problem = sp.task->sample(rng);
+    sp.prompt_ids = r1::train::encode_sft_prompt(json::array({{{"role", "user"}, {"content", sp.problem.question}}}), fmt);
+    problems.push_back(std::move(sp));
   }
 
-  r1::engine::GenerationConfig gen;
-  gen.sampling.temperature = cfg.at("sampling").at("temperature");
-  gen.sampling.top_p = cfg.at("sampling").at("top_p");
-  gen.sampling.max_new_tokens = cfg.at("sampling").at("max_new_tokens");
-  gen.stop_token_ids = {fmt.eos_id};
-  gen.pad_token_id = fmt.eos_id;
-  std::vector<r1::rl::Candidate> cands;
-  int64_t correct_total = 0, generated_tokens = 0;
-  const int64_t per_call = cfg.at("batch_prompts");
-  for (int64_t start = 0; start < n_prompts; start += per_call) {
-    const int64_t end = std::min(n_prompts, start + per_call);
-    std::vector<std::vector<int32_t>> prompts;
-    for (int64_t i = start; i < end; ++i)
-      prompts.push_back(r1::train::encode_sft_prompt(json::array({{{"role", "user"}, {"content", problems[i].question}}}), fmt));
-    gen.sampling.seed = cfg.at("seed").get<uint64_t>() * 7919 + start;
-    r1::engine::GenerationStats gs;
-    auto completions = r1::engine::generate(*loaded.model, prompts, k, gen, &gs);
-    generated_tokens += gs.generated_tokens;
-    for (const auto& c : completions) {
-      const int64_t i = start + c.prompt_index;
-      std::vector<int32_t> body(c.tokens);
-      if (c.stopped && !body.empty()) body.pop_back();
-      r1::rl::Candidate cand;
-      cand.prompt = problems[i].question;
-      cand.response = loaded.tokenizer->decode(body, true);
-      cand.tokens = static_cast<int64_t>(body.size());
-      // A response that never stopped is cut off: it cannot be a training target.
-      cand.correct = c.stopped && task_of[i]->score(problems[i], cand.response).correct;
-      correct_total += cand.correct;
-      cands.push_back(std::move(cand));
-    }
-    r1::log_info("sampled " + std::to_string(end) + "/" + std::to_string(n_prompts) + " prompts");
-  }
+  r1::rl::CandidateSampling cs;
+  cs.k = cfg.at("k");
+  cs.sampling.temperature = cfg.at("sampling").at("temperature");
+  cs.sampling.top_p = cfg.at("sampling").at("top_p");
+  cs.sampling.max_new_tokens = cfg.at("sampling").at("max_new_tokens");
+  cs.sampling.seed = cfg.at("seed").get<uint64_t>() * 7919;
+  cs.batch_problems = cfg.at("batch_prompts");
+  cs.eos_id = fmt.eos_id;
+  cs.pad_id = fmt.eos_id;
+  int64_t generated_tokens = 0;
+  const auto& tok = *loaded.tokenizer;
+  auto cands = r1::rl::sample_candidates(
+      *loaded.model, problems, [&](const std::vector<int32_t>& ids) { return tok.decode(ids, true); }, cs,
+      &generated_tokens);
+  int64_t correct_total = 0;
+  for (const auto& c : cands) correct_total += c.correct;
 
   r1::rl::RejectionStats st;
   auto verdicts = r1::rl::rejection_filter(cands, rc, &st);
@@ -134,7 +118,7 @@ int run(int argc, char** argv) {
   json stats = st.to_json();
   stats["correct_rate"] = cands.empty() ? 0.0 : static_cast<double>(correct_total) / cands.size();
   stats["generated_tokens"] = generated_tokens;
-  stats["k"] = k;
+  stats["k"] = cs.k;
   stats["config"] = cfg;
   r1::write_file_atomic(stats_path, stats.dump(2) + "\n");
   std::printf("sample: %lld responses, correct %.3f, kept %lld (incorrect %lld, overlong %lld, mixed-language %lld, "

@@ -1,7 +1,10 @@
 #include "eval/task_eval.h"
 
 #include "engine/generator.h"
+#include "eval/metrics.h"
 #include "model/causal_lm.h"
+#include "rewards/language.h"
+#include "rewards/tagged_response.h"
 #include "tasks/task.h"
 
 namespace r1::eval {
@@ -27,20 +30,34 @@ TaskEvalResult evaluate_task(model::CausalLMImpl& model, const tasks::Task& task
   gen.sampling = cfg.sampling;
   gen.stop_token_ids = {codec.eos_id};
   gen.pad_token_id = codec.pad_id;
-  int64_t samples = 0;
+  int64_t samples = 0, thinking = 0;
+  // Per problem, per sample: the extracted answer and its verdict (for the vote).
+  std::vector<std::vector<std::string>> answers(problems.size(), std::vector<std::string>(cfg.k));
+  std::vector<std::vector<char>> verdicts(problems.size(), std::vector<char>(cfg.k, 0));
   for (size_t start = 0; start < problems.size(); start += cfg.batch_problems) {
     size_t end = std::min(problems.size(), start + static_cast<size_t>(cfg.batch_problems));
     std::vector<std::vector<int32_t>> prompts;
     for (size_t i = start; i < end; ++i) prompts.push_back(encode_prompt(codec, problems[i], cfg.mode));
     gen.sampling.seed = cfg.sampling.seed + start;
     auto completions = engine::generate(model, prompts, cfg.k, gen);
+    std::vector<int64_t> sample_of(prompts.size(), 0);
     for (size_t i = start; i < end; ++i) res.correct.push_back(0);
     for (const auto& c : completions) {
       std::vector<int32_t> body(c.tokens);
       if (c.stopped && !body.empty()) body.pop_back();
-      const auto& p = problems[start + c.prompt_index];
-      auto s = task.score(p, prefix + codec.decode(body));
-      res.correct[start + c.prompt_index] += s.correct;
+      const size_t i = start + c.prompt_index;
+      const auto& p = problems[i];
+      const std::string response = prefix + codec.decode(body);
+      auto s = task.score(p, response);
+      const int64_t j = sample_of[c.prompt_index]++;  // completions come grouped by prompt
+      answers[i][j] = s.answer;
+      verdicts[i][j] = s.correct;
+      if (s.thinks) {
+        auto words = rewards::count_words(rewards::parse_tagged_response(response).think);
+        res.language_mixing += words.latin > 0 && words.han > 0;
+        ++thinking;
+      }
+      res.correct[i] += s.correct;
       res.pass1 += s.correct;
       res.think_rate += s.thinks;
       res.format_rate += s.well_formed;
@@ -50,6 +67,13 @@ TaskEvalResult evaluate_task(model::CausalLMImpl& model, const tasks::Task& task
   }
   if (samples > 0)
     for (double* v : {&res.pass1, &res.think_rate, &res.format_rate, &res.response_length}) *v /= samples;
+  if (thinking > 0) res.language_mixing /= thinking;
+  const auto same = [](const std::string& a, const std::string& b) { return a == b; };
+  for (size_t i = 0; i < problems.size(); ++i) {
+    Vote v = majority_vote(answers[i], same);
+    res.cons_at_k += v.winner >= 0 && verdicts[i][v.winner];
+  }
+  if (!problems.empty()) res.cons_at_k /= problems.size();
   return res;
 }
 

@@ -1,6 +1,7 @@
 // Evaluation on held-out problems of a synthetic task family: k samples per problem, pass@1 as the
-// mean correctness over all samples (the R1 protocol), think-rate and mean response length; the
-// response can be forced into thinking or direct answering to measure each mode on its own.
+// mean correctness over all samples (the R1 protocol), cons@k (majority vote over the k extracted
+// answers), think-rate, mean response length and the share of chains of thought that mix languages;
+// the response can be forced into thinking or direct answering to measure each mode on its own.
 #pragma once
 #include <functional>
 #include <string>
@@ -30,6 +31,10 @@ struct TaskEvalResult {
   double think_rate = 0;         // share of samples that open with a complete think block
   double response_length = 0;    // mean tokens per response (including a forced prefix tag)
   double format_rate = 0;        // share well-formed in the R1-Zero format
+  double cons_at_k = 0;          // share of problems whose majority answer (identical strings vote
+                                 // together; ties to the first) is correct
+  double language_mixing = 0;    // share of thinking samples whose CoT has words of two scripts
+                                 // (Latin and Han, rewards/language.h)
   std::vector<int64_t> correct;  // per problem: correct samples out of k
 };
 

@@ -135,6 +135,18 @@ void save_checkpoint(const std::string& dir_arg, const model::ModelConfig& confi
   }
 }
 
+std::vector<std::pair<std::string, std::string>> mtp_shared_copies(const model::ModelConfig& c) {
+  std::vector<std::pair<std::string, std::string>> out;
+  if (!c.is_deepseek()) return out;
+  const std::string head = c.tie_word_embeddings ? "model.embed_tokens.weight" : "lm_head.weight";
+  for (int64_t k = 0; k < c.num_nextn_predict_layers; ++k) {
+    const std::string layer = "model.layers." + std::to_string(c.num_hidden_layers + k) + ".";
+    out.emplace_back(layer + "embed_tokens.weight", "model.embed_tokens.weight");
+    out.emplace_back(layer + "shared_head.head.weight", head);
+  }
+  return out;
+}
+
 Checkpoint load_checkpoint_tensors(const std::string& dir, std::optional<at::ScalarType> dtype) {
   Checkpoint ck;
   const fs::path d(dir);
@@ -148,11 +160,16 @@ Checkpoint load_checkpoint_tensors(const std::string& dir, std::optional<at::Sca
   const int64_t block = fp8_block_size(ck.config, config_path);
   LoadOptions opt{dtype};
   bool dequantized = false;
+  std::set<std::string> copies;  // not read at all (2 x 1.8 GB in DeepSeek-V3)
+  for (const auto& [copy, original] : mtp_shared_copies(ck.config)) copies.insert(copy);
   auto is_fp8 = [&](const std::string& name) {
     auto it = mapped.file_of.find(name);
     return it != mapped.file_of.end() && it->second->info(name).dtype == DType::F8_E4M3;
   };
   for (const auto& [name, file] : mapped.file_of) {
+    const bool scale_of_copy = ends_with(name, kScaleSuffix) &&
+                               copies.count(name.substr(0, name.size() - std::strlen(kScaleSuffix)));
+    if (copies.count(name) || scale_of_copy) continue;
     if (ends_with(name, kScaleSuffix) && is_fp8(name.substr(0, name.size() - std::strlen(kScaleSuffix))))
       continue;  // consumed by its weight
     auto scale = mapped.file_of.find(name + kScaleSuffix);

@@ -60,6 +60,12 @@ struct Checkpoint {
 // file this way, ~6x with dtype = kFloat).
 Checkpoint load_checkpoint_tensors(const std::string& dir, std::optional<at::ScalarType> dtype = std::nullopt);
 
+// DeepSeek-V3 checkpoints repeat, in every MTP module model.layers.{N+k}, the main embedding and
+// output head (embed_tokens, shared_head.head; see model/mtp.h), where a CausalLM has one parameter
+// each: (copy's name, original's name) pairs for `config` (none for other families). The loader
+// skips the copies; save_model_dir writes them so other tools find the layout they expect.
+std::vector<std::pair<std::string, std::string>> mtp_shared_copies(const model::ModelConfig& config);
+
 // The tensors of a module that belong in a checkpoint: every parameter and every buffer except
 // scratch ones (a leaf name starting with '_', or the rotary caches inv_freq / cos_cached /
 // sin_cached / freqs_cis that HF never saves). A tensor reachable under two names (tied embeddings)

@@ -16,5 +16,5 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(GrpoConfig, steps, prompts_per_s
                                                 warmup_steps, weight_decay, grad_clip, temperature, top_p,
                                                 max_new_tokens, beta, ref_update_every, epsilon_low, epsilon_high,
                                                 loss_type, scale_rewards, drop_equal_reward_groups, accuracy_weight,
-                                                format_weight, seed)
+                                                format_weight, language_weight, language, seed)
 }

@@ -4,15 +4,22 @@
 
 #include <chrono>
 #include <cstdio>
+#include <optional>
 
+#include "core/error.h"
+#include "core/log.h"
 #include "core/metrics.h"
 #include "core/progress.h"
 #include "engine/generator.h"
+#include "io/checkpoint.h"
+#include "io/safetensors.h"
 #include "model/causal_lm.h"
 #include "model/moe.h"
+#include "rewards/language.h"
 #include "tasks/task.h"
 #include "train/lr_schedule.h"
 #include "train/token_batch.h"
+#include "train/training_checkpoint.h"
 
 namespace r1::rl {
 namespace {
@@ -28,8 +35,9 @@ torch::Tensor policy_logprobs(model::CausalLMImpl& m, const train::TokenBatch& b
 
 }  // namespace
 
-void train_grpo(model::CausalLMImpl& policy, const GrpoEnvironment& env, const GrpoConfig& cfg, MetricsWriter* metrics,
-                const std::function<void(int64_t, const GrpoStepStats&)>& on_step) {
+int64_t train_grpo(model::CausalLMImpl& policy, const GrpoEnvironment& env, const GrpoConfig& cfg,
+                   MetricsWriter* metrics, const std::function<void(int64_t, const GrpoStepStats&)>& on_step,
+                   const GrpoRun& run) {
   const int64_t G = cfg.group_size;
   GrpoLossConfig loss_cfg{cfg.epsilon_low, cfg.epsilon_high, cfg.beta, parse_loss_aggregation(cfg.loss_type),
                           cfg.max_new_tokens};
@@ -48,10 +56,37 @@ void train_grpo(model::CausalLMImpl& policy, const GrpoEnvironment& env, const G
   gen.sampling.max_new_tokens = cfg.max_new_tokens;
   gen.stop_token_ids = {env.eos_id};
   gen.pad_token_id = env.pad_id;
-  Progress progress("grpo", cfg.steps);
   const bool has_moe = !model::moe_layers(policy).empty();
 
-  for (int64_t step = 0; step < cfg.steps; ++step) {
+  // Resume: the policy, its optimizer and the reference come back from the latest checkpoint.
+  std::optional<train::TrainingCheckpoints> checkpoints;
+  int64_t start = 0;
+  if (!run.checkpoint_dir.empty()) {
+    checkpoints.emplace(run.checkpoint_dir, run.keep_checkpoints);
+    const std::string dir = checkpoints->latest();
+    if (!dir.empty()) {
+      auto st = checkpoints->restore(dir, policy, opt);
+      check(st.at("total_steps").get<int64_t>() == cfg.steps && st.at("seed").get<uint64_t>() == cfg.seed,
+            dir + "/trainer_state.json", "steps or seed differ from this run's configuration");
+      start = st.at("step");
+      if (reference) {
+        auto ref = io::load_safetensors(dir + "/reference.safetensors");
+        io::load_into(*reference, ref, true, reference->config().tie_word_embeddings);
+      }
+      log_info("grpo: resuming from " + dir + " at step " + std::to_string(start));
+    }
+  }
+  auto save = [&](int64_t steps_done) {
+    checkpoints->save(steps_done, policy, opt,
+                      {{"step", steps_done}, {"total_steps", cfg.steps}, {"seed", cfg.seed}, {"stage", run.stage}},
+                      run.tokenizer);
+    if (reference)
+      io::save_safetensors(checkpoints->latest() + "/reference.safetensors", io::named_tensors_of(*reference));
+  };
+  const int64_t end = run.stop_after > 0 ? std::min(cfg.steps, start + run.stop_after) : cfg.steps;
+  Progress progress(run.stage, cfg.steps);
+
+  for (int64_t step = start; step < end; ++step) {
     GrpoStepStats st;
     // 1. Rollout: G samples per prompt, one prefill per prompt.
     auto t_roll = std::chrono::steady_clock::now();
@@ -73,9 +108,13 @@ void train_grpo(model::CausalLMImpl& policy, const GrpoEnvironment& env, const G
       const auto& p = prompts[c.prompt_index];
       std::vector<int32_t> body(c.tokens);
       if (c.stopped && !body.empty()) body.pop_back();  // the EOS is not part of the text
-      auto s = p.task->score(p.problem, env.decode(body));
+      const std::string text = env.decode(body);
+      auto s = p.task->score(p.problem, text);
       double fmt = s.well_formed ? 1.0 : 0.0;
-      rewards[r] = static_cast<float>(cfg.accuracy_weight * s.correct + cfg.format_weight * fmt);
+      const double lang = rewards::cot_language_reward(text, cfg.language);
+      rewards[r] = static_cast<float>(cfg.accuracy_weight * s.correct + cfg.format_weight * fmt +
+                                      cfg.language_weight * lang);
+      st.language += lang;
       st.accuracy += s.correct;
       st.format += fmt;
       st.think_rate += s.thinks;
@@ -87,7 +126,8 @@ void train_grpo(model::CausalLMImpl& policy, const GrpoEnvironment& env, const G
     auto group_std = reward_t.view({-1, G}).std(1, /*unbiased=*/false);
     st.zero_std_groups = (group_std == 0).to(torch::kFloat).mean().item<double>();
     st.reward = reward_t.mean().item<double>();
-    for (double* v : {&st.accuracy, &st.format, &st.think_rate, &st.response_length, &st.stopped}) *v /= R;
+    for (double* v : {&st.accuracy, &st.format, &st.think_rate, &st.response_length, &st.stopped, &st.language})
+      *v /= R;
 
     // 3. Training batch: prompt + completion, loss on completion tokens only.
     auto t_train = std::chrono::steady_clock::now();
@@ -145,7 +185,8 @@ void train_grpo(model::CausalLMImpl& policy, const GrpoEnvironment& env, const G
     st.train_seconds = seconds_since(t_train);
 
     if (metrics)
-      metrics->write({{"stage", "grpo"}, {"step", step}, {"reward", st.reward}, {"accuracy", st.accuracy},
+      metrics->write({{"stage", run.stage}, {"step", step}, {"reward", st.reward}, {"accuracy", st.accuracy},
+                      {"language", st.language},
                       {"format", st.format}, {"think_rate", st.think_rate}, {"response_length", st.response_length},
                       {"kl", st.kl}, {"clip_fraction", st.clip_fraction}, {"loss", st.loss},
                       {"zero_std_groups", st.zero_std_groups}, {"stopped", st.stopped},
@@ -157,8 +198,11 @@ void train_grpo(model::CausalLMImpl& policy, const GrpoEnvironment& env, const G
     std::snprintf(extra, sizeof extra, "reward %.3f | acc %.3f | think %.2f | len %.1f", st.reward, st.accuracy,
                   st.think_rate, st.response_length);
     progress.update(step + 1, extra);
+    if (checkpoints && (step + 1 == end || (run.checkpoint_every > 0 && (step + 1) % run.checkpoint_every == 0)))
+      save(step + 1);
   }
   progress.finish();
+  return end;
 }
 
 }  // namespace r1::rl

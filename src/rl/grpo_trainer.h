@@ -17,6 +17,9 @@ class CausalLMImpl;
 namespace r1 {
 class MetricsWriter;
 }
+namespace r1::text {
+class Tokenizer;
+}
 
 namespace r1::rl {
 
@@ -41,7 +44,24 @@ struct GrpoConfig {
   bool drop_equal_reward_groups = false;  // skip groups whose rewards are all equal (no signal)
   double accuracy_weight = 1.0;
   double format_weight = 0.2;
+  // R1's language-consistency reward (rewards/language.h): + language_weight x the share of the CoT's
+  // words in `language` ("en" | "zh"). 0 = off (R1-Zero); R1's reasoning RL turns it on.
+  double language_weight = 0.0;
+  std::string language = "en";
   uint64_t seed = 0;
+};
+
+// Where a run's metrics and checkpoints go. With checkpoint_dir set, DIR/checkpoints/step-N (model,
+// AdamW state, reference model when beta > 0, trainer_state.json; train/training_checkpoint.h) is
+// written every checkpoint_every steps, and a run that finds one continues from it: rollouts are
+// seeded by (seed, step), so k steps + resume + the rest equal the straight run.
+struct GrpoRun {
+  std::string stage = "grpo";  // the metrics' "stage" and the progress label
+  std::string checkpoint_dir;
+  int64_t checkpoint_every = 0;
+  int64_t keep_checkpoints = 1;
+  const text::Tokenizer* tokenizer = nullptr;  // saved with each checkpoint when set
+  int64_t stop_after = 0;  // stop (with a checkpoint) after this many steps of this run; 0 = no limit
 };
 
 // One prompt of a step: its token ids and the problem its completions are scored against.
@@ -60,13 +80,16 @@ struct GrpoEnvironment {
 
 struct GrpoStepStats {
   double reward = 0, accuracy = 0, format = 0, think_rate = 0, response_length = 0;
+  double language = 0;  // mean language consistency of the CoTs (1 = all in cfg.language)
   double kl = 0, clip_fraction = 0, loss = 0, zero_std_groups = 0, stopped = 0;
   double rollout_seconds = 0, train_seconds = 0, rollout_tokens_per_s = 0;
   double moe_load_imbalance = 0;  // max/mean expert load, worst layer (MoE policies; 0 otherwise)
 };
 
 // Trains `policy` in place; `on_step` (optional) sees each step's stats, e.g. for periodic eval.
-void train_grpo(model::CausalLMImpl& policy, const GrpoEnvironment& env, const GrpoConfig& cfg,
-                MetricsWriter* metrics, const std::function<void(int64_t, const GrpoStepStats&)>& on_step = {});
+// Returns the number of steps done when it returns (cfg.steps unless run.stop_after cut it short).
+int64_t train_grpo(model::CausalLMImpl& policy, const GrpoEnvironment& env, const GrpoConfig& cfg,
+                   MetricsWriter* metrics, const std::function<void(int64_t, const GrpoStepStats&)>& on_step = {},
+                   const GrpoRun& run = {});
 
 }  // namespace r1::rl

@@ -4,26 +4,20 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <filesystem>
 #include <fstream>
 #include <random>
-
-#include <fcntl.h>
-#include <unistd.h>
 
 #include "core/error.h"
 #include "core/files.h"
 #include "core/log.h"
-#include "io/checkpoint.h"
 #include "io/model_dir.h"
-#include "io/safetensors.h"
 #include "model/causal_lm.h"
+#include "train/training_checkpoint.h"
 
 namespace r1::train {
 namespace {
 
 using json = nlohmann::json;
-namespace fs = std::filesystem;
 
 json normalise_record(const json& j, const std::string& where) {
   check(j.is_object(), where, "expected a JSON object");
@@ -64,49 +58,6 @@ uint64_t fnv1a(const std::vector<Example>& units) {
     for (size_t i = 0; i < u.ids.size(); ++i) mix((static_cast<uint64_t>(u.ids[i]) << 1) | (u.loss_mask.empty() ? 1 : u.loss_mask[i]));
   }
   return h;
-}
-
-std::string checkpoints_dir(const std::string& out) { return out + "/checkpoints"; }
-
-// AdamW keys its per-parameter state by the parameter's TensorImpl address (libtorch 1.13).
-std::string state_key(const torch::Tensor& p) { return c10::guts::to_string(p.unsafeGetTensorImpl()); }
-
-io::TensorMap optimizer_tensors(const model::CausalLMImpl& model, torch::optim::AdamW& opt) {
-  io::TensorMap out;
-  for (const auto& kv : model.named_parameters()) {
-    auto it = opt.state().find(state_key(kv.value()));
-    if (it == opt.state().end()) continue;  // no step taken yet
-    auto& s = static_cast<torch::optim::AdamWParamState&>(*it->second);
-    out[kv.key() + ".exp_avg"] = s.exp_avg().detach().cpu().contiguous();
-    out[kv.key() + ".exp_avg_sq"] = s.exp_avg_sq().detach().cpu().contiguous();
-    out[kv.key() + ".step"] = torch::tensor({s.step()}, torch::kLong);
-  }
-  return out;
-}
-
-void restore_optimizer(model::CausalLMImpl& model, torch::optim::AdamW& opt, const io::TensorMap& t,
-                       const std::string& where) {
-  for (const auto& kv : model.named_parameters()) {
-    const auto& p = kv.value();
-    auto a = t.find(kv.key() + ".exp_avg"), b = t.find(kv.key() + ".exp_avg_sq"), c = t.find(kv.key() + ".step");
-    check(a != t.end() && b != t.end() && c != t.end(), where, "no AdamW state for parameter " + kv.key());
-    check(a->second.sizes() == p.sizes() && b->second.sizes() == p.sizes(), where,
-          "AdamW state of " + kv.key() + " has the wrong shape");
-    auto s = std::make_unique<torch::optim::AdamWParamState>();
-    s->step(c->second.item<int64_t>());
-    s->exp_avg(a->second.to(p.device(), p.scalar_type()).clone());
-    s->exp_avg_sq(b->second.to(p.device(), p.scalar_type()).clone());
-    opt.state()[state_key(p)] = std::move(s);
-  }
-}
-
-void fsync_dir(const std::string& dir) {
-  // The renames below are durable only once the parent directory is synced.
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
-  if (fd >= 0) {
-    ::fsync(fd);
-    ::close(fd);
-  }
 }
 
 }  // namespace
@@ -248,15 +199,7 @@ int64_t SftDataOrder::steps_for_epochs(int64_t units, int64_t batch_size, int64_
   return (units * epochs + batch_size - 1) / batch_size;
 }
 
-std::string latest_checkpoint(const std::string& out_dir) {
-  const std::string p = checkpoints_dir(out_dir) + "/latest";
-  if (!path_exists(p)) return "";
-  std::string name = read_file(p);
-  while (!name.empty() && (name.back() == '\n' || name.back() == ' ')) name.pop_back();
-  const std::string dir = checkpoints_dir(out_dir) + "/" + name;
-  check(path_exists(dir + "/trainer_state.json"), p, "points at " + dir + ", which is not a complete checkpoint");
-  return dir;
-}
+std::string latest_checkpoint(const std::string& out_dir) { return TrainingCheckpoints(out_dir).latest(); }
 
 SftResult run_sft(model::CausalLMImpl& model, const std::vector<Example>& units, SftConfig cfg, int64_t pad_id,
                   const SftOutput& out, MetricsWriter* metrics) {
@@ -267,32 +210,23 @@ SftResult run_sft(model::CausalLMImpl& model, const std::vector<Example>& units,
   auto opt = make_adamw(model, cfg.train);
   SftResult result;
 
+  TrainingCheckpoints checkpoints(out.out_dir, cfg.keep_checkpoints);
   if (cfg.resume) {
-    const std::string dir = latest_checkpoint(out.out_dir);
+    const std::string dir = checkpoints.latest();
     if (!dir.empty()) {
-      json st = json::parse(read_file(dir + "/trainer_state.json"));
+      json st = checkpoints.restore(dir, model, *opt);
       const std::string where = dir + "/trainer_state.json";
       check(st.at("data_hash").get<std::string>() == std::to_string(data_hash), where,
             "the training data differ from the data of this checkpoint");
       check(st.at("seed").get<uint64_t>() == cfg.seed && st.at("batch_size").get<int64_t>() == cfg.train.batch_size &&
                 st.at("total_steps").get<int64_t>() == cfg.train.steps,
             where, "seed, batch_size or total steps differ from this run's configuration");
-      auto ck = io::load_checkpoint_tensors(dir);
-      io::load_into(model, ck.tensors, true, model.config().tie_word_embeddings);
-      restore_optimizer(model, *opt, io::load_safetensors(dir + "/optimizer.safetensors"), dir + "/optimizer.safetensors");
       result.start_step = st.at("step");
       log_info("resuming from " + dir + " at step " + std::to_string(result.start_step));
     }
   }
 
   auto save = [&](int64_t step) {
-    const std::string root = checkpoints_dir(out.out_dir);
-    make_dirs(root);
-    const std::string name = "step-" + std::to_string(step);
-    const std::string tmp = root + "/." + name + ".partial", final_dir = root + "/" + name;
-    fs::remove_all(tmp);
-    io::save_model_dir(tmp, model, out.tokenizer, out.tokenizer_config);
-    io::save_safetensors(tmp + "/optimizer.safetensors", optimizer_tensors(model, *opt));
     json st = {{"step", step},
                {"epoch", order.epoch_of(step)},
                {"offset_in_epoch", order.offset_in_epoch(step)},
@@ -302,20 +236,7 @@ SftResult run_sft(model::CausalLMImpl& model, const std::vector<Example>& units,
                {"total_steps", cfg.train.steps},
                {"units", n},
                {"data_hash", std::to_string(data_hash)}};
-    write_file_atomic(tmp + "/trainer_state.json", st.dump(2) + "\n");
-    fs::remove_all(final_dir);
-    fs::rename(tmp, final_dir);
-    fsync_dir(root);
-    write_file_atomic(root + "/latest", name + "\n");
-    // Prune old step directories (never the one `latest` names).
-    std::vector<std::pair<int64_t, std::string>> steps;
-    for (const auto& d : fs::directory_iterator(root)) {
-      const std::string f = d.path().filename().string();
-      if (f.rfind("step-", 0) == 0) steps.emplace_back(std::stoll(f.substr(5)), d.path().string());
-    }
-    std::sort(steps.begin(), steps.end());
-    for (size_t i = 0; i + std::max<int64_t>(1, cfg.keep_checkpoints) < steps.size(); ++i)
-      if (steps[i].first != step) fs::remove_all(steps[i].second);
+    checkpoints.save(step, model, *opt, st, out.tokenizer, out.tokenizer_config);
   };
 
   const int64_t end = cfg.stop_after > 0 ? std::min(cfg.train.steps, result.start_step + cfg.stop_after)

@@ -9,12 +9,9 @@
 // prompt); without one, R1-Zero's "User: …\nAssistant: " (tasks/prompt_template.h) after BOS. The
 // target is the last assistant content followed by EOS; only those tokens are predicted.
 //
-// Checkpoints: OUT/checkpoints/step-N holds the model (HF layout, io/model_dir.h), optimizer.safetensors
-// (AdamW moments "<param>.exp_avg", "<param>.exp_avg_sq" and "<param>.step") and trainer_state.json
-// (step, data position, shuffle seed, a hash of the data). Each is assembled in a temporary
-// directory and renamed into place, and only then does the `latest` file (written atomically) point
-// at it: a crash mid-checkpoint leaves the previous one in force. Resuming restores all of it, so
-// N steps straight and k steps + resume + N-k steps give bitwise-equal weights on CPU.
+// Checkpoints (train/training_checkpoint.h): OUT/checkpoints/step-N with the model, the AdamW state
+// and trainer_state.json (step, data position, shuffle seed, a hash of the data). Resuming restores
+// all of it, so N steps straight and k steps + resume + N-k steps give bitwise-equal weights on CPU.
 #pragma once
 #include <cstdint>
 #include <nlohmann/json.hpp>

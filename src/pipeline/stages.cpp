@@ -1,0 +1,166 @@
+#include "pipeline/stages.h"
+
+#include <cstdio>
+
+#include "core/error.h"
+#include "core/files.h"
+#include "core/log.h"
+#include "dist/threads.h"
+#include "io/model_dir.h"
+#include "pipeline/config_json.h"
+#include "train/training_checkpoint.h"
+
+namespace r1::pipeline {
+namespace {
+
+using json = nlohmann::json;
+
+json eval_json(const eval::TaskEvalResult& r) {
+  return {{"pass@1", r.pass1}, {"k", r.k}, {"problems", r.problems}, {"think_rate", r.think_rate},
+          {"response_length", r.response_length}, {"format_rate", r.format_rate},
+          {"cons@k", r.cons_at_k}, {"language_mixing", r.language_mixing}};
+}
+
+}  // namespace
+
+double seconds_since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
+
+StageClock::StageClock(const std::string& run_dir) : path(run_dir + "/stage_seconds.json") {
+  if (path_exists(path)) seconds = json::parse(read_file(path));
+}
+
+void StageClock::record(const std::string& stage, double s) {
+  seconds[stage] = s;
+  write_file_atomic(path, seconds.dump(2) + "\n");
+}
+
+void prepare_run_dir(const json& cfg) {
+  const std::string run_dir = cfg.at("run_dir");
+  make_dirs(run_dir);
+  write_file_atomic(run_dir + "/config.json", cfg.dump(2) + "\n");
+  log_info(dist::apply_thread_settings({cfg.at("threads").at("aten"), cfg.at("threads").at("blas")}));
+}
+
+model::CausalLM load_checkpoint_model(const std::string& dir) {
+  auto loaded = io::load_model_dir(dir);
+  log_info("loaded " + dir);
+  return loaded.model;
+}
+
+train::LmTrainResult pretrain(model::CausalLMImpl& m, const World& w, const json& cfg, const train::LmTrainConfig& tc,
+                              MetricsWriter& metrics, const std::string& stage, const Resume& resume) {
+  const uint64_t seed = cfg.at("seed");
+  const size_t pack = cfg.at("pretrain_data").at("pack_length").get<int64_t>();
+  auto source = [&](int64_t step) {
+    tasks::Rng rng(seed * 1000003 + step);
+    std::vector<train::Example> batch;
+    size_t doc_index = 0;  // alternates task families
+    std::bernoulli_distribution general(w.general_fraction);
+    auto next_document = [&]() {
+      std::vector<int32_t> ids{w.codec.bos_id};
+      std::vector<int32_t> body;
+      if (w.general_document && general(rng)) {
+        body = w.codec.encode(w.general_document(rng));
+      } else {
+        size_t t = doc_index++ % w.tasks.size();
+        body = w.codec.encode(w.document(w.sample_train(t, rng), t, rng));
+      }
+      ids.insert(ids.end(), body.begin(), body.end());
+      ids.push_back(w.codec.eos_id);
+      return ids;
+    };
+    for (int64_t i = 0; i < tc.batch_size; ++i) {
+      train::Example e;
+      e.ids = next_document();
+      while (pack > 0 && e.ids.size() < pack + 1) {
+        auto more = next_document();
+        e.ids.insert(e.ids.end(), more.begin(), more.end());
+      }
+      if (pack > 0) e.ids.resize(pack + 1);
+      batch.push_back(std::move(e));
+    }
+    return batch;
+  };
+  if (resume.dir.empty()) return train::train_lm(m, source, tc, w.codec.pad_id, &metrics, stage);
+  // The batches are a pure function of the step: model + optimizer + step is the whole state.
+  train::TrainingCheckpoints checkpoints(resume.dir, 1);
+  auto opt = train::make_adamw(m, tc);
+  int64_t start = 0;
+  if (auto dir = checkpoints.latest(); !dir.empty()) {
+    auto st = checkpoints.restore(dir, m, *opt);
+    check(st.at("total_steps").get<int64_t>() == tc.steps, dir + "/trainer_state.json",
+          "total steps differ from this run's configuration");
+    start = st.at("step");
+    log_info(stage + ": resuming from " + dir + " at step " + std::to_string(start));
+  }
+  auto after = [&](int64_t done) {
+    if (done == tc.steps || (resume.every > 0 && done % resume.every == 0))
+      checkpoints.save(done, m, *opt, {{"step", done}, {"total_steps", tc.steps}, {"stage", stage}});
+  };
+  return train::train_lm_from(m, source, tc, w.codec.pad_id, &metrics, stage, *opt, start, tc.steps, after);
+}
+
+
+rl::GrpoEnvironment grpo_environment(const World& w, uint64_t seed, int64_t prompts_per_step) {
+  rl::GrpoEnvironment env;
+  env.eos_id = w.codec.eos_id;
+  env.pad_id = w.codec.pad_id;
+  env.decode = w.codec.decode;
+  env.prompts = [&w, seed, prompts_per_step](int64_t step) {
+    tasks::Rng rng(seed * 7777 + step);
+    std::vector<rl::RolloutPrompt> out;
+    for (int64_t i = 0; i < prompts_per_step; ++i) {
+      size_t t = (step * prompts_per_step + i) % w.tasks.size();
+      rl::RolloutPrompt p;
+      p.problem = w.sample_train(t, rng);
+      p.task = w.tasks[t].get();
+      p.ids = eval::encode_prompt(w.codec, p.problem, tasks::ResponseMode::kFree);
+      out.push_back(std::move(p));
+    }
+    return out;
+  };
+  return env;
+}
+
+json evaluate_all(model::CausalLMImpl& m, const World& w, const json& cfg, const std::string& label) {
+  eval::TaskEvalConfig ec;
+  ec.k = cfg.at("eval").at("k");
+  ec.sampling.temperature = cfg.at("eval").at("temperature");
+  ec.sampling.top_p = cfg.at("eval").at("top_p");
+  ec.sampling.max_new_tokens = cfg.at("eval").at("max_new_tokens");
+  ec.sampling.seed = cfg.at("seed").get<uint64_t>() + 4242;
+  json out;
+  for (size_t t = 0; t < w.tasks.size(); ++t) {
+    json per;
+    for (auto [mode, name] : {std::pair{tasks::ResponseMode::kFree, "free"},
+                              std::pair{tasks::ResponseMode::kForceThink, "forced_think"},
+                              std::pair{tasks::ResponseMode::kForceDirect, "forced_direct"}}) {
+      ec.mode = mode;
+      auto r = eval::evaluate_task(m, *w.tasks[t], w.heldout[t], w.codec, ec);
+      per[name] = eval_json(r);
+    }
+    std::fprintf(stderr, "[eval %s] %-12s pass@1 %.3f (think %.3f, direct %.3f) | think-rate %.2f | length %.1f\n",
+                 label.c_str(), w.tasks[t]->name().c_str(), per["free"]["pass@1"].get<double>(),
+                 per["forced_think"]["pass@1"].get<double>(), per["forced_direct"]["pass@1"].get<double>(),
+                 per["free"]["think_rate"].get<double>(), per["free"]["response_length"].get<double>());
+    out[w.tasks[t]->name()] = per;
+  }
+  return out;
+}
+
+json cached_eval(model::CausalLMImpl& m, const World& w, const json& cfg, const std::string& name,
+                 MetricsWriter& metrics, StageClock& clock) {
+  const std::string path = cfg.at("run_dir").get<std::string>() + "/eval_" + name + ".json";
+  if (path_exists(path)) return json::parse(read_file(path));
+  auto t = std::chrono::steady_clock::now();
+  json results = evaluate_all(m, w, cfg, name);
+  write_file_atomic(path, results.dump(2) + "\n");
+  metrics.write({{"stage", "eval"}, {"model", name}, {"results", results}});
+  clock.record("eval_" + name, seconds_since(t));
+  return results;
+}
+
+
+}  // namespace r1::pipeline

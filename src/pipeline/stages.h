@@ -1,0 +1,60 @@
+// Building blocks shared by the embedded jobs (`r1 demo` and its stages, `r1 pipeline`): the run
+// directory, per-stage wall clocks, pretraining on the world's corpus, GRPO rollouts over the
+// world's tasks, and evaluation on its held-out problems.
+#pragma once
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "core/metrics.h"
+#include "pipeline/world.h"
+#include "rl/grpo_trainer.h"
+#include "train/lm_trainer.h"
+
+namespace r1::pipeline {
+
+double seconds_since(std::chrono::steady_clock::time_point t);
+
+// Wall seconds of finished stages, kept in RUN_DIR/stage_seconds.json so a resumed run reports
+// them too.
+struct StageClock {
+  std::string path;
+  nlohmann::json seconds = nlohmann::json::object();
+  explicit StageClock(const std::string& run_dir);
+  void record(const std::string& stage, double s);
+};
+
+// Creates the run directory, writes the resolved config.json and applies `threads`.
+void prepare_run_dir(const nlohmann::json& cfg);
+
+model::CausalLM load_checkpoint_model(const std::string& dir);
+
+// Where a long stage keeps checkpoints to continue from after an interruption ("" = none).
+struct Resume {
+  std::string dir;    // DIR/checkpoints/step-N (train/training_checkpoint.h)
+  int64_t every = 0;  // steps between checkpoints (and one at the end)
+};
+
+// Pretraining rows: documents "BOS text EOS" packed back to back into rows of
+// `pretrain_data.pack_length` + 1 tokens (no padding; a row's last document is cut), or one document
+// per row when pack_length is 0; with a general_document source, a general_fraction share of the
+// documents are general (non-reasoning) ones. Each step's batch is a pure function of (seed, step):
+// reproducible and resumable (`resume`). `tc` holds the trainer settings.
+train::LmTrainResult pretrain(model::CausalLMImpl& m, const World& w, const nlohmann::json& cfg,
+                              const train::LmTrainConfig& tc, MetricsWriter& metrics,
+                              const std::string& stage = "pretrain", const Resume& resume = {});
+
+// GRPO prompts: prompts_per_step training problems a step, tasks taken in turn, each a pure
+// function of (seed, step); the R1-Zero prompt with BOS.
+rl::GrpoEnvironment grpo_environment(const World& w, uint64_t seed, int64_t prompts_per_step);
+
+// Every task in three modes (free, forced think, forced direct) on the held-out problems, with
+// the `eval` settings: {task: {free: {...}, forced_think: {...}, forced_direct: {...}}}.
+nlohmann::json evaluate_all(model::CausalLMImpl& m, const World& w, const nlohmann::json& cfg,
+                            const std::string& label);
+
+// evaluate_all cached as RUN_DIR/eval_<name>.json (a resumed run does not redo it).
+nlohmann::json cached_eval(model::CausalLMImpl& m, const World& w, const nlohmann::json& cfg,
+                           const std::string& name, MetricsWriter& metrics, StageClock& clock);
+
+}  // namespace r1::pipeline
