@@ -1,5 +1,7 @@
 #include "core/config.h"
 
+#include <algorithm>
+
 #include "core/error.h"
 #include "core/files.h"
 
@@ -32,6 +34,16 @@ json coerce(const json& like, const json& value, const std::string& key, const s
   }
   if (like.is_number()) return value.is_number() ? json(value.get<double>()) : fail();
   if (like.is_string()) return value.is_string() ? value : fail();
+  if (like.is_array() && value.is_string()) {  // --tasks a,b: a comma-separated list of strings
+    json list = json::array();
+    const std::string text = value;
+    for (size_t start = 0; start <= text.size();) {
+      size_t comma = std::min(text.find(',', start), text.size());
+      if (comma > start) list.push_back(text.substr(start, comma - start));
+      start = comma + 1;
+    }
+    return list;
+  }
   if (like.is_array()) return value.is_array() ? value : fail();
   return fail();
 }
