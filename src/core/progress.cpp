@@ -16,8 +16,8 @@ std::string format_duration(double seconds) {
   return buf;
 }
 
-Progress::Progress(std::string label, long total, std::string unit)
-    : label_(std::move(label)), unit_(std::move(unit)), total_(total),
+Progress::Progress(std::string label, long total, std::string unit, long first_done)
+    : label_(std::move(label)), unit_(std::move(unit)), total_(total), first_done_(first_done),
       start_(std::chrono::steady_clock::now()), last_draw_(start_), tty_(::isatty(fileno(stderr))) {}
 
 double Progress::elapsed_seconds() const {
@@ -39,7 +39,7 @@ void Progress::finish(const std::string& extra) { draw(total_, extra, true); }
 
 void Progress::draw(long done, const std::string& extra, bool final) {
   double el = elapsed_seconds();
-  double rate = el > 0 ? done / el : 0.0;
+  double rate = el > 0 ? (done - first_done_) / el : 0.0;
   double eta = rate > 0 && total_ > done ? (total_ - done) / rate : 0.0;
   int pct = total_ > 0 ? static_cast<int>(100.0 * done / total_) : 0;
   std::fprintf(stderr, "%s[%s] %ld/%ld %3d%% | %.2f %s/s | %s %s %s%s%s", tty_ ? "\r\033[2K" : "",

@@ -7,7 +7,8 @@ namespace r1 {
 
 class Progress {
  public:
-  Progress(std::string label, long total, std::string unit = "step");
+  // first_done: units already done when this run starts (a resumed run), left out of the rate.
+  Progress(std::string label, long total, std::string unit = "step", long first_done = 0);
   // Reports that `done` of `total` are finished; `extra` is appended (e.g. current metrics).
   // Redraws at most a few times a second on a terminal, every `log_every` updates otherwise.
   void update(long done, const std::string& extra = "");
@@ -16,7 +17,7 @@ class Progress {
 
  private:
   std::string label_, unit_;
-  long total_;
+  long total_, first_done_;
   std::chrono::steady_clock::time_point start_, last_draw_;
   bool tty_;
   void draw(long done, const std::string& extra, bool final);

@@ -84,7 +84,7 @@ int64_t train_grpo(model::CausalLMImpl& policy, const GrpoEnvironment& env, cons
       io::save_safetensors(checkpoints->latest() + "/reference.safetensors", io::named_tensors_of(*reference));
   };
   const int64_t end = run.stop_after > 0 ? std::min(cfg.steps, start + run.stop_after) : cfg.steps;
-  Progress progress(run.stage, cfg.steps);
+  Progress progress(run.stage, cfg.steps, "step", start);
 
   for (int64_t step = start; step < end; ++step) {
     GrpoStepStats st;

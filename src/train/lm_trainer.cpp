@@ -51,7 +51,7 @@ LmTrainResult train_lm_from(model::CausalLMImpl& model, const ExampleSource& sou
   model.train();
   const bool has_moe = !model::moe_layers(model).empty();
   LrSchedule sched{cfg.lr, cfg.warmup_steps, cfg.steps, cfg.min_lr_ratio};
-  Progress progress(label, end_step);
+  Progress progress(label, end_step, "step", start_step);
   LmTrainResult result;
   std::vector<double> losses;
   auto t0 = std::chrono::steady_clock::now();
