@@ -11,17 +11,14 @@
 #include "train/training_checkpoint.h"
 
 namespace r1::pipeline {
-namespace {
 
 using json = nlohmann::json;
 
-json eval_json(const eval::TaskEvalResult& r) {
+json task_eval_json(const eval::TaskEvalResult& r) {
   return {{"pass@1", r.pass1}, {"k", r.k}, {"problems", r.problems}, {"think_rate", r.think_rate},
           {"response_length", r.response_length}, {"format_rate", r.format_rate},
           {"cons@k", r.cons_at_k}, {"language_mixing", r.language_mixing}};
 }
-
-}  // namespace
 
 double seconds_since(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
@@ -139,7 +136,7 @@ json evaluate_all(model::CausalLMImpl& m, const World& w, const json& cfg, const
                               std::pair{tasks::ResponseMode::kForceDirect, "forced_direct"}}) {
       ec.mode = mode;
       auto r = eval::evaluate_task(m, *w.tasks[t], w.heldout[t], w.codec, ec);
-      per[name] = eval_json(r);
+      per[name] = task_eval_json(r);
     }
     std::fprintf(stderr, "[eval %s] %-12s pass@1 %.3f (think %.3f, direct %.3f) | think-rate %.2f | length %.1f\n",
                  label.c_str(), w.tasks[t]->name().c_str(), per["free"]["pass@1"].get<double>(),

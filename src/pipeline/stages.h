@@ -48,6 +48,10 @@ train::LmTrainResult pretrain(model::CausalLMImpl& m, const World& w, const nloh
 // function of (seed, step); the R1-Zero prompt with BOS.
 rl::GrpoEnvironment grpo_environment(const World& w, uint64_t seed, int64_t prompts_per_step);
 
+// The JSON of one task evaluation: pass@1, cons@k, k, problems, think_rate, response_length,
+// format_rate, language_mixing.
+nlohmann::json task_eval_json(const eval::TaskEvalResult& r);
+
 // Every task in three modes (free, forced think, forced direct) on the held-out problems, with
 // the `eval` settings: {task: {free: {...}, forced_think: {...}, forced_direct: {...}}}.
 nlohmann::json evaluate_all(model::CausalLMImpl& m, const World& w, const nlohmann::json& cfg,

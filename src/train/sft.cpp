@@ -249,7 +249,7 @@ SftResult run_sft(model::CausalLMImpl& model, const std::vector<Example>& units,
   auto after = [&](int64_t done) {
     if (done == end || (cfg.checkpoint_every > 0 && done % cfg.checkpoint_every == 0)) save(done);
   };
-  result.train = train_lm_from(model, source, cfg.train, pad_id, metrics, "sft", *opt, result.start_step, end, after);
+  result.train = train_lm_from(model, source, cfg.train, pad_id, metrics, cfg.stage, *opt, result.start_step, end, after);
   result.end_step = end;
   if (end == cfg.train.steps) {
     result.final_dir = out.out_dir + "/final";

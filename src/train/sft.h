@@ -68,6 +68,7 @@ struct SftConfig {
   int64_t keep_checkpoints = 2;  // newest step-N directories kept
   int64_t stop_after = 0;     // stop (with a checkpoint) after this many steps of this run; 0 = no limit
   bool resume = true;         // continue from OUT/checkpoints/latest when present
+  std::string stage = "sft";  // the metrics' "stage" and the progress label
 };
 
 // Where optimizer step `step` reads: the data is a stream of epochs, epoch e being the units in the
