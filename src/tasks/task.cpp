@@ -17,6 +17,7 @@ Score Task::score(const Problem& p, std::string_view response) const {
     s.answer = *parsed.answer;
     s.correct = check_answer(p, s.answer);
   }
+  s.reward = s.correct ? 1.0 : 0.0;
   return s;
 }
 

@@ -27,6 +27,9 @@ struct Score {
   bool thinks = false;       // a complete <think>…</think> block opens the response
   bool well_formed = false;  // R1-Zero format: think block, then answer block
   std::string answer;        // the extracted final answer ("" when missing)
+  // The task's reward for the response in [0, 1]: 1/0 = correct for verifiable tasks; a graded
+  // value for learned rewards (rl/preference_task.h). Every rule-based score() sets it to correct.
+  double reward = 0.0;
 };
 
 class Task {
