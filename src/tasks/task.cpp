@@ -24,12 +24,19 @@ Score Task::score(const Problem& p, std::string_view response) const {
 std::unique_ptr<Task> make_task(const std::string& name, const nlohmann::json& options) {
   if (name == "running_sum") {
     RunningSumOptions o;
-    json d{{"terms", o.terms}, {"max_digit", o.max_digit}, {"modulus", o.modulus}};
+    json d{{"terms", o.terms}, {"max_digit", o.max_digit}, {"modulus", o.modulus}, {"words", o.words},
+           {"zh_fraction", o.zh_fraction}};
     merge_config(d, options, "task running_sum options", "tasks.running_sum");
     o.terms = d["terms"];
     o.max_digit = d["max_digit"];
     o.modulus = d["modulus"];
+    o.words = d["words"];
+    o.zh_fraction = d["zh_fraction"];
     check(o.terms >= 2 && o.max_digit >= 1 && o.modulus >= 0, "task running_sum", "needs terms >= 2, max_digit >= 1");
+    check(o.zh_fraction >= 0.0 && o.zh_fraction <= 1.0, "task running_sum option zh_fraction",
+          "must be in [0, 1] (the probability that a step is written in Chinese)");
+    check(o.words || o.zh_fraction == 0.0, "task running_sum option zh_fraction",
+          "needs words: true (equation steps have no language)");
     return std::make_unique<RunningSum>(o);
   }
   if (name == "countdown") {
