@@ -4,6 +4,7 @@
 #include "core/error.h"
 #include "rewards/tagged_response.h"
 #include "tasks/countdown.h"
+#include "tasks/greeting.h"
 #include "tasks/running_sum.h"
 
 namespace r1::tasks {
@@ -52,7 +53,15 @@ std::unique_ptr<Task> make_task(const std::string& name, const nlohmann::json& o
           "needs 2..6 numbers, max_number >= 1, max_target >= 1");
     return std::make_unique<Countdown>(o);
   }
-  throw Error("task '" + name + "'", "unknown task family (known: running_sum, countdown)");
+  if (name == "greeting") {
+    GreetingOptions o;
+    json d{{"names", o.names}, {"max_words", o.max_words}};
+    merge_config(d, options, "task greeting options", "tasks.greeting");
+    o.names = d["names"];
+    o.max_words = d["max_words"];
+    return std::make_unique<Greeting>(o);  // validates its options, naming them
+  }
+  throw Error("task '" + name + "'", "unknown task family (known: running_sum, countdown, greeting)");
 }
 
 }  // namespace r1::tasks

@@ -105,7 +105,7 @@ TEST(Tasks, RuleRewardIsCorrectness) {
     }
   };
   Rng rng(4);
-  for (const char* family : {"running_sum", "countdown"}) {
+  for (const char* family : {"running_sum", "countdown", "greeting"}) {
     auto task = make_task(family);
     for (int i = 0; i < 20; ++i) {
       Problem p = task->sample(rng);
