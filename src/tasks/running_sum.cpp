@@ -23,16 +23,31 @@ Problem RunningSum::sample(Rng& rng) const {
   return p;
 }
 
-std::string RunningSum::write_solution(const Problem& p, bool think, Rng&) const {
+namespace {
+
+// One step of the trace: "a+b=c", "a plus b is c." or "a 加 b 得 c。".
+std::string write_step(long a, long b, long c, bool words, bool chinese) {
+  const std::string x = std::to_string(a), y = std::to_string(b), z = std::to_string(c);
+  if (!words) return x + "+" + y + "=" + z;
+  if (chinese) return x + " 加 " + y + " 得 " + z + "。";
+  return x + " plus " + y + " is " + z + ".";
+}
+
+}  // namespace
+
+std::string RunningSum::write_solution(const Problem& p, bool think, Rng& rng) const {
   std::string out;
   if (think) {
     auto xs = p.data.at("terms").get<std::vector<int>>();
+    const bool mixed = o_.words && o_.zh_fraction > 0.0 && o_.zh_fraction < 1.0;
+    std::uniform_real_distribution<double> u(0.0, 1.0);
     long acc = xs.at(0);
     out = "<think>";
     for (size_t i = 1; i < xs.size(); ++i) {
       long next = acc + xs[i];
       if (o_.modulus > 0) next %= o_.modulus;
-      out += (i > 1 ? " " : "") + std::to_string(acc) + "+" + std::to_string(xs[i]) + "=" + std::to_string(next);
+      const bool chinese = mixed ? u(rng) < o_.zh_fraction : o_.zh_fraction >= 1.0;
+      out += (i > 1 ? " " : "") + write_step(acc, xs[i], next, o_.words, chinese);
       acc = next;
     }
     out += "</think>";

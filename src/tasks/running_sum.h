@@ -1,6 +1,16 @@
 // Running sums: "3+5+2+7 mod 10". The think trace keeps a running total one step at a time
 // ("3+5=8 8+2=0 0+7=7"), which a small model can do reliably; answering directly needs the whole
 // sum in one forward pass, which it mostly can't. Difficulty: number of terms, digit range, modulus.
+//
+// With `words`, each step of the trace is a short sentence instead of an equation, so the chain of
+// thought has words in a language and R1's language-consistency reward (rewards/language.h) has
+// something to measure:
+//   English "3 plus 5 is 8."   Chinese "3 加 5 得 8。"
+// Each sentence carries two words of its language ("plus", "is" / "加", "得") and the same numbers
+// as the equation form, the total already reduced by the modulus ("8 plus 2 is 0."), exactly as
+// "8+2=0": one consistent wrap-around rule in every form. Steps are separated by one space in every
+// language. `zh_fraction` writes each step in Chinese independently with that probability, so one
+// chain of thought can switch language mid-way, the readability problem R1-Zero showed.
 #pragma once
 #include "tasks/task.h"
 
@@ -8,8 +18,10 @@ namespace r1::tasks {
 
 struct RunningSumOptions {
   int terms = 4;
-  int max_digit = 9;   // terms are drawn from 0..max_digit
-  int modulus = 10;    // 0 = plain sums
+  int max_digit = 9;         // terms are drawn from 0..max_digit
+  int modulus = 10;          // 0 = plain sums
+  bool words = false;        // steps as sentences ("3 plus 5 is 8.") instead of equations ("3+5=8")
+  double zh_fraction = 0.0;  // with words: probability that a step is written in Chinese, in [0, 1]
 };
 
 class RunningSum : public Task {
@@ -17,6 +29,8 @@ class RunningSum : public Task {
   explicit RunningSum(RunningSumOptions o) : o_(o) {}
   std::string name() const override { return "running_sum"; }
   Problem sample(Rng& rng) const override;
+  // Draws from `rng` only with words and 0 < zh_fraction < 1 (one draw per step), so the equation
+  // form and the single-language forms leave a caller's random stream as it was.
   std::string write_solution(const Problem& p, bool think, Rng& rng) const override;
   bool check_answer(const Problem& p, std::string_view answer) const override;
 

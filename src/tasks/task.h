@@ -25,8 +25,12 @@ struct Problem {
 struct Score {
   bool correct = false;      // the final answer verifies
   bool thinks = false;       // a complete <think>…</think> block opens the response
-  bool well_formed = false;  // R1-Zero format: think block, then answer block
+  bool well_formed = false;  // the family's format: R1-Zero's think block, then answer block
+                             // (general families that answer without thinking: see greeting.h)
   std::string answer;        // the extracted final answer ("" when missing)
+  // The task's reward for the response in [0, 1]: 1/0 = correct for verifiable tasks; a graded
+  // value for learned rewards (rl/preference_task.h). Every rule-based score() sets it to correct.
+  double reward = 0.0;
 };
 
 class Task {
@@ -44,8 +48,17 @@ class Task {
   virtual Score score(const Problem& p, std::string_view response) const;
 };
 
-// Builds a family by name ("running_sum", "countdown") from its JSON options; unknown names and
-// options are errors that name them.
+// A general (non-reasoning) family whose good replies follow a rule a reward model has to learn
+// from preferences: besides a good reply (write_solution) it writes a plausible but bad one, so a
+// pipeline can build (prompt, chosen, rejected) pairs for Bradley–Terry training.
+class GeneralTask : public Task {
+ public:
+  // A reply that check_answer rejects; the kind of flaw is drawn from rng.
+  virtual std::string write_rejected(const Problem& p, Rng& rng) const = 0;
+};
+
+// Builds a family by name ("running_sum", "countdown", "greeting") from its JSON options; unknown
+// names and options are errors that name them.
 std::unique_ptr<Task> make_task(const std::string& name, const nlohmann::json& options = nlohmann::json::object());
 
 }  // namespace r1::tasks

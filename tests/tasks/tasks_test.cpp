@@ -3,6 +3,7 @@
 
 #include "core/error.h"
 #include "tasks/countdown.h"
+#include "tasks/datasets/dataset_task.h"
 #include "tasks/running_sum.h"
 #include "tasks/task.h"
 
@@ -93,4 +94,38 @@ TEST(Tasks, UnknownFamilyOrOptionIsAnError) {
   } catch (const r1::Error& e) {
     EXPECT_NE(std::string(e.what()).find("numbrs"), std::string::npos);
   }
+}
+
+TEST(Tasks, RuleRewardIsCorrectness) {
+  // Score.reward is the graded reward GRPO reads; for every rule-based family it is correct as 1/0.
+  auto check_family = [](const Task& task, const Problem& p, const std::vector<std::string>& responses) {
+    for (const auto& r : responses) {
+      auto s = task.score(p, r);
+      EXPECT_EQ(s.reward, s.correct ? 1.0 : 0.0) << task.name() << ": " << r;
+    }
+  };
+  Rng rng(4);
+  for (const char* family : {"running_sum", "countdown", "greeting"}) {
+    auto task = make_task(family);
+    for (int i = 0; i < 20; ++i) {
+      Problem p = task->sample(rng);
+      check_family(*task, p,
+                   {task->write_solution(p, true, rng), task->write_solution(p, false, rng), "", "<answer>x</answer>",
+                    "<think>", "<answer>" + p.answer + "</answer>"});
+    }
+  }
+  Problem math{"case", "1/2 + 1/2 = ?", "1"};
+  MathDatasetTask math_task("case", {math});
+  check_family(math_task, math,
+               {"<think>\n1\n</think>\n\nThe final answer is \\boxed{1}.", "<think>x</think> \\boxed{2}",
+                "\\boxed{1}", "<think>never closed \\boxed{1}", ""});
+  EXPECT_EQ(math_task.score(math, "<think>x</think> \\boxed{1}").reward, 1.0);
+  Problem cd{"countdown_cd3", "use 3 4 2 to make 14", "(3+4)*2"};
+  cd.data["numbers"] = {3, 4, 2};
+  cd.data["target"] = 14;
+  CountdownDatasetTask cd_task("countdown_cd3", {cd});
+  check_family(cd_task, cd,
+               {"<think>x</think><answer>(3+4)*2</answer>", "<think>x</think><answer>3+4*2</answer>",
+                "<think>never closed", "<answer>(3+4)*2</answer>", ""});
+  EXPECT_EQ(cd_task.score(cd, "<think>x</think><answer>(3+4)*2</answer>").reward, 1.0);
 }

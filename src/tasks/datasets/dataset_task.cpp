@@ -57,6 +57,7 @@ Score MathDatasetTask::score(const Problem& p, std::string_view response) const 
   s.answer = r.pred;
   s.thinks = opens_with_think(response, opt_.think_close);
   s.well_formed = s.thinks && !r.pred.empty();
+  s.reward = s.correct ? 1.0 : 0.0;
   return s;
 }
 
@@ -90,6 +91,7 @@ Score CountdownDatasetTask::score(const Problem& p, std::string_view response) c
   }
   s.well_formed = s.thinks && !s.answer.empty();
   s.correct = !s.answer.empty() && check_answer(p, s.answer);
+  s.reward = s.correct ? 1.0 : 0.0;
   return s;
 }
 
