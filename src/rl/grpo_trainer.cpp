@@ -112,7 +112,7 @@ int64_t train_grpo(model::CausalLMImpl& policy, const GrpoEnvironment& env, cons
       auto s = p.task->score(p.problem, text);
       double fmt = s.well_formed ? 1.0 : 0.0;
       const double lang = rewards::cot_language_reward(text, cfg.language);
-      rewards[r] = static_cast<float>(cfg.accuracy_weight * s.correct + cfg.format_weight * fmt +
+      rewards[r] = static_cast<float>(cfg.accuracy_weight * s.reward + cfg.format_weight * fmt +
                                       cfg.language_weight * lang);
       st.language += lang;
       st.accuracy += s.correct;

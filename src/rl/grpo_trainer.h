@@ -42,7 +42,7 @@ struct GrpoConfig {
   std::string loss_type = "grpo";    // grpo | dapo | dr_grpo
   bool scale_rewards = true;         // divide advantages by the group std
   bool drop_equal_reward_groups = false;  // skip groups whose rewards are all equal (no signal)
-  double accuracy_weight = 1.0;
+  double accuracy_weight = 1.0;     // x the task's reward (tasks::Score::reward: 1/0 when verified)
   double format_weight = 0.2;
   // R1's language-consistency reward (rewards/language.h): + language_weight x the share of the CoT's
   // words in `language` ("en" | "zh"). 0 = off (R1-Zero); R1's reasoning RL turns it on.

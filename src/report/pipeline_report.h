@@ -1,0 +1,27 @@
+// The report of `r1 pipeline`: the results table in the shape of the R1 paper's (base, R1-Zero,
+// each R1 stage, the distilled student, the RL-only student), the paper's findings put to the test
+// with the run's numbers, and each stage's curves. Torch-free: reads summary.json and metrics.jsonl.
+#pragma once
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace r1::report {
+
+// The answers, measured, to the questions the R1 paper raises, from summary.json's "rows"
+// ({stage: {task: eval, ..., "general": eval}}, "tasks") and the training metrics. One object per
+// question whose stages ran: {"question", "holds" (true | false), "answer" (a sentence with the
+// numbers), "numbers" {...}}.
+//   1. Does R1-Zero RL raise pass@1 and response length?            base vs r1_zero
+//   2. Does cold start reach R1-Zero's final accuracy in fewer RL steps?
+//        training accuracy (10-step mean) of reasoning_rl vs r1_zero against r1_zero's final level
+//   3. Does the language-consistency reward cut language mixing, at what accuracy cost?
+//        reasoning_rl vs reasoning_rl_no_lc
+//   4. Is the distilled student at least as good as the RL-only student?   distill vs student_rl
+//   5. Is cons@k above pass@1?                                        every row
+nlohmann::json pipeline_findings(const nlohmann::json& summary, const std::vector<nlohmann::json>& metrics);
+
+// Writes RUN_DIR/report.html from RUN_DIR/summary.json and RUN_DIR/metrics.jsonl.
+void write_pipeline_report(const std::string& run_dir);
+
+}  // namespace r1::report
