@@ -1,23 +1,36 @@
 # Entry points for a fresh Debian 12 machine. `make demo` runs the main job, `make test` the test suite.
 BUILD ?= build
 JOBS ?= $(shell nproc)
-GEN := $(shell command -v ninja >/dev/null 2>&1 && echo "-G Ninja")
+# Ninja when installed, chosen when the build directory is first configured (a later run keeps it).
+GEN = $$([ -f $(BUILD)/CMakeCache.txt ] || { command -v ninja >/dev/null 2>&1 && echo "-G Ninja"; })
 
-.PHONY: deps configure build demo test bench clean
+.PHONY: deps-demo deps-test configure-demo configure build demo pipeline test bench clean
 
-deps:
-	bash scripts/install-deps.sh
+deps-demo:
+	bash scripts/install-deps.sh demo
 
-configure: deps
-	@[ -f $(BUILD)/CMakeCache.txt ] || cmake -S . -B $(BUILD) $(GEN) -DCMAKE_BUILD_TYPE=Release
+deps-test:
+	bash scripts/install-deps.sh test
+
+# Configuring again is quick, and picks up test libraries installed since the last time.
+configure-demo: deps-demo
+	cmake -S . -B $(BUILD) $(GEN) -DCMAKE_BUILD_TYPE=Release >/dev/null
+
+configure: deps-test
+	cmake -S . -B $(BUILD) $(GEN) -DCMAKE_BUILD_TYPE=Release >/dev/null
 
 build: configure
 	cmake --build $(BUILD) -j $(JOBS)
 
 # The main job needs only the r1 binary, not the tests and benchmarks.
-demo: configure
+demo: configure-demo
 	cmake --build $(BUILD) -j $(JOBS) --target r1
 	$(BUILD)/r1 demo $(ARGS)
+
+# The whole R1 pipeline and distillation (about half an hour on 2 cores).
+pipeline: configure-demo
+	cmake --build $(BUILD) -j $(JOBS) --target r1
+	$(BUILD)/r1 pipeline $(ARGS)
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) $(CTEST_ARGS)

@@ -403,12 +403,14 @@ class Pipeline {
     const std::string task = world_.tasks.front()->name();
     std::printf("\n%-20s %8s %8s %8s %8s %8s %8s\n", "model", "pass@1", "cons@k", "thinks", "length", "mixing",
                 "general");
-    for (auto it = summary.at("rows").begin(); it != summary.at("rows").end(); ++it) {
-      const json& r = it.value().at(task);
-      std::printf("%-20s %8.3f %8.3f %8.2f %8.1f %8.2f %8.3f\n", it.key().c_str(), r.at("pass@1").get<double>(),
+    for (const auto& spec : stage_specs()) {  // the pipeline's order, not the JSON's
+      if (!summary.at("rows").contains(spec.name)) continue;
+      const json& row = summary.at("rows").at(spec.name);
+      const json& r = row.at(task);
+      std::printf("%-20s %8.3f %8.3f %8.2f %8.1f %8.2f %8.3f\n", spec.name.c_str(), r.at("pass@1").get<double>(),
                   r.at("cons@k").get<double>(), r.at("think_rate").get<double>(),
                   r.at("response_length").get<double>(), r.at("language_mixing").get<double>(),
-                  it.value().at("general").at("pass@1").get<double>());
+                  row.at("general").at("pass@1").get<double>());
     }
     std::printf("(%s; pass@1 over k samples per held-out problem; mixing: share of CoTs in two languages;\n"
                 " general: share of general replies the hidden preference rule accepts)\n\n", task.c_str());
