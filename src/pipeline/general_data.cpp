@@ -49,7 +49,7 @@ PreferenceExample GeneralData::preference_pair(tasks::Rng& rng) const {
 
 json general_data_defaults() {
   return {{"task", "greeting"}, {"options", json::object()}, {"pretrain_fraction", 0.2},
-          {"bad_fraction", 0.5}, {"heldout", 20}};
+          {"bad_fraction", 0.6}, {"heldout", 20}};
 }
 
 }  // namespace r1::pipeline

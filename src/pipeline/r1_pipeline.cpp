@@ -447,7 +447,7 @@ json r1_pipeline_defaults() {
   student.num_attention_heads = 2;
   student.num_key_value_heads = 1;
   train::LmTrainConfig pre;
-  pre.steps = 1500;
+  pre.steps = 2000;  // the demo's 1500 plus margin for the connectives and the general replies
   pre.batch_size = 18;
   pre.lr = 3e-3;
   pre.warmup_steps = 50;

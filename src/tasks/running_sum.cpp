@@ -25,12 +25,13 @@ Problem RunningSum::sample(Rng& rng) const {
 
 namespace {
 
-// One step of the trace: "a+b=c", "a plus b is c." or "a 加 b 得 c。".
-std::string write_step(long a, long b, long c, bool words, bool chinese) {
-  const std::string x = std::to_string(a), y = std::to_string(b), z = std::to_string(c);
-  if (!words) return x + "+" + y + "=" + z;
-  if (chinese) return x + " 加 " + y + " 得 " + z + "。";
-  return x + " plus " + y + " is " + z + ".";
+// One step of the trace: "a+b=c", or with words the same equation after a connective of its
+// language: "first a+b=c" / "首先 a+b=c" for the first step, "then a+b=c" / "然后 a+b=c" after.
+std::string write_step(long a, long b, long c, bool words, bool chinese, bool first) {
+  const std::string eq = std::to_string(a) + "+" + std::to_string(b) + "=" + std::to_string(c);
+  if (!words) return eq;
+  if (chinese) return (first ? "首先 " : "然后 ") + eq;
+  return (first ? "first " : "then ") + eq;
 }
 
 }  // namespace
@@ -47,7 +48,7 @@ std::string RunningSum::write_solution(const Problem& p, bool think, Rng& rng) c
       long next = acc + xs[i];
       if (o_.modulus > 0) next %= o_.modulus;
       const bool chinese = mixed ? u(rng) < o_.zh_fraction : o_.zh_fraction >= 1.0;
-      out += (i > 1 ? " " : "") + write_step(acc, xs[i], next, o_.words, chinese);
+      out += (i > 1 ? " " : "") + write_step(acc, xs[i], next, o_.words, chinese, i == 1);
       acc = next;
     }
     out += "</think>";

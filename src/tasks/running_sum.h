@@ -2,15 +2,14 @@
 // ("3+5=8 8+2=0 0+7=7"), which a small model can do reliably; answering directly needs the whole
 // sum in one forward pass, which it mostly can't. Difficulty: number of terms, digit range, modulus.
 //
-// With `words`, each step of the trace is a short sentence instead of an equation, so the chain of
-// thought has words in a language and R1's language-consistency reward (rewards/language.h) has
-// something to measure:
-//   English "3 plus 5 is 8."   Chinese "3 加 5 得 8。"
-// Each sentence carries two words of its language ("plus", "is" / "加", "得") and the same numbers
-// as the equation form, the total already reduced by the modulus ("8 plus 2 is 0."), exactly as
-// "8+2=0": one consistent wrap-around rule in every form. Steps are separated by one space in every
-// language. `zh_fraction` writes each step in Chinese independently with that probability, so one
-// chain of thought can switch language mid-way, the readability problem R1-Zero showed.
+// With `words`, each step of the trace opens with a connective of a language, so the chain of
+// thought has words and R1's language-consistency reward (rewards/language.h) has something to
+// measure, while the arithmetic keeps the equation form a small model learns fastest:
+//   English "first 3+5=8 then 8+2=0 then 0+7=7"   Chinese "首先 3+5=8 然后 8+2=0 然后 0+7=7"
+// (a first try with whole sentences, "3 plus 5 is 8.", left a 0.8M-parameter model unable to add
+// after 1500 pretraining steps). `zh_fraction` writes each step in Chinese independently with that
+// probability, so one chain of thought can switch language mid-way, the readability problem
+// R1-Zero showed.
 #pragma once
 #include "tasks/task.h"
 
@@ -20,7 +19,7 @@ struct RunningSumOptions {
   int terms = 4;
   int max_digit = 9;         // terms are drawn from 0..max_digit
   int modulus = 10;          // 0 = plain sums
-  bool words = false;        // steps as sentences ("3 plus 5 is 8.") instead of equations ("3+5=8")
+  bool words = false;        // steps open with a connective ("then 8+2=0") instead of bare equations
   double zh_fraction = 0.0;  // with words: probability that a step is written in Chinese, in [0, 1]
 };
 

@@ -63,14 +63,14 @@ TEST(RunningSumWords, OnlyMixedTracesDrawFromTheRng) {
   EXPECT_NE(untouched(), used());
 }
 
-TEST(RunningSumWords, WritesShortSentencesInEachLanguage) {
+TEST(RunningSumWords, WritesConnectivesInEachLanguage) {
   Rng rng(1);
   auto en = make_task("running_sum", {{"words", true}});
   EXPECT_EQ(en->write_solution(fixed_problem(*en, {3, 5, 2, 7}, "7"), true, rng),
-            "<think>3 plus 5 is 8. 8 plus 2 is 0. 0 plus 7 is 7.</think><answer>7</answer>");
+            "<think>first 3+5=8 then 8+2=0 then 0+7=7</think><answer>7</answer>");
   auto zh = make_task("running_sum", {{"words", true}, {"zh_fraction", 1.0}});
   EXPECT_EQ(zh->write_solution(fixed_problem(*zh, {3, 5, 2, 7}, "7"), true, rng),
-            "<think>3 加 5 得 8。 8 加 2 得 0。 0 加 7 得 7。</think><answer>7</answer>");
+            "<think>首先 3+5=8 然后 8+2=0 然后 0+7=7</think><answer>7</answer>");
   EXPECT_EQ(zh->write_solution(fixed_problem(*zh, {3, 5, 2, 7}, "7"), false, rng), "<answer>7</answer>");
 }
 
@@ -85,16 +85,16 @@ TEST(RunningSumWords, SingleLanguageTracesAreConsistent) {
     EXPECT_DOUBLE_EQ(r1::rewards::cot_language_reward(z, "zh"), 1.0) << z;
     EXPECT_DOUBLE_EQ(r1::rewards::cot_language_reward(e, "zh"), 0.0) << e;
     EXPECT_DOUBLE_EQ(r1::rewards::cot_language_reward(z, "en"), 0.0) << z;
-    // Two words per step ("plus", "is" / "加", "得").
-    EXPECT_EQ(r1::rewards::count_words(r1::rewards::parse_tagged_response(e).think).latin, 2 * 4) << e;
+    // One English word per step ("first" / "then"); two Han characters ("首先" / "然后").
+    EXPECT_EQ(r1::rewards::count_words(r1::rewards::parse_tagged_response(e).think).latin, 4) << e;
     EXPECT_EQ(r1::rewards::count_words(r1::rewards::parse_tagged_response(z).think).han, 2 * 4) << z;
   }
 }
 
 TEST(RunningSumWords, MixedTraceShareFollowsTheBinomialLaw) {
   // Each of the terms-1 steps is Chinese with probability f, independently: a trace is mixed
-  // unless all steps share a language, P(mixed) = 1 - f^s - (1-f)^s, and its expected Chinese word
-  // share is f.
+  // unless all steps share a language, P(mixed) = 1 - f^s - (1-f)^s, and the expected share of
+  // Chinese steps (two Han characters each, one English word otherwise) is f.
   for (auto [terms, f] : {std::pair{4, 0.5}, std::pair{5, 0.2}}) {
     auto task = make_task("running_sum", {{"words", true}, {"zh_fraction", f}, {"terms", terms}});
     Rng rng(5);
@@ -103,9 +103,11 @@ TEST(RunningSumWords, MixedTraceShareFollowsTheBinomialLaw) {
     double zh_share = 0;
     for (int i = 0; i < n; ++i) {
       Problem p = task->sample(rng);
-      double en = r1::rewards::cot_language_reward(task->write_solution(p, true, rng), "en");
+      const std::string r = task->write_solution(p, true, rng);
+      double en = r1::rewards::cot_language_reward(r, "en");
       mixed += en > 0.0 && en < 1.0;
-      zh_share += (1.0 - en) / n;
+      auto words = r1::rewards::count_words(r1::rewards::parse_tagged_response(r).think);
+      zh_share += words.han / 2.0 / steps / n;
     }
     const double expect = 1.0 - std::pow(f, steps) - std::pow(1.0 - f, steps);
     const double sd = std::sqrt(expect * (1 - expect) / n);
@@ -125,15 +127,16 @@ TEST(RunningSumWords, WrittenTracesVerifyAndTheirArithmeticHolds) {
       EXPECT_TRUE(s.correct) << r;
       EXPECT_TRUE(s.well_formed) << r;
       EXPECT_DOUBLE_EQ(s.reward, 1.0);
-      // Independent check of each step: read "a plus b is c." / "a 加 b 得 c。" back.
+      // Independent check of each step: read "then a+b=c" / "然后 a+b=c" back.
       auto xs = p.data["terms"].get<std::vector<int>>();
       std::string think = r1::rewards::parse_tagged_response(r).think;
       int acc = xs[0];
       size_t pos = 0;
       for (size_t k = 1; k < xs.size(); ++k) {
         int next = (acc + xs[k]) % 10;
-        std::string en = std::to_string(acc) + " plus " + std::to_string(xs[k]) + " is " + std::to_string(next) + ".";
-        std::string zh = std::to_string(acc) + " 加 " + std::to_string(xs[k]) + " 得 " + std::to_string(next) + "。";
+        const std::string eq = std::to_string(acc) + "+" + std::to_string(xs[k]) + "=" + std::to_string(next);
+        std::string en = (k == 1 ? "first " : "then ") + eq;
+        std::string zh = (k == 1 ? "首先 " : "然后 ") + eq;
         if (think.compare(pos, en.size(), en) == 0) {
           pos += en.size();
         } else {
