@@ -113,7 +113,7 @@ rl::GrpoEnvironment grpo_environment(const World& w, uint64_t seed, int64_t prom
       rl::RolloutPrompt p;
       p.problem = w.sample_train(t, rng);
       p.task = w.tasks[t].get();
-      p.ids = eval::encode_prompt(w.codec, p.problem, tasks::ResponseMode::kFree);
+      p.ids = eval::encode_eval_prompt(w.codec, eval::r1_zero_prompt(p.problem));
       out.push_back(std::move(p));
     }
     return out;
