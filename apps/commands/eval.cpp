@@ -11,6 +11,7 @@
 #include "core/files.h"
 #include "eval/benchmark.h"
 #include "eval/benchmark_runner.h"
+#include "eval/text_codec.h"
 #include "io/model_dir.h"
 #include "text/chat_template.h"
 
@@ -85,17 +86,10 @@ int run(int argc, char** argv) {
 
   auto loaded = r1::io::load_model_dir(model_dir);
   r1::check(loaded.tokenizer.has_value(), model_dir, "has no tokenizer.json");
-  const auto tok = *loaded.tokenizer;
-  const auto& mc = loaded.model->config();
-  r1::eval::TextCodec codec;
-  codec.encode = [tok](const std::string& s) { return tok.encode(s, false); };
-  codec.decode = [tok](const std::vector<int32_t>& ids) { return tok.decode(ids, true); };
-  codec.bos_id = static_cast<int32_t>(mc.bos_token_id);
-  codec.eos_id = static_cast<int32_t>(mc.eos_token_id);
-  codec.pad_id = codec.eos_id >= 0 ? codec.eos_id : 0;
+  const r1::eval::TextCodec codec = r1::eval::checkpoint_codec(*loaded.tokenizer, loaded.model->config());
   std::optional<r1::text::ChatTemplate> tmpl;
-  if (prompt == "auto" && loaded.tokenizer_config.is_object() && loaded.tokenizer_config.contains("chat_template"))
-    tmpl = r1::text::ChatTemplate::from_config_json(loaded.tokenizer_config, model_dir + "/tokenizer_config.json");
+  if (prompt == "auto")
+    tmpl = r1::eval::model_chat_template(loaded.tokenizer_config, model_dir + "/tokenizer_config.json");
 
   if (!out_dir.empty())
     r1::eval::check_run_settings(out_dir, {{"model", model_dir},

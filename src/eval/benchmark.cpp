@@ -22,8 +22,7 @@ Benchmark make_benchmark(const std::string& name, const BenchmarkOptions& opt) {
   b.name = name;
   if (tasks::is_dataset_benchmark(name)) {
     auto task = tasks::make_dataset_task(name, opt.data_dir, opt.task);
-    if (auto* m = dynamic_cast<tasks::MathDatasetTask*>(task.get())) b.problems = m->problems();
-    if (auto* c = dynamic_cast<tasks::CountdownDatasetTask*>(task.get())) b.problems = c->problems();
+    b.problems = task->problems();
     b.task = std::move(task);
     if (opt.limit > 0 && static_cast<int64_t>(b.problems.size()) > opt.limit) b.problems.resize(opt.limit);
     if (name == "countdown_cd3") {

@@ -208,10 +208,7 @@ json run_benchmark(model::CausalLMImpl& model, const Benchmark& bench, const Tex
     const auto& p = bench.problems[i];
     const std::string id = p.data.at("id");
     EvalPrompt ep = style == PromptStyle::kR1Chat ? r1_chat_prompt(*tmpl, p) : r1_zero_prompt(p);
-    std::vector<int32_t> ids;
-    if (ep.add_bos && codec.bos_id >= 0) ids.push_back(codec.bos_id);
-    auto body = codec.encode(ep.text + ep.response_prefix);
-    ids.insert(ids.end(), body.begin(), body.end());
+    const std::vector<int32_t> ids = encode_eval_prompt(codec, ep);
     const int64_t prefix_tokens = ep.response_prefix.empty() ? 0 : codec.encode(ep.response_prefix).size();
     gen.sampling.seed = mix_seed(cfg.sampling.seed, id);
     const double g0 = now_seconds();

@@ -24,11 +24,25 @@ EvalPrompt r1_chat_prompt(const text::ChatTemplate& tmpl, const tasks::Problem& 
   return out;
 }
 
-EvalPrompt r1_zero_prompt(const tasks::Problem& p) {
+EvalPrompt r1_zero_prompt(const tasks::Problem& p, tasks::ResponseMode mode) {
   EvalPrompt out;
   out.text = tasks::r1zero_prompt(p);
+  out.response_prefix = tasks::response_prefix(mode);
   out.add_bos = true;
   return out;
+}
+
+std::vector<int32_t> encode_eval_prompt(const TextCodec& codec, const EvalPrompt& prompt) {
+  std::vector<int32_t> ids;
+  if (prompt.add_bos && codec.bos_id >= 0) ids.push_back(codec.bos_id);
+  auto body = codec.encode(prompt.text + prompt.response_prefix);
+  ids.insert(ids.end(), body.begin(), body.end());
+  return ids;
+}
+
+std::optional<text::ChatTemplate> model_chat_template(const nlohmann::json& tokenizer_config, const std::string& where) {
+  if (!tokenizer_config.is_object() || !tokenizer_config.contains("chat_template")) return std::nullopt;
+  return text::ChatTemplate::from_config_json(tokenizer_config, where);
 }
 
 }  // namespace r1::eval

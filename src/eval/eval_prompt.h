@@ -8,10 +8,16 @@
 //
 // R1-Zero: the "User: …\nAssistant: " template of tasks/prompt_template.h, for models without a
 // chat template (the tiny demo models) and for the synthetic task families they were trained on.
+// A response mode can force its first tag ("<think>" / "<answer>") to measure each mode alone.
 #pragma once
+#include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <vector>
 
+#include "eval/text_codec.h"
+#include "tasks/prompt_template.h"
 #include "tasks/task.h"
 #include "text/chat_template.h"
 
@@ -30,6 +36,14 @@ struct EvalPrompt {
 std::string r1_user_message(const tasks::Problem& p);
 
 EvalPrompt r1_chat_prompt(const text::ChatTemplate& tmpl, const tasks::Problem& p);
-EvalPrompt r1_zero_prompt(const tasks::Problem& p);
+EvalPrompt r1_zero_prompt(const tasks::Problem& p, tasks::ResponseMode mode = tasks::ResponseMode::kFree);
+
+// The prompt as the ids the model is fed: [BOS when add_bos and the codec has one] + text + the
+// forced response prefix.
+std::vector<int32_t> encode_eval_prompt(const TextCodec& codec, const EvalPrompt& prompt);
+
+// The chat template a checkpoint ships in tokenizer_config.json, if any (null config or no
+// "chat_template" key: none). `where` names the file in errors.
+std::optional<text::ChatTemplate> model_chat_template(const nlohmann::json& tokenizer_config, const std::string& where);
 
 }  // namespace r1::eval

@@ -1,5 +1,6 @@
 #include "eval/task_eval.h"
 
+#include "core/error.h"
 #include "engine/generator.h"
 #include "eval/metrics.h"
 #include "model/causal_lm.h"
@@ -10,11 +11,7 @@
 namespace r1::eval {
 
 std::vector<int32_t> encode_prompt(const TextCodec& codec, const tasks::Problem& p, tasks::ResponseMode mode) {
-  std::vector<int32_t> ids;
-  if (codec.bos_id >= 0) ids.push_back(codec.bos_id);
-  auto body = codec.encode(tasks::r1zero_prompt(p) + tasks::response_prefix(mode));
-  ids.insert(ids.end(), body.begin(), body.end());
-  return ids;
+  return encode_eval_prompt(codec, r1_zero_prompt(p, mode));
 }
 
 TaskEvalResult evaluate_task(model::CausalLMImpl& model, const tasks::Task& task,
@@ -24,8 +21,8 @@ TaskEvalResult evaluate_task(model::CausalLMImpl& model, const tasks::Task& task
   res.task = task.name();
   res.problems = problems.size();
   res.k = cfg.k;
-  const std::string prefix = tasks::response_prefix(cfg.mode);
-  const int64_t prefix_tokens = prefix.empty() ? 0 : codec.encode(prefix).size();
+  check(!cfg.chat || cfg.mode == tasks::ResponseMode::kFree, "evaluate_task " + task.name(),
+        "a forced response mode needs the R1-Zero prompt (the R1 chat prompt already forces \"<think>\\n\")");
   engine::GenerationConfig gen;
   gen.sampling = cfg.sampling;
   gen.stop_token_ids = {codec.eos_id};
@@ -36,8 +33,12 @@ TaskEvalResult evaluate_task(model::CausalLMImpl& model, const tasks::Task& task
   std::vector<std::vector<char>> verdicts(problems.size(), std::vector<char>(cfg.k, 0));
   for (size_t start = 0; start < problems.size(); start += cfg.batch_problems) {
     size_t end = std::min(problems.size(), start + static_cast<size_t>(cfg.batch_problems));
+    std::vector<EvalPrompt> eps;
     std::vector<std::vector<int32_t>> prompts;
-    for (size_t i = start; i < end; ++i) prompts.push_back(encode_prompt(codec, problems[i], cfg.mode));
+    for (size_t i = start; i < end; ++i) {
+      eps.push_back(cfg.chat ? r1_chat_prompt(*cfg.chat, problems[i]) : r1_zero_prompt(problems[i], cfg.mode));
+      prompts.push_back(encode_eval_prompt(codec, eps.back()));
+    }
     gen.sampling.seed = cfg.sampling.seed + start;
     auto completions = engine::generate(model, prompts, cfg.k, gen);
     std::vector<int64_t> sample_of(prompts.size(), 0);
@@ -47,6 +48,9 @@ TaskEvalResult evaluate_task(model::CausalLMImpl& model, const tasks::Task& task
       if (c.stopped && !body.empty()) body.pop_back();
       const size_t i = start + c.prompt_index;
       const auto& p = problems[i];
+      // The forced prefix is part of the scored response and of its length.
+      const std::string& prefix = eps[c.prompt_index].response_prefix;
+      const int64_t prefix_tokens = prefix.empty() ? 0 : codec.encode(prefix).size();
       const std::string response = prefix + codec.decode(body);
       auto s = task.score(p, response);
       const int64_t j = sample_of[c.prompt_index]++;  // completions come grouped by prompt

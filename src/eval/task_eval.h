@@ -1,13 +1,16 @@
-// Evaluation on held-out problems of a synthetic task family: k samples per problem, pass@1 as the
-// mean correctness over all samples (the R1 protocol), cons@k (majority vote over the k extracted
-// answers), think-rate, mean response length and the share of chains of thought that mix languages;
-// the response can be forced into thinking or direct answering to measure each mode on its own.
+// Evaluation on held-out problems of a task: k samples per problem, pass@1 as the mean correctness
+// over all samples (the R1 protocol), cons@k (majority vote over the k extracted answers),
+// think-rate, mean response length and the share of chains of thought that mix languages. With the
+// R1-Zero prompt the response can be forced into thinking or direct answering to measure each mode
+// on its own; with a chat template the problems get the R1 chat prompt (eval_prompt.h).
 #pragma once
 #include <functional>
 #include <string>
 #include <vector>
 
 #include "engine/sampling.h"
+#include "eval/eval_prompt.h"
+#include "eval/text_codec.h"
 #include "tasks/prompt_template.h"
 #include "tasks/task.h"
 
@@ -20,7 +23,10 @@ namespace r1::eval {
 struct TaskEvalConfig {
   int64_t k = 4;                 // samples per problem
   engine::SamplingParams sampling{0.6, 0.95, 0, 64, 1234};
-  tasks::ResponseMode mode = tasks::ResponseMode::kFree;
+  tasks::ResponseMode mode = tasks::ResponseMode::kFree;  // R1-Zero prompts only
+  // Set: R1 chat prompts through this template, the response forced to open with "<think>\n"
+  // (mode must be kFree). Null: R1-Zero prompts.
+  const text::ChatTemplate* chat = nullptr;
   int64_t batch_problems = 32;   // problems per generate() call
 };
 
@@ -38,17 +44,12 @@ struct TaskEvalResult {
   std::vector<int64_t> correct;  // per problem: correct samples out of k
 };
 
-struct TextCodec {
-  std::function<std::vector<int32_t>(const std::string&)> encode;  // text -> ids (no BOS)
-  std::function<std::string(const std::vector<int32_t>&)> decode;
-  int32_t bos_id = -1, eos_id = -1, pad_id = 0;
-};
-
 TaskEvalResult evaluate_task(model::CausalLMImpl& model, const tasks::Task& task,
                              const std::vector<tasks::Problem>& problems, const TextCodec& codec,
                              const TaskEvalConfig& cfg);
 
-// The R1-Zero prompt of a problem as ids: BOS + template + the mode's forced prefix.
+// The R1-Zero prompt of a problem as ids: BOS + template + the mode's forced prefix
+// (encode_eval_prompt of r1_zero_prompt).
 std::vector<int32_t> encode_prompt(const TextCodec& codec, const tasks::Problem& p, tasks::ResponseMode mode);
 
 }  // namespace r1::eval

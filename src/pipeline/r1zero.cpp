@@ -54,6 +54,9 @@ json r1zero_defaults() {
       {"task_options",
        {{"running_sum", {{"terms", 4}, {"max_digit", 9}, {"modulus", 10}}},
         {"countdown", {{"numbers", 3}, {"max_number", 9}, {"max_target", 99}, {"max_failed_tries", 2}}}}},
+      // Benchmark files for tasks named by tasks/datasets/benchmarks.h (gsm8k, math500, ...); "" reads
+      // $R1_DATA_DIR. Those tasks need no task_options entry.
+      {"data_dir", ""},
       {"tokenizer", {{"num_merges", 48}}},
       {"model", tiny_model_defaults()},
       {"pretrain_data", {{"think_fraction", 0.5}, {"pack_length", 128}}},
@@ -76,7 +79,7 @@ model::CausalLM pretrained_base(const json& cfg, const World& w, MetricsWriter& 
   log_info("model: " + m->config().arch + ", " + std::to_string(model::parameter_count(*m)) + " parameters, vocab " +
            std::to_string(w.tokenizer.vocab_size()));
   auto result = pretrain(*m, w, cfg, cfg.at("pretrain").get<train::LmTrainConfig>(), metrics);
-  io::save_model_dir(base_dir(cfg), *m, &w.tokenizer);
+  io::save_model_dir(base_dir(cfg), *m, &w.tokenizer, w.tokenizer_config);
   clock.record("pretrain", seconds_since(t));
   log_info("pretraining: final loss " + std::to_string(result.final_loss) + ", " +
            std::to_string(static_cast<int64_t>(result.tokens / std::max(1e-9, result.seconds))) + " tokens/s");
@@ -85,8 +88,9 @@ model::CausalLM pretrained_base(const json& cfg, const World& w, MetricsWriter& 
 
 }  // namespace
 
-json run_r1zero(const json& cfg) {
+json run_r1zero(const json& config) {
   auto t_all = std::chrono::steady_clock::now();
+  const json cfg = with_data_dir(config);
   prepare_run_dir(cfg);
   const std::string run_dir = cfg.at("run_dir");
   MetricsWriter metrics(run_dir + "/metrics.jsonl");
@@ -100,7 +104,7 @@ json run_r1zero(const json& cfg) {
   } else {
     auto t = std::chrono::steady_clock::now();
     grpo(*m, w, cfg, metrics);
-    io::save_model_dir(final_dir(cfg), *m, &w.tokenizer);
+    io::save_model_dir(final_dir(cfg), *m, &w.tokenizer, w.tokenizer_config);
     clock.record("grpo", seconds_since(t));
   }
   json final_eval = cached_eval(*m, w, cfg, "final", metrics, clock);
@@ -117,7 +121,8 @@ json run_r1zero(const json& cfg) {
   return summary;
 }
 
-void run_pretrain_stage(const json& cfg) {
+void run_pretrain_stage(const json& config) {
+  const json cfg = with_data_dir(config);
   prepare_run_dir(cfg);
   MetricsWriter metrics(cfg.at("run_dir").get<std::string>() + "/metrics.jsonl");
   StageClock clock(cfg.at("run_dir"));
@@ -128,19 +133,25 @@ void run_pretrain_stage(const json& cfg) {
   std::printf("base checkpoint: %s\n", base_dir(cfg).c_str());
 }
 
-void run_grpo_stage(const json& cfg, const std::string& init_dir) {
+void run_grpo_stage(const json& config, const std::string& init_dir) {
+  const json cfg = with_data_dir(config);
+  // Tasks first: an unknown task or a missing benchmark file fails before a checkpoint loads.
+  World w = build_tasks(cfg);
   prepare_run_dir(cfg);
   MetricsWriter metrics(cfg.at("run_dir").get<std::string>() + "/metrics.jsonl");
   StageClock clock(cfg.at("run_dir"));
-  // The policy keeps the tokenizer it was trained with: the checkpoint's, when the run has none.
-  auto loaded = io::load_model_dir(init_dir.empty() ? base_dir(cfg) : init_dir);
-  const std::string tok_path = cfg.at("run_dir").get<std::string>() + "/tokenizer.json";
-  if (!path_exists(tok_path) && loaded.tokenizer) loaded.tokenizer->save(tok_path);
-  World w = build_world(cfg, cfg.at("run_dir"));
+  // The policy keeps the text format it was trained with: the checkpoint's tokenizer, special ids
+  // and chat template (a tiny-world checkpoint holds the run's BPE tokenizer and no template).
+  const std::string dir = init_dir.empty() ? base_dir(cfg) : init_dir;
+  auto loaded = io::load_model_dir(dir);
+  use_checkpoint_text(w, loaded, dir);
+  for (size_t t = 0; t < w.tasks.size(); ++t)
+    log_info("task " + w.tasks[t]->name() + ": " + eval::prompt_style_name(w.prompt_style(t)) + " prompts, " +
+             std::to_string(w.heldout[t].size()) + " held-out problems");
   auto m = loaded.model;
   auto t = std::chrono::steady_clock::now();
   grpo(*m, w, cfg, metrics);
-  io::save_model_dir(final_dir(cfg), *m, &w.tokenizer);
+  io::save_model_dir(final_dir(cfg), *m, &w.tokenizer, w.tokenizer_config);
   clock.record("grpo", seconds_since(t));
   json final_eval = cached_eval(*m, w, cfg, "final", metrics, clock);
   std::printf("RL checkpoint: %s\n%s\n", final_dir(cfg).c_str(), final_eval.dump(2).c_str());

@@ -19,6 +19,15 @@ nlohmann::json run_r1zero(const nlohmann::json& config);
 
 // The stages on their own: `r1 pretrain` (tokenizer + base model -> checkpoints/base) and `r1 grpo`
 // (RL from init_dir, default checkpoints/base -> checkpoints/final, then evaluation).
+//
+// `tasks` names synthetic families (running_sum, countdown) and/or benchmark files of
+// tasks/datasets/benchmarks.h (gsm8k, gsm8k_train, math500, countdown_cd3, ...) read from
+// `data_dir` (or $R1_DATA_DIR); a file's held-out problems are never trained on. `r1 grpo` runs on
+// any checkpoint directory with its own tokenizer, BOS/EOS ids and, when tokenizer_config.json has
+// a chat template, the R1 chat prompt for benchmark-file tasks (the response forced to open with
+// "<think>\n", scored with it), in RL and in the evaluation after it (free mode only there; the
+// forced think/direct modes belong to the R1-Zero prompt). checkpoints/final keeps the
+// tokenizer_config.json.
 void run_pretrain_stage(const nlohmann::json& config);
 void run_grpo_stage(const nlohmann::json& config, const std::string& init_dir);
 

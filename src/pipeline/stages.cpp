@@ -113,7 +113,9 @@ rl::GrpoEnvironment grpo_environment(const World& w, uint64_t seed, int64_t prom
       rl::RolloutPrompt p;
       p.problem = w.sample_train(t, rng);
       p.task = w.tasks[t].get();
-      p.ids = eval::encode_prompt(w.codec, p.problem, tasks::ResponseMode::kFree);
+      const eval::EvalPrompt ep = w.prompt(p.problem, t);
+      p.ids = eval::encode_eval_prompt(w.codec, ep);
+      p.response_prefix = ep.response_prefix;
       out.push_back(std::move(p));
     }
     return out;
@@ -130,7 +132,19 @@ json evaluate_all(model::CausalLMImpl& m, const World& w, const json& cfg, const
   ec.sampling.seed = cfg.at("seed").get<uint64_t>() + 4242;
   json out;
   for (size_t t = 0; t < w.tasks.size(); ++t) {
-    json per;
+    const eval::PromptStyle style = w.prompt_style(t);
+    json per = {{"prompt_style", eval::prompt_style_name(style)}};
+    if (style == eval::PromptStyle::kR1Chat) {
+      ec.chat = &*w.chat;
+      ec.mode = tasks::ResponseMode::kFree;
+      per["free"] = task_eval_json(eval::evaluate_task(m, *w.tasks[t], w.heldout[t], w.codec, ec));
+      std::fprintf(stderr, "[eval %s] %-12s pass@1 %.3f (R1 chat prompt) | think-rate %.2f | length %.1f\n",
+                   label.c_str(), w.tasks[t]->name().c_str(), per["free"]["pass@1"].get<double>(),
+                   per["free"]["think_rate"].get<double>(), per["free"]["response_length"].get<double>());
+      out[w.tasks[t]->name()] = per;
+      continue;
+    }
+    ec.chat = nullptr;
     for (auto [mode, name] : {std::pair{tasks::ResponseMode::kFree, "free"},
                               std::pair{tasks::ResponseMode::kForceThink, "forced_think"},
                               std::pair{tasks::ResponseMode::kForceDirect, "forced_direct"}}) {

@@ -45,15 +45,18 @@ train::LmTrainResult pretrain(model::CausalLMImpl& m, const World& w, const nloh
                               const std::string& stage = "pretrain", const Resume& resume = {});
 
 // GRPO prompts: prompts_per_step training problems a step, tasks taken in turn, each a pure
-// function of (seed, step); the R1-Zero prompt with BOS.
+// function of (seed, step); each task's prompt style (World::prompt): the R1-Zero prompt with BOS,
+// or the R1 chat prompt whose forced "<think>\n" is scored with the response.
 rl::GrpoEnvironment grpo_environment(const World& w, uint64_t seed, int64_t prompts_per_step);
 
 // The JSON of one task evaluation: pass@1, cons@k, k, problems, think_rate, response_length,
 // format_rate, language_mixing.
 nlohmann::json task_eval_json(const eval::TaskEvalResult& r);
 
-// Every task in three modes (free, forced think, forced direct) on the held-out problems, with
-// the `eval` settings: {task: {free: {...}, forced_think: {...}, forced_direct: {...}}}.
+// Every task on the held-out problems with the `eval` settings, prompted as in RL. R1-Zero prompts in
+// three modes: {task: {prompt_style: "r1_zero", free: {...}, forced_think: {...}, forced_direct:
+// {...}}}; R1 chat prompts free only, {task: {prompt_style: "r1_chat", free: {...}}}, since their
+// response is already forced to open with "<think>\n" and a forced direct answer has no place there.
 nlohmann::json evaluate_all(model::CausalLMImpl& m, const World& w, const nlohmann::json& cfg,
                             const std::string& label);
 

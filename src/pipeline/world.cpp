@@ -1,9 +1,14 @@
 #include "pipeline/world.h"
 
+#include <cstdlib>
+
 #include "core/error.h"
 #include "core/files.h"
+#include "eval/text_codec.h"
 #include "model/presets.h"
 #include "pipeline/config_json.h"
+#include "tasks/datasets/benchmarks.h"
+#include "tasks/datasets/dataset_task.h"
 #include "tasks/prompt_template.h"
 #include "text/bpe_trainer.h"
 
@@ -15,13 +20,46 @@ using json = nlohmann::json;
 constexpr const char* kBos = "<|bos|>";
 constexpr const char* kEos = "<|eos|>";
 
+// Rejection draws sample_train makes before concluding that a task has nothing left to train on.
+constexpr int64_t kMaxTrainDraws = 1000000;
+
+const tasks::DatasetTask* as_file_task(const tasks::Task& t) { return dynamic_cast<const tasks::DatasetTask*>(&t); }
+
+// A job whose defaults have no data_dir key offers synthetic families only.
+std::string data_dir_of(const json& cfg) { return cfg.contains("data_dir") ? cfg.at("data_dir").get<std::string>() : ""; }
+
+// A task of the config's "tasks" list: a synthetic family (tasks::make_task with its task_options
+// entry) or a benchmark file under data_dir (tasks/datasets/benchmarks.h).
+std::unique_ptr<tasks::Task> make_job_task(const std::string& name, const json& cfg) {
+  if (tasks::is_dataset_benchmark(name)) {
+    const std::string data_dir = data_dir_of(cfg);
+    check(!data_dir.empty(), "config key data_dir",
+          "task " + name + " reads its problems from " + tasks::benchmark_path(name, "DATA_DIR") +
+              "; set --data_dir DATA_DIR (or $R1_DATA_DIR) to the folder that holds it");
+    return tasks::make_dataset_task(name, data_dir);
+  }
+  const json& options = cfg.at("task_options");
+  if (!options.contains(name)) {
+    std::string known;
+    for (auto it = options.begin(); it != options.end(); ++it) known += (known.empty() ? "" : ", ") + it.key();
+    known += " (synthetic); ";
+    for (const auto& n : tasks::dataset_benchmark_names()) known += n + ", ";
+    known.resize(known.size() - 2);
+    throw Error("config key tasks", "unknown task '" + name + "' (known: " + known + " (benchmark files under data_dir))");
+  }
+  return tasks::make_task(name, options.at(name));
+}
+
 }  // namespace
 
 tasks::Problem World::sample_train(size_t t, tasks::Rng& rng) const {
-  while (true) {
+  for (int64_t draw = 0; draw < kMaxTrainDraws; ++draw) {
     auto p = tasks[t]->sample(rng);
     if (!heldout_questions.count(p.question)) return p;
   }
+  throw Error("task " + tasks[t]->name(), std::to_string(kMaxTrainDraws) +
+                                              " draws in a row were all held-out problems; lower eval.problems or "
+                                              "widen the task's task_options");
 }
 
 std::string World::document(const tasks::Problem& p, size_t t, tasks::Rng& rng) const {
@@ -29,10 +67,23 @@ std::string World::document(const tasks::Problem& p, size_t t, tasks::Rng& rng) 
   return tasks::r1zero_prompt(p) + tasks[t]->write_solution(p, think(rng), rng);
 }
 
-World build_world(const json& cfg, const std::string& run_dir) {
+eval::PromptStyle World::prompt_style(size_t t) const {
+  return chat && as_file_task(*tasks[t]) ? eval::PromptStyle::kR1Chat : eval::PromptStyle::kR1Zero;
+}
+
+eval::EvalPrompt World::prompt(const tasks::Problem& p, size_t t) const {
+  return prompt_style(t) == eval::PromptStyle::kR1Chat ? eval::r1_chat_prompt(*chat, p) : eval::r1_zero_prompt(p);
+}
+
+json with_data_dir(json cfg) {
+  const char* env = std::getenv("R1_DATA_DIR");
+  if (data_dir_of(cfg).empty() && env && *env) cfg["data_dir"] = env;
+  return cfg;
+}
+
+World build_tasks(const json& cfg) {
   World w;
-  for (const auto& name : cfg.at("tasks").get<std::vector<std::string>>())
-    w.tasks.push_back(tasks::make_task(name, cfg.at("task_options").at(name)));
+  for (const auto& name : cfg.at("tasks").get<std::vector<std::string>>()) w.tasks.push_back(make_job_task(name, cfg));
   check(!w.tasks.empty(), "config key tasks", "needs at least one task family");
   w.think_fraction = cfg.at("pretrain_data").at("think_fraction");
   // Held-out problems: a fixed seed of their own, excluded from every training stream.
@@ -48,7 +99,21 @@ World build_world(const json& cfg, const std::string& run_dir) {
     w.heldout_questions.insert(seen.begin(), seen.end());
     w.heldout.push_back(std::move(ps));
   }
-  // Tokenizer: byte-level BPE trained on a sample of the corpus, saved as tokenizer.json.
+  // A benchmark file is finite: it must keep problems to train on besides the held-out ones.
+  for (const auto& task : w.tasks) {
+    const auto* file = as_file_task(*task);
+    if (!file) continue;
+    size_t trainable = 0;
+    for (const auto& p : file->problems()) trainable += !w.heldout_questions.count(p.question);
+    check(trainable > 0, "task " + task->name(),
+          "all " + std::to_string(file->problems().size()) + " problems of its file are held out for evaluation "
+          "(eval.problems = " + std::to_string(n_eval) + "); lower eval.problems to leave some to train on");
+  }
+  return w;
+}
+
+World build_world(const json& cfg, const std::string& run_dir) {
+  World w = build_tasks(cfg);
   std::string tok_path = run_dir + "/tokenizer.json";
   if (path_exists(tok_path)) {
     w.tokenizer = text::Tokenizer::from_file(tok_path);
@@ -67,13 +132,17 @@ World build_world(const json& cfg, const std::string& run_dir) {
     w.tokenizer = text::train_bpe(corpus, tc);
     w.tokenizer.save(tok_path);
   }
-  w.codec.bos_id = w.tokenizer.token_to_id(kBos);
-  w.codec.eos_id = w.tokenizer.token_to_id(kEos);
-  w.codec.pad_id = w.codec.eos_id;
-  auto tok = w.tokenizer;
-  w.codec.encode = [tok](const std::string& s) { return tok.encode(s, false); };
-  w.codec.decode = [tok](const std::vector<int32_t>& ids) { return tok.decode(ids, true); };
+  w.codec = eval::make_codec(w.tokenizer, w.tokenizer.token_to_id(kBos), w.tokenizer.token_to_id(kEos));
   return w;
+}
+
+void use_checkpoint_text(World& w, const io::LoadedModel& loaded, const std::string& dir) {
+  check(loaded.tokenizer.has_value(), dir, "has no tokenizer.json (GRPO reads rollouts with the checkpoint's tokenizer)");
+  w.tokenizer = *loaded.tokenizer;
+  w.codec = eval::checkpoint_codec(w.tokenizer, loaded.model->config());
+  check(w.codec.eos_id >= 0, dir + "/config.json", "has no eos_token_id: GRPO rollouts need an end-of-sequence token");
+  w.tokenizer_config = loaded.tokenizer_config;
+  w.chat = eval::model_chat_template(loaded.tokenizer_config, dir + "/tokenizer_config.json");
 }
 
 model::ModelConfig tiny_model_defaults() {

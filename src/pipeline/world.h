@@ -1,17 +1,23 @@
-// The tiny world of the embedded jobs (`r1 demo`, `r1 pipeline`): verifiable task families, the
-// byte-level BPE tokenizer trained on their corpus (saved as RUN_DIR/tokenizer.json), the held-out
-// problems every evaluation uses, and the small model built for it from the job config.
+// The world of the embedded jobs (`r1 demo`, `r1 pipeline`, `r1 grpo`): verifiable task families
+// (generators, or benchmark files under data_dir), the held-out problems every evaluation uses, and
+// the policy's text format: the tiny world's byte-level BPE tokenizer trained on the families'
+// corpus (saved as RUN_DIR/tokenizer.json) with the small model built for it from the job config,
+// or a checkpoint's own tokenizer, special ids and chat template.
 #pragma once
 #include <nlohmann/json.hpp>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_set>
 #include <vector>
 
+#include "eval/eval_prompt.h"
 #include "eval/task_eval.h"
+#include "io/model_dir.h"
 #include "model/causal_lm.h"
 #include "tasks/task.h"
+#include "text/chat_template.h"
 #include "text/tokenizer.h"
 
 namespace r1::pipeline {
@@ -20,6 +26,8 @@ struct World {
   std::vector<std::unique_ptr<tasks::Task>> tasks;
   text::Tokenizer tokenizer;
   eval::TextCodec codec;
+  std::optional<text::ChatTemplate> chat;  // the policy's chat template (its tokenizer_config.json)
+  nlohmann::json tokenizer_config;         // saved with every checkpoint, so the template survives
   std::vector<std::vector<tasks::Problem>> heldout;  // per task
   std::unordered_set<std::string> heldout_questions;
   double think_fraction = 0.5;
@@ -28,16 +36,39 @@ struct World {
   std::function<std::string(tasks::Rng&)> general_document;
   double general_fraction = 0.0;
 
-  // A training problem of task t that is not held out.
+  // A training problem of task t that is not held out. A generator whose draws are all held out
+  // (a problem space no larger than eval.problems) is an error rather than an endless loop;
+  // build_tasks already refused benchmark files with nothing left to train on.
   tasks::Problem sample_train(size_t t, tasks::Rng& rng) const;
   // "User: …\nAssistant: <solution>" — thinking with probability think_fraction.
   std::string document(const tasks::Problem& p, size_t t, tasks::Rng& rng) const;
+  // Benchmark-file tasks get the R1 chat prompt when the policy has a chat template: what `r1 eval`
+  // prompts them with (eval::choose_prompt_style), so the RL reward and the eval metric see the same
+  // prompt. The synthetic families keep R1-Zero's: their verifier reads <answer> tags, which only
+  // that template asks for.
+  eval::PromptStyle prompt_style(size_t t) const;
+  // Task t's prompt for problem p; its response_prefix is forced and scored with the response.
+  eval::EvalPrompt prompt(const tasks::Problem& p, size_t t) const;
 };
 
-// Tasks from config keys `tasks` / `task_options`, `eval.problems` held-out problems per task (a
-// seed of their own), and the tokenizer: RUN_DIR/tokenizer.json when it exists, else trained on a
-// sample of the corpus (`tokenizer.num_merges`) and saved there.
+// $R1_DATA_DIR fills an empty config key data_dir (as `r1 eval` reads it), so the run's config.json
+// records the folder actually used.
+nlohmann::json with_data_dir(nlohmann::json cfg);
+
+// Tasks from config keys `tasks` / `task_options`: synthetic families, or benchmark files of
+// tasks/datasets/benchmarks.h (gsm8k, math500, countdown_cd3, ...) read from `data_dir`; and
+// `eval.problems` held-out problems per task (a seed of their own), never trained on. A benchmark
+// file whose every problem is held out is an error. No tokenizer yet.
+World build_tasks(const nlohmann::json& cfg);
+
+// build_tasks and the tiny world's tokenizer: RUN_DIR/tokenizer.json when it exists, else trained
+// on a sample of the corpus (`tokenizer.num_merges`) and saved there; <|bos|>/<|eos|> frame every
+// document.
 World build_world(const nlohmann::json& cfg, const std::string& run_dir);
+
+// The text format of a loaded checkpoint, as `r1 eval` reads it: its tokenizer.json, BOS/EOS from
+// its config.json, and the chat template of its tokenizer_config.json when there is one.
+void use_checkpoint_text(World& w, const io::LoadedModel& loaded, const std::string& dir);
 
 // The demo policy's shape: a ~0.8M-parameter Qwen2-style model whose DeepSeek-V3 fields carry the
 // CPU-sized MLA + MoE shape of model/presets.h, so `--model.arch deepseek_v3` runs the same jobs.

@@ -108,7 +108,8 @@ int64_t train_grpo(model::CausalLMImpl& policy, const GrpoEnvironment& env, cons
       const auto& p = prompts[c.prompt_index];
       std::vector<int32_t> body(c.tokens);
       if (c.stopped && !body.empty()) body.pop_back();  // the EOS is not part of the text
-      const std::string text = env.decode(body);
+      // The response as scored: a forced prefix (in the prompt ids) + the sampled text.
+      const std::string text = p.response_prefix + env.decode(body);
       auto s = p.task->score(p.problem, text);
       double fmt = s.well_formed ? 1.0 : 0.0;
       const double lang = rewards::cot_language_reward(text, cfg.language);

@@ -66,9 +66,12 @@ struct GrpoRun {
 
 // One prompt of a step: its token ids and the problem its completions are scored against.
 struct RolloutPrompt {
-  std::vector<int32_t> ids;
+  std::vector<int32_t> ids;  // ends with the encoded response_prefix
   tasks::Problem problem;
   const tasks::Task* task = nullptr;
+  // The forced start of every response, already in `ids` (the R1 chat prompt's "<think>\n"; "" for
+  // R1-Zero). It is scored as part of the response, as `r1 eval` scores it, but never trained on.
+  std::string response_prefix;
 };
 
 struct GrpoEnvironment {
@@ -79,8 +82,9 @@ struct GrpoEnvironment {
 };
 
 struct GrpoStepStats {
-  double reward = 0, accuracy = 0, format = 0, think_rate = 0, response_length = 0;
-  double language = 0;  // mean language consistency of the CoTs (1 = all in cfg.language)
+  double reward = 0, accuracy = 0, format = 0, think_rate = 0;
+  double response_length = 0;  // sampled tokens per completion (a forced response_prefix not counted)
+  double language = 0;         // mean language consistency of the CoTs (1 = all in cfg.language)
   double kl = 0, clip_fraction = 0, loss = 0, zero_std_groups = 0, stopped = 0;
   double rollout_seconds = 0, train_seconds = 0, rollout_tokens_per_s = 0;
   double moe_load_imbalance = 0;  // max/mean expert load, worst layer (MoE policies; 0 otherwise)

@@ -1,5 +1,6 @@
 // The R1 eval prompt through real chat templates: no system prompt, the boxed instruction, and a
-// response forced to open with "<think>\n" whether or not the template writes it.
+// response forced to open with "<think>\n" whether or not the template writes it; the R1-Zero
+// prompt's forced modes; how a prompt becomes ids.
 #include <gtest/gtest.h>
 
 #include "eval/eval_prompt.h"
@@ -31,4 +32,37 @@ TEST(EvalPrompt, R1ZeroFallback) {
   EXPECT_EQ(ep.text, "User: 3+5 mod 10\nAssistant: ");
   EXPECT_EQ(ep.response_prefix, "");
   EXPECT_TRUE(ep.add_bos);
+}
+
+TEST(EvalPrompt, R1ZeroModesForceTheFirstTag) {
+  tasks::Problem p{"running_sum", "3+5 mod 10", "8"};
+  EXPECT_EQ(eval::r1_zero_prompt(p, tasks::ResponseMode::kForceThink).response_prefix, "<think>");
+  EXPECT_EQ(eval::r1_zero_prompt(p, tasks::ResponseMode::kForceDirect).response_prefix, "<answer>");
+}
+
+TEST(EvalPrompt, EncodedIdsAreBosTextAndForcedPrefix) {
+  eval::TextCodec bytes;  // one id per byte
+  bytes.encode = [](const std::string& s) { return std::vector<int32_t>(s.begin(), s.end()); };
+  bytes.bos_id = 1000;
+  tasks::Problem p{"running_sum", "1+2 mod 10", "3"};
+  auto zero = eval::encode_eval_prompt(bytes, eval::r1_zero_prompt(p, tasks::ResponseMode::kForceThink));
+  const std::string text = "User: 1+2 mod 10\nAssistant: <think>";
+  ASSERT_EQ(zero.size(), text.size() + 1);
+  EXPECT_EQ(zero[0], 1000);
+  EXPECT_EQ(std::string(zero.begin() + 1, zero.end()), text);
+  // A chat template writes its own BOS (as text), so none is prepended; the prefix closes the ids.
+  auto tmpl = eval::model_chat_template(
+      {{"chat_template", "{% for m in messages %}<|{{ m['role'] }}|>{{ m['content'] }}{% endfor %}"
+                         "{% if add_generation_prompt %}<|assistant|>{% endif %}"}},
+      "tokenizer_config.json");
+  ASSERT_TRUE(tmpl.has_value());
+  auto chat = eval::encode_eval_prompt(bytes, eval::r1_chat_prompt(*tmpl, p));
+  EXPECT_EQ(std::string(chat.begin(), chat.end()), "<|user|>" + eval::r1_user_message(p) + "<|assistant|><think>\n");
+  bytes.bos_id = -1;  // no BOS id: nothing prepended for R1-Zero either
+  EXPECT_EQ(eval::encode_eval_prompt(bytes, eval::r1_zero_prompt(p)).size(), std::string("User: 1+2 mod 10\nAssistant: ").size());
+}
+
+TEST(EvalPrompt, ModelChatTemplateOnlyWhenTheConfigHasOne) {
+  EXPECT_FALSE(eval::model_chat_template(nullptr, "x").has_value());
+  EXPECT_FALSE(eval::model_chat_template({{"bos_token", "<s>"}}, "x").has_value());
 }

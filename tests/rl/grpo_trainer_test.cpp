@@ -1,6 +1,7 @@
 // The GRPO loop end to end on a tiny byte-level policy: the reward is composed as configured
-// (accuracy + format + language consistency), and a run interrupted after k steps and resumed from
-// its checkpoint ends bitwise equal to the straight run.
+// (accuracy + format + language consistency), a benchmark-file task's rollouts are rewarded by the
+// math verifier on the forced response prefix + the completion, and a run interrupted after k steps
+// and resumed from its checkpoint ends bitwise equal to the straight run.
 #include "rl/grpo_trainer.h"
 
 #include <gtest/gtest.h>
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include "model/causal_lm.h"
+#include "tasks/datasets/dataset_task.h"
 #include "tasks/prompt_template.h"
 #include "tasks/task.h"
 
@@ -97,6 +99,87 @@ TEST(GrpoTrainer, RewardIsTheConfiguredSumOfAccuracyFormatAndLanguage) {
     EXPECT_LE(s.language, 1.0);
     EXPECT_NEAR(s.reward, 1.0 * s.accuracy + 0.3 * s.format + 0.5 * s.language, 1e-5);
   }
+}
+
+// One GRPO step on one prompt (G = 4) whose completions all decode to `sampled`: decode() stands in
+// for a tokenizer, so the rewards are known exactly while the rest of the step (rollout, grouping,
+// loss, update) runs for real.
+GrpoStepStats one_step(const tasks::Task& task, const tasks::Problem& problem, const std::string& prefix,
+                       const std::string& sampled) {
+  auto policy = tiny_policy(3);
+  GrpoConfig cfg;
+  cfg.steps = 1;
+  cfg.prompts_per_step = 1;
+  cfg.group_size = 4;
+  cfg.max_new_tokens = 3;
+  cfg.warmup_steps = 0;
+  cfg.accuracy_weight = 1.0;
+  cfg.format_weight = 0.25;
+  GrpoEnvironment env;
+  env.eos_id = -1;  // no stop token: every completion is max_new_tokens long
+  env.pad_id = kEos;
+  int decoded = 0;
+  env.decode = [&](const std::vector<int32_t>& ids) {
+    EXPECT_EQ(ids.size(), 3u);  // the sampled tokens only: the prefix is in the prompt, not here
+    ++decoded;
+    return sampled;
+  };
+  env.prompts = [&](int64_t) {
+    RolloutPrompt p;
+    p.ids = bytes_of(tasks::r1zero_prompt(problem) + prefix);
+    p.problem = problem;
+    p.task = &task;
+    p.response_prefix = prefix;
+    return std::vector<RolloutPrompt>{p};
+  };
+  GrpoStepStats stats;
+  int steps = 0;
+  train_grpo(*policy, env, cfg, nullptr, [&](int64_t, const GrpoStepStats& st) {
+    stats = st;
+    ++steps;
+  });
+  EXPECT_EQ(steps, 1);
+  EXPECT_EQ(decoded, 4);
+  return stats;
+}
+
+TEST(GrpoTrainer, DatasetTaskRolloutsAreRewardedByTheMathVerifier) {
+  tasks::Problem half{"toy", "What is one half as a decimal?", "0.5"};
+  tasks::MathDatasetTask task("toy", {half});
+  const std::string think = "<think>\n";  // the R1 chat prompt's forced prefix
+
+  // \boxed{1/2} after the reasoning verifies against gold 0.5; with the prefix the response opens
+  // with a complete think block, so the format reward is earned too.
+  auto st = one_step(task, half, think, "half of one is 0.5</think> The answer is \\boxed{1/2}.");
+  EXPECT_DOUBLE_EQ(st.accuracy, 1.0);
+  EXPECT_DOUBLE_EQ(st.format, 1.0);
+  EXPECT_DOUBLE_EQ(st.think_rate, 1.0);
+  EXPECT_NEAR(st.reward, 1.25, 1e-6);
+  EXPECT_DOUBLE_EQ(st.zero_std_groups, 1.0);  // every sample earned the same
+  EXPECT_DOUBLE_EQ(st.response_length, 3.0);  // sampled tokens; the forced prefix is not counted
+
+  st = one_step(task, half, think, "so</think> \\boxed{\\frac{1}{2}}");  // equivalent LaTeX
+  EXPECT_DOUBLE_EQ(st.accuracy, 1.0);
+  EXPECT_NEAR(st.reward, 1.25, 1e-6);
+
+  // A wrong answer keeps only the format reward.
+  st = one_step(task, half, think, "half is 1/3</think> \\boxed{1/3}");
+  EXPECT_DOUBLE_EQ(st.accuracy, 0.0);
+  EXPECT_DOUBLE_EQ(st.format, 1.0);
+  EXPECT_NEAR(st.reward, 0.25, 1e-6);
+
+  // Reasoning that never closes has no answer, even with the right box inside it.
+  st = one_step(task, half, think, "it is \\boxed{0.5}");
+  EXPECT_DOUBLE_EQ(st.accuracy, 0.0);
+  EXPECT_DOUBLE_EQ(st.think_rate, 0.0);
+  EXPECT_NEAR(st.reward, 0.0, 1e-6);
+
+  // Without the forced prefix the same completion is right but does not open with <think>: the
+  // prefix is what the format reward sees, so it must be scored with the completion.
+  st = one_step(task, half, "", "half of one is 0.5</think> The answer is \\boxed{1/2}.");
+  EXPECT_DOUBLE_EQ(st.accuracy, 1.0);
+  EXPECT_DOUBLE_EQ(st.format, 0.0);
+  EXPECT_NEAR(st.reward, 1.0, 1e-6);
 }
 
 TEST(GrpoTrainer, ResumedRunEqualsTheStraightRunBitwise) {

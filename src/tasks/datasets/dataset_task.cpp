@@ -11,11 +11,6 @@ namespace m = rewards::math;
 
 namespace {
 
-const Problem& draw(const std::vector<Problem>& problems, Rng& rng) {
-  std::uniform_int_distribution<size_t> pick(0, problems.size() - 1);
-  return problems[pick(rng)];
-}
-
 m::VerifyOptions verify_options(const DatasetTaskOptions& opt) {
   m::VerifyOptions v;
   v.pred_extract.think_close = opt.think_close;
@@ -32,12 +27,18 @@ bool opens_with_think(std::string_view response, const std::string& think_close)
 
 }  // namespace
 
-MathDatasetTask::MathDatasetTask(std::string name, std::vector<Problem> problems, DatasetTaskOptions opt)
+DatasetTask::DatasetTask(std::string name, std::vector<Problem> problems, DatasetTaskOptions opt)
     : name_(std::move(name)), problems_(std::move(problems)), opt_(std::move(opt)) {
   check(!problems_.empty(), "task " + name_, "has no problems");
 }
 
-Problem MathDatasetTask::sample(Rng& rng) const { return draw(problems_, rng); }
+Problem DatasetTask::sample(Rng& rng) const {
+  std::uniform_int_distribution<size_t> pick(0, problems_.size() - 1);
+  return problems_[pick(rng)];
+}
+
+MathDatasetTask::MathDatasetTask(std::string name, std::vector<Problem> problems, DatasetTaskOptions opt)
+    : DatasetTask(std::move(name), std::move(problems), std::move(opt)) {}
 
 std::string MathDatasetTask::write_solution(const Problem& p, bool think, Rng&) const {
   std::string boxed = "The final answer is \\boxed{" + p.answer + "}.";
@@ -62,11 +63,7 @@ Score MathDatasetTask::score(const Problem& p, std::string_view response) const 
 }
 
 CountdownDatasetTask::CountdownDatasetTask(std::string name, std::vector<Problem> problems, DatasetTaskOptions opt)
-    : name_(std::move(name)), problems_(std::move(problems)), opt_(std::move(opt)) {
-  check(!problems_.empty(), "task " + name_, "has no problems");
-}
-
-Problem CountdownDatasetTask::sample(Rng& rng) const { return draw(problems_, rng); }
+    : DatasetTask(std::move(name), std::move(problems), std::move(opt)) {}
 
 std::string CountdownDatasetTask::write_solution(const Problem&, bool, Rng&) const {
   throw Error("task " + name_, "has no reference solutions (the file holds numbers and targets only)");
@@ -95,8 +92,8 @@ Score CountdownDatasetTask::score(const Problem& p, std::string_view response) c
   return s;
 }
 
-std::unique_ptr<Task> make_dataset_task(const std::string& name, const std::string& data_dir,
-                                        const DatasetTaskOptions& opt) {
+std::unique_ptr<DatasetTask> make_dataset_task(const std::string& name, const std::string& data_dir,
+                                               const DatasetTaskOptions& opt) {
   auto problems = load_benchmark(name, data_dir);
   if (name == "countdown_cd3") return std::make_unique<CountdownDatasetTask>(name, std::move(problems), opt);
   return std::make_unique<MathDatasetTask>(name, std::move(problems), opt);

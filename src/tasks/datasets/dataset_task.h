@@ -23,12 +23,24 @@ struct DatasetTaskOptions {
   std::string think_close = "</think>";
 };
 
-class MathDatasetTask : public Task {
+// A task whose problems are the records of one benchmark file: finite, drawn uniformly.
+class DatasetTask : public Task {
  public:
-  MathDatasetTask(std::string name, std::vector<Problem> problems, DatasetTaskOptions opt = {});
+  DatasetTask(std::string name, std::vector<Problem> problems, DatasetTaskOptions opt);
   std::string name() const override { return name_; }
   // A uniformly drawn problem of the file.
   Problem sample(Rng& rng) const override;
+  const std::vector<Problem>& problems() const { return problems_; }
+
+ protected:
+  std::string name_;
+  std::vector<Problem> problems_;
+  DatasetTaskOptions opt_;
+};
+
+class MathDatasetTask : public DatasetTask {
+ public:
+  MathDatasetTask(std::string name, std::vector<Problem> problems, DatasetTaskOptions opt = {});
   // "<think>\n{solution or answer}\n</think>\n\nThe final answer is \boxed{gold}." (think) or just the
   // boxed sentence (direct).
   std::string write_solution(const Problem& p, bool think, Rng& rng) const override;
@@ -37,36 +49,24 @@ class MathDatasetTask : public Task {
   // correct: the verifier's verdict; answer: the compared extracted answer; thinks: a complete
   // <think>…</think> opens the response; well_formed: thinks and an answer was found after it.
   Score score(const Problem& p, std::string_view response) const override;
-  const std::vector<Problem>& problems() const { return problems_; }
-
- private:
-  std::string name_;
-  std::vector<Problem> problems_;
-  DatasetTaskOptions opt_;
 };
 
-class CountdownDatasetTask : public Task {
+class CountdownDatasetTask : public DatasetTask {
  public:
   CountdownDatasetTask(std::string name, std::vector<Problem> problems, DatasetTaskOptions opt = {});
-  std::string name() const override { return name_; }
-  Problem sample(Rng& rng) const override;
   // Not available: the file has no solutions (r1::Error).
   std::string write_solution(const Problem& p, bool think, Rng& rng) const override;
   bool check_answer(const Problem& p, std::string_view answer) const override;
   // The answer is the last <answer>…</answer> after the reasoning, else (R1 chat prompts ask for a
   // box) the last \boxed{} after it.
   Score score(const Problem& p, std::string_view response) const override;
-  const std::vector<Problem>& problems() const { return problems_; }
 
  private:
-  std::string name_;
-  std::vector<Problem> problems_;
-  DatasetTaskOptions opt_;
   Countdown rules_{CountdownOptions{}};
 };
 
 // The task of a benchmark of benchmarks.h, loaded from data_dir.
-std::unique_ptr<Task> make_dataset_task(const std::string& name, const std::string& data_dir,
-                                        const DatasetTaskOptions& opt = {});
+std::unique_ptr<DatasetTask> make_dataset_task(const std::string& name, const std::string& data_dir,
+                                               const DatasetTaskOptions& opt = {});
 
 }  // namespace r1::tasks

@@ -1,0 +1,33 @@
+// How evaluation and RL turn text into a policy's token ids and back: encode/decode plus the BOS,
+// EOS and padding ids. One helper builds it for a checkpoint directory's model, so `r1 eval` and
+// `r1 grpo` read a checkpoint's tokenizer and special ids the same way.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace r1::text {
+class Tokenizer;
+}
+namespace r1::model {
+struct ModelConfig;
+}
+
+namespace r1::eval {
+
+struct TextCodec {
+  std::function<std::vector<int32_t>(const std::string&)> encode;  // text -> ids (no BOS)
+  std::function<std::string(const std::vector<int32_t>&)> decode;
+  int32_t bos_id = -1, eos_id = -1, pad_id = 0;
+};
+
+// A codec over `tok`: encode adds no special tokens (a prompt writes its own BOS: eval_prompt.h),
+// decode skips them. Padding is the EOS id (0 when there is none); padded positions are masked.
+TextCodec make_codec(const text::Tokenizer& tok, int32_t bos_id, int32_t eos_id);
+
+// A loaded checkpoint's codec: its tokenizer.json, with BOS/EOS from its config.json
+// (bos_token_id, eos_token_id; -1 where the config has none).
+TextCodec checkpoint_codec(const text::Tokenizer& tok, const model::ModelConfig& config);
+
+}  // namespace r1::eval

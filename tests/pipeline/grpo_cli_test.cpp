@@ -1,0 +1,144 @@
+// `r1 grpo --init DIR` end to end on benchmark-file tasks: a tiny checkpoint made by `r1 pretrain`,
+// given a chat template the way Hugging Face checkpoints ship one, trained for two GRPO steps on
+// GSM8K (R1 chat prompts) next to a synthetic family (R1-Zero prompts), then evaluated; the same on
+// the template-less checkpoint; and the errors a bad task list or data folder gives.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "common/cli.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using r1::test::run_r1;
+using r1::test::slurp;
+
+const char* kChatTemplate =
+    "{% for m in messages %}<|{{ m['role'] }}|>{{ m['content'] }}{% endfor %}"
+    "{% if add_generation_prompt %}<|assistant|>{% endif %}";
+
+// Tiny RL and eval: 2 steps of 2 prompts x G=2, 2 held-out problems x k=2, 8 new tokens.
+const char* kTinyRl =
+    " --rl.steps 2 --rl.prompts_per_step 2 --rl.group_size 2 --rl.max_new_tokens 8"
+    " --eval.problems 2 --eval.k 2 --eval.max_new_tokens 8";
+
+std::vector<json> grpo_lines(const fs::path& metrics) {
+  std::istringstream in(slurp(metrics));
+  std::vector<json> out;
+  std::string line;
+  while (std::getline(in, line)) {
+    auto j = json::parse(line);
+    if (j["stage"] == "grpo") out.push_back(j);
+  }
+  return out;
+}
+
+class GrpoCli : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    // ctest runs each test of this suite in its own process, concurrently: one directory per process.
+    root_ = fs::temp_directory_path() / ("r1_grpo_cli_test_" + std::to_string(::getpid()));
+    fs::remove_all(root_);
+    auto r = run_r1("pretrain --run_dir " + (root_ / "run").string() +
+                    " --pretrain.steps 6 --pretrain.batch_size 4 --model.hidden_size 32 --model.intermediate_size 64"
+                    " --model.num_hidden_layers 1 --tokenizer.num_merges 8");
+    ASSERT_EQ(r.status, 0) << r.output;
+    base_ = root_ / "run/checkpoints/base";
+    chat_ = root_ / "chat_model";
+    fs::create_directories(chat_);
+    for (const auto& e : fs::directory_iterator(base_)) fs::copy(e.path(), chat_ / e.path().filename());
+    std::ofstream(chat_ / "tokenizer_config.json") << json{{"chat_template", kChatTemplate}}.dump();
+  }
+  static void TearDownTestSuite() { fs::remove_all(root_); }
+  static std::string data_dir() { return std::string(R1_SHARED_DIR) + "/data"; }
+  static fs::path root_, base_, chat_;
+};
+fs::path GrpoCli::root_, GrpoCli::base_, GrpoCli::chat_;
+
+}  // namespace
+
+TEST_F(GrpoCli, ChatTemplateCheckpointTrainsOnGsm8k) {
+  fs::path run = root_ / "grpo_chat";
+  auto r = run_r1("grpo --init " + chat_.string() + " --run_dir " + run.string() +
+                  " --tasks gsm8k,running_sum --data_dir " + data_dir() + kTinyRl);
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("task gsm8k: r1_chat prompts"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("task running_sum: r1_zero prompts"), std::string::npos) << r.output;
+
+  // The final checkpoint is a whole Hugging Face directory, chat template included.
+  for (const char* f : {"config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json"})
+    EXPECT_TRUE(fs::exists(run / "checkpoints/final" / f)) << f;
+  auto tc = json::parse(slurp(run / "checkpoints/final/tokenizer_config.json"));
+  EXPECT_EQ(tc["chat_template"], kChatTemplate);
+  EXPECT_EQ(json::parse(slurp(run / "config.json"))["data_dir"], data_dir());
+
+  auto steps = grpo_lines(run / "metrics.jsonl");
+  ASSERT_EQ(steps.size(), 2u);
+  for (const auto& s : steps) {
+    EXPECT_GE(s["reward"].get<double>(), 0.0);
+    EXPECT_GT(s["response_length"].get<double>(), 0.0);
+    EXPECT_LE(s["response_length"].get<double>(), 8.0);
+  }
+
+  // GSM8K is evaluated with the R1 chat prompt (free mode only), the synthetic family in R1-Zero's
+  // three modes.
+  auto ev = json::parse(slurp(run / "eval_final.json"));
+  EXPECT_EQ(ev["gsm8k"]["prompt_style"], "r1_chat");
+  EXPECT_EQ(ev["gsm8k"]["free"]["problems"], 2);
+  EXPECT_EQ(ev["gsm8k"]["free"]["k"], 2);
+  EXPECT_FALSE(ev["gsm8k"].contains("forced_direct"));
+  // The forced "<think>\n" (2 tokens: the added token <think> and a newline) is counted in the
+  // response length, with 1 to 8 sampled tokens after it.
+  EXPECT_GE(ev["gsm8k"]["free"]["response_length"].get<double>(), 3.0);
+  EXPECT_LE(ev["gsm8k"]["free"]["response_length"].get<double>(), 10.0);
+  EXPECT_EQ(ev["running_sum"]["prompt_style"], "r1_zero");
+  for (const char* mode : {"free", "forced_think", "forced_direct"}) EXPECT_EQ(ev["running_sum"][mode]["problems"], 2);
+}
+
+TEST_F(GrpoCli, CheckpointWithoutTemplateKeepsTheR1ZeroPrompt) {
+  fs::path run = root_ / "grpo_zero";
+  ::setenv("R1_DATA_DIR", data_dir().c_str(), 1);  // read when --data_dir is not given
+  auto r = run_r1("grpo --init " + base_.string() + " --run_dir " + run.string() + " --tasks countdown_cd3" + kTinyRl);
+  ::unsetenv("R1_DATA_DIR");
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_EQ(json::parse(slurp(run / "config.json"))["data_dir"], data_dir());  // the folder actually used
+  EXPECT_EQ(grpo_lines(run / "metrics.jsonl").size(), 2u);
+  EXPECT_FALSE(fs::exists(run / "checkpoints/final/tokenizer_config.json"));
+  auto ev = json::parse(slurp(run / "eval_final.json"));
+  EXPECT_EQ(ev["countdown_cd3"]["prompt_style"], "r1_zero");
+  for (const char* mode : {"free", "forced_think", "forced_direct"}) EXPECT_EQ(ev["countdown_cd3"][mode]["k"], 2);
+}
+
+TEST_F(GrpoCli, BadTasksAndDataDirAreErrorsNamingThem) {
+  ::unsetenv("R1_DATA_DIR");
+  const std::string init = "grpo --init " + chat_.string() + " --run_dir " + (root_ / "bad").string();
+  auto r = run_r1(init + " --tasks gsm8kk --data_dir " + data_dir());
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.output.find("config key tasks"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("gsm8kk"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("math500"), std::string::npos) << r.output;  // the known names are listed
+
+  r = run_r1(init + " --tasks gsm8k");  // no --data_dir, no $R1_DATA_DIR
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.output.find("config key data_dir"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("gsm8k_test.jsonl"), std::string::npos) << r.output;
+
+  r = run_r1(init + " --tasks gsm8k --data_dir /nonexistent");
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.output.find("/nonexistent/gsm8k_test.jsonl"), std::string::npos) << r.output;
+
+  // AIME 2024 has 30 problems: holding out 100 leaves none to train on.
+  r = run_r1(init + " --tasks aime24 --eval.problems 100 --data_dir " + data_dir());
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.output.find("task aime24"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("eval.problems"), std::string::npos) << r.output;
+  // Tasks are checked before anything is written or loaded.
+  EXPECT_FALSE(fs::exists(root_ / "bad"));
+}
