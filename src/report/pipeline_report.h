@@ -16,7 +16,8 @@ namespace r1::report {
 //   2. Does cold start reach R1-Zero's final accuracy in fewer RL steps?
 //        training accuracy (10-step mean) of reasoning_rl vs r1_zero against r1_zero's final level
 //   3. Does the language-consistency reward cut language mixing, at what accuracy cost?
-//        reasoning_rl vs reasoning_rl_no_lc
+//        reasoning_rl vs reasoning_rl_no_lc: held-out mixing, then the training rollouts' CoT
+//        language consistency (last 10 steps) when held-out mixing ties
 //   4. Is the distilled student at least as good as the RL-only student?   distill vs student_rl
 //   5. Is cons@k above pass@1?                                        every row
 nlohmann::json pipeline_findings(const nlohmann::json& summary, const std::vector<nlohmann::json>& metrics);
