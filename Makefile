@@ -27,7 +27,7 @@ demo: configure-demo
 	cmake --build $(BUILD) -j $(JOBS) --target r1
 	$(BUILD)/r1 demo $(ARGS)
 
-# The whole R1 pipeline and distillation (about half an hour on 2 cores).
+# The whole R1 pipeline and distillation (about 20 minutes on 2 cores).
 pipeline: configure-demo
 	cmake --build $(BUILD) -j $(JOBS) --target r1
 	$(BUILD)/r1 pipeline $(ARGS)
