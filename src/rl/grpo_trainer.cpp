@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <map>
 #include <optional>
 
 #include "core/error.h"
@@ -77,11 +78,11 @@ int64_t train_grpo(model::CausalLMImpl& policy, const GrpoEnvironment& env, cons
     }
   }
   auto save = [&](int64_t steps_done) {
+    std::map<std::string, io::TensorMap> extra;
+    if (reference) extra["reference"] = io::named_tensors_of(*reference);  // inside the atomic step dir
     checkpoints->save(steps_done, policy, opt,
                       {{"step", steps_done}, {"total_steps", cfg.steps}, {"seed", cfg.seed}, {"stage", run.stage}},
-                      run.tokenizer);
-    if (reference)
-      io::save_safetensors(checkpoints->latest() + "/reference.safetensors", io::named_tensors_of(*reference));
+                      run.tokenizer, nullptr, extra);
   };
   const int64_t end = run.stop_after > 0 ? std::min(cfg.steps, start + run.stop_after) : cfg.steps;
   Progress progress(run.stage, cfg.steps, "step", start);

@@ -12,7 +12,6 @@
 #include "core/files.h"
 #include "io/checkpoint.h"
 #include "io/model_dir.h"
-#include "io/safetensors.h"
 
 namespace r1::train {
 namespace {
@@ -77,14 +76,15 @@ std::string TrainingCheckpoints::latest() const {
 }
 
 void TrainingCheckpoints::save(int64_t step, const model::CausalLMImpl& model, torch::optim::AdamW& opt,
-                               const json& state, const text::Tokenizer* tokenizer,
-                               const json& tokenizer_config) const {
+                               const json& state, const text::Tokenizer* tokenizer, const json& tokenizer_config,
+                               const std::map<std::string, io::TensorMap>& extra) const {
   make_dirs(root_);
   const std::string name = "step-" + std::to_string(step);
   const std::string tmp = root_ + "/." + name + ".partial", final_dir = root_ + "/" + name;
   fs::remove_all(tmp);
   io::save_model_dir(tmp, model, tokenizer, tokenizer_config);
   io::save_safetensors(tmp + "/optimizer.safetensors", optimizer_tensors(model, opt));
+  for (const auto& [name, tensors] : extra) io::save_safetensors(tmp + "/" + name + ".safetensors", tensors);
   write_file_atomic(tmp + "/trainer_state.json", state.dump(2) + "\n");
   fs::remove_all(final_dir);
   fs::rename(tmp, final_dir);

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "io/safetensors.h"
 #include "model/causal_lm.h"
 #include "text/tokenizer.h"
 
@@ -26,11 +27,12 @@ class TrainingCheckpoints {
   // incomplete directory is an r1::Error naming both.
   std::string latest() const;
 
-  // Writes step-N (model + tokenizer files when given + AdamW state + `state`) and points
-  // `latest` at it, then prunes older step directories.
+  // Writes step-N (model + tokenizer files when given + AdamW state + `state` + each of `extra` as
+  // step-N/<name>.safetensors, e.g. GRPO's reference model) and points `latest` at it, then prunes
+  // older step directories.
   void save(int64_t step, const model::CausalLMImpl& model, torch::optim::AdamW& opt, const nlohmann::json& state,
-            const text::Tokenizer* tokenizer = nullptr,
-            const nlohmann::json& tokenizer_config = nullptr) const;
+            const text::Tokenizer* tokenizer = nullptr, const nlohmann::json& tokenizer_config = nullptr,
+            const std::map<std::string, io::TensorMap>& extra = {}) const;
 
   // Loads the weights and AdamW state of checkpoint `dir` into model and opt (which must be the
   // model's optimizer); returns its trainer_state.json.
