@@ -10,6 +10,7 @@
 #include "core/files.h"
 #include "core/log.h"
 #include "io/model_dir.h"
+#include "pipeline/config_json.h"
 #include "pipeline/r1zero.h"
 #include "rl/rejection_sampling.h"
 #include "rl/sample_candidates.h"
@@ -21,7 +22,6 @@ namespace {
 using json = nlohmann::json;
 
 json defaults() {
-  r1::rl::RejectionConfig f;
   return {{"model", ""},
           {"tasks", "running_sum,countdown"},
           {"task_options", r1::pipeline::r1zero_defaults().at("task_options")},
@@ -32,15 +32,7 @@ json defaults() {
           {"seed", 1},
           {"batch_prompts", 32},
           {"sampling", {{"temperature", 0.6}, {"top_p", 0.95}, {"max_new_tokens", 64}}},
-          {"filter",
-           {{"language", f.language},
-            {"min_language", f.min_language},
-            {"max_tokens", f.max_tokens},
-            {"max_chars", f.max_chars},
-            {"repeat_ngram", f.repeat_ngram},
-            {"max_repeat_ratio", f.max_repeat_ratio},
-            {"dedup", f.dedup},
-            {"max_per_prompt", f.max_per_prompt}}}};
+          {"filter", r1::rl::RejectionConfig{}}};
 }
 
 int run(int argc, char** argv) {
@@ -68,16 +60,7 @@ int run(int argc, char** argv) {
 
   auto loaded = r1::io::load_model_dir(model_dir);
   auto fmt = r1::train::sft_format_of(loaded, model_dir, 0);
-  const auto& f = cfg.at("filter");
-  r1::rl::RejectionConfig rc;
-  rc.language = f.at("language");
-  rc.min_language = f.at("min_language");
-  rc.max_tokens = f.at("max_tokens");
-  rc.max_chars = f.at("max_chars");
-  rc.repeat_ngram = f.at("repeat_ngram");
-  rc.max_repeat_ratio = f.at("max_repeat_ratio");
-  rc.dedup = f.at("dedup");
-  rc.max_per_prompt = f.at("max_per_prompt");
+  const auto rc = cfg.at("filter").get<r1::rl::RejectionConfig>();
 
   // Problems: round-robin over the tasks, from a seeded generator.
   const int64_t n_prompts = cfg.at("prompts");

@@ -5,6 +5,7 @@
 
 #include "eval/task_eval.h"
 #include "rl/grpo_trainer.h"
+#include "rl/rejection_sampling.h"
 #include "train/lm_trainer.h"
 
 namespace r1::train {
@@ -17,4 +18,6 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(GrpoConfig, steps, prompts_per_s
                                                 max_new_tokens, beta, ref_update_every, epsilon_low, epsilon_high,
                                                 loss_type, scale_rewards, drop_equal_reward_groups, accuracy_weight,
                                                 format_weight, language_weight, language, seed)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(RejectionConfig, language, min_language, max_tokens, max_chars,
+                                                repeat_ngram, max_repeat_ratio, dedup, max_per_prompt)
 }

@@ -48,26 +48,11 @@ const std::vector<StageSpec>& stage_specs() {
   return specs;
 }
 
-// The filters of config key `filter` (rl/rejection_sampling.h).
-rl::RejectionConfig rejection_config(const json& f) {
-  rl::RejectionConfig rc;
-  rc.language = f.at("language");
-  rc.min_language = f.at("min_language");
-  rc.max_tokens = f.at("max_tokens");
-  rc.repeat_ngram = f.at("repeat_ngram");
-  rc.max_repeat_ratio = f.at("max_repeat_ratio");
-  rc.dedup = f.at("dedup");
-  rc.max_per_prompt = f.at("max_per_prompt");
-  return rc;
-}
-
-json filter_defaults() {
+rl::RejectionConfig filter_defaults() {
   rl::RejectionConfig rc;
   rc.max_tokens = 60;
   rc.max_per_prompt = 2;
-  return {{"language", rc.language},         {"min_language", rc.min_language}, {"max_tokens", rc.max_tokens},
-          {"repeat_ngram", rc.repeat_ngram}, {"max_repeat_ratio", rc.max_repeat_ratio},
-          {"dedup", rc.dedup},               {"max_per_prompt", rc.max_per_prompt}};
+  return rc;
 }
 
 json sft_defaults(int64_t epochs, double lr) {
@@ -314,7 +299,7 @@ class Pipeline {
     cs.pad_id = world_.codec.pad_id;
     auto cands = rl::sample_candidates(*m, problems, world_.codec.decode, cs);
     rl::RejectionStats st;
-    auto verdicts = rl::rejection_filter(cands, rejection_config(c.at("filter")), &st);
+    auto verdicts = rl::rejection_filter(cands, c.at("filter").get<rl::RejectionConfig>(), &st);
     std::vector<json> out;
     int64_t correct = 0;
     for (size_t i = 0; i < cands.size(); ++i) {
