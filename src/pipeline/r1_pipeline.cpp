@@ -346,26 +346,19 @@ class Pipeline {
 
   // --- evaluation and summary -----------------------------------------------------------------
 
+  // Held-out evaluation of checkpoint `stage`, free mode: each reasoning task and the general one.
   void evaluate(const std::string& stage) {
-    const std::string path = run_dir_ + "/eval_" + stage + ".json";
-    if (path_exists(path)) return;
-    auto t = std::chrono::steady_clock::now();
-    auto m = load(stage);
-    eval::TaskEvalConfig ec;
-    const json& e = cfg_.at("eval");
-    ec.k = e.at("k");
-    ec.sampling.temperature = e.at("temperature");
-    ec.sampling.top_p = e.at("top_p");
-    ec.sampling.max_new_tokens = e.at("max_new_tokens");
-    ec.sampling.seed = cfg_.at("seed").get<uint64_t>() + 4242;
-    json out;
-    for (size_t t = 0; t < world_.tasks.size(); ++t)
-      out[world_.tasks[t]->name()] = task_eval_json(eval::evaluate_task(*m, *world_.tasks[t], world_.heldout[t], world_.codec, ec));
-    out["general"] = task_eval_json(eval::evaluate_task(*m, general_.task(), general_.heldout(), world_.codec, ec));
-    write_file_atomic(path, out.dump(2) + "\n");
-    metrics_.write({{"stage", "eval"}, {"model", stage}, {"results", out}});
-    clock_.record("eval_" + stage, seconds_since(t));
-    std::fprintf(stderr, "[eval %s] %s\n", stage.c_str(), out.dump().c_str());
+    cached_eval(cfg_, stage, metrics_, clock_, [&] {
+      auto m = load(stage);
+      const eval::TaskEvalConfig ec = task_eval_config(cfg_);
+      json out;
+      for (size_t t = 0; t < world_.tasks.size(); ++t)
+        out[world_.tasks[t]->name()] =
+            task_eval_json(eval::evaluate_task(*m, *world_.tasks[t], world_.heldout[t], world_.codec, ec));
+      out["general"] = task_eval_json(eval::evaluate_task(*m, general_.task(), general_.heldout(), world_.codec, ec));
+      std::fprintf(stderr, "[eval %s] %s\n", stage.c_str(), out.dump().c_str());
+      return out;
+    });
   }
 
   json summarize() const {

@@ -98,7 +98,7 @@ json run_r1zero(const json& config) {
 
   World w = build_world(cfg, run_dir);
   auto m = pretrained_base(cfg, w, metrics, clock);
-  json base = cached_eval(*m, w, cfg, "base", metrics, clock);
+  json base = cached_eval(cfg, "base", metrics, clock, [&] { return evaluate_all(*m, w, cfg, "base"); });
   if (path_exists(final_dir(cfg) + "/config.json")) {
     m = load_checkpoint_model(final_dir(cfg));
   } else {
@@ -107,7 +107,7 @@ json run_r1zero(const json& config) {
     io::save_model_dir(final_dir(cfg), *m, &w.tokenizer, w.tokenizer_config);
     clock.record("grpo", seconds_since(t));
   }
-  json final_eval = cached_eval(*m, w, cfg, "final", metrics, clock);
+  json final_eval = cached_eval(cfg, "final", metrics, clock, [&] { return evaluate_all(*m, w, cfg, "final"); });
 
   json wall = clock.seconds;
   wall["this_run_total"] = seconds_since(t_all);
@@ -153,7 +153,7 @@ void run_grpo_stage(const json& config, const std::string& init_dir) {
   grpo(*m, w, cfg, metrics);
   io::save_model_dir(final_dir(cfg), *m, &w.tokenizer, w.tokenizer_config);
   clock.record("grpo", seconds_since(t));
-  json final_eval = cached_eval(*m, w, cfg, "final", metrics, clock);
+  json final_eval = cached_eval(cfg, "final", metrics, clock, [&] { return evaluate_all(*m, w, cfg, "final"); });
   std::printf("RL checkpoint: %s\n%s\n", final_dir(cfg).c_str(), final_eval.dump(2).c_str());
 }
 

@@ -99,7 +99,6 @@ train::LmTrainResult pretrain(model::CausalLMImpl& m, const World& w, const json
   return train::train_lm_from(m, source, tc, w.codec.pad_id, &metrics, stage, *opt, start, tc.steps, after);
 }
 
-
 rl::GrpoEnvironment grpo_environment(const World& w, uint64_t seed, int64_t prompts_per_step) {
   rl::GrpoEnvironment env;
   env.eos_id = w.codec.eos_id;
@@ -123,13 +122,19 @@ rl::GrpoEnvironment grpo_environment(const World& w, uint64_t seed, int64_t prom
   return env;
 }
 
-json evaluate_all(model::CausalLMImpl& m, const World& w, const json& cfg, const std::string& label) {
+eval::TaskEvalConfig task_eval_config(const json& cfg) {
   eval::TaskEvalConfig ec;
-  ec.k = cfg.at("eval").at("k");
-  ec.sampling.temperature = cfg.at("eval").at("temperature");
-  ec.sampling.top_p = cfg.at("eval").at("top_p");
-  ec.sampling.max_new_tokens = cfg.at("eval").at("max_new_tokens");
+  const json& e = cfg.at("eval");
+  ec.k = e.at("k");
+  ec.sampling.temperature = e.at("temperature");
+  ec.sampling.top_p = e.at("top_p");
+  ec.sampling.max_new_tokens = e.at("max_new_tokens");
   ec.sampling.seed = cfg.at("seed").get<uint64_t>() + 4242;
+  return ec;
+}
+
+json evaluate_all(model::CausalLMImpl& m, const World& w, const json& cfg, const std::string& label) {
+  eval::TaskEvalConfig ec = task_eval_config(cfg);
   json out;
   for (size_t t = 0; t < w.tasks.size(); ++t) {
     const eval::PromptStyle style = w.prompt_style(t);
@@ -161,17 +166,16 @@ json evaluate_all(model::CausalLMImpl& m, const World& w, const json& cfg, const
   return out;
 }
 
-json cached_eval(model::CausalLMImpl& m, const World& w, const json& cfg, const std::string& name,
-                 MetricsWriter& metrics, StageClock& clock) {
+json cached_eval(const json& cfg, const std::string& name, MetricsWriter& metrics, StageClock& clock,
+                 const std::function<json()>& evaluate) {
   const std::string path = cfg.at("run_dir").get<std::string>() + "/eval_" + name + ".json";
   if (path_exists(path)) return json::parse(read_file(path));
   auto t = std::chrono::steady_clock::now();
-  json results = evaluate_all(m, w, cfg, name);
+  json results = evaluate();
   write_file_atomic(path, results.dump(2) + "\n");
   metrics.write({{"stage", "eval"}, {"model", name}, {"results", results}});
   clock.record("eval_" + name, seconds_since(t));
   return results;
 }
-
 
 }  // namespace r1::pipeline

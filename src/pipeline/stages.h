@@ -3,6 +3,7 @@
 // world's tasks, and evaluation on its held-out problems.
 #pragma once
 #include <chrono>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -53,6 +54,9 @@ rl::GrpoEnvironment grpo_environment(const World& w, uint64_t seed, int64_t prom
 // format_rate, language_mixing.
 nlohmann::json task_eval_json(const eval::TaskEvalResult& r);
 
+// The settings of config key `eval` (k, temperature, top_p, max_new_tokens; seed + 4242).
+eval::TaskEvalConfig task_eval_config(const nlohmann::json& cfg);
+
 // Every task on the held-out problems with the `eval` settings, prompted as in RL. R1-Zero prompts in
 // three modes: {task: {prompt_style: "r1_zero", free: {...}, forced_think: {...}, forced_direct:
 // {...}}}; R1 chat prompts free only, {task: {prompt_style: "r1_chat", free: {...}}}, since their
@@ -60,8 +64,9 @@ nlohmann::json task_eval_json(const eval::TaskEvalResult& r);
 nlohmann::json evaluate_all(model::CausalLMImpl& m, const World& w, const nlohmann::json& cfg,
                             const std::string& label);
 
-// evaluate_all cached as RUN_DIR/eval_<name>.json (a resumed run does not redo it).
-nlohmann::json cached_eval(model::CausalLMImpl& m, const World& w, const nlohmann::json& cfg,
-                           const std::string& name, MetricsWriter& metrics, StageClock& clock);
+// evaluate() cached as RUN_DIR/eval_<name>.json (a resumed run does not redo it), logged to the
+// metrics and timed as stage eval_<name>.
+nlohmann::json cached_eval(const nlohmann::json& cfg, const std::string& name, MetricsWriter& metrics,
+                           StageClock& clock, const std::function<nlohmann::json()>& evaluate);
 
 }  // namespace r1::pipeline
