@@ -1,6 +1,7 @@
 #include "pipeline/general_data.h"
 
 #include "core/error.h"
+#include "pipeline/world.h"
 #include "tasks/prompt_template.h"
 
 namespace r1::pipeline {
@@ -13,12 +14,9 @@ GeneralData::GeneralData(const json& cfg, uint64_t seed) : bad_fraction_(cfg.at(
   task_ = std::dynamic_pointer_cast<const tasks::GeneralTask>(t);
   check(task_ != nullptr, "config key general.task", "'" + name + "' is not a general task family (e.g. greeting)");
   check(bad_fraction_ >= 0 && bad_fraction_ <= 1, "config key general.bad_fraction", "must be in [0, 1]");
-  const int64_t n = cfg.at("heldout");
   tasks::Rng rng(seed * 2654435761u + 77);
-  for (int tries = 0; static_cast<int64_t>(heldout_.size()) < n && tries < 1000 * n; ++tries) {
-    auto p = task_->sample(rng);
-    if (heldout_questions_.insert(p.question).second) heldout_.push_back(p);
-  }
+  heldout_ = distinct_problems(*task_, cfg.at("heldout"), rng);
+  for (const auto& p : heldout_) heldout_questions_.insert(p.question);
   // Training must still have prompts of its own.
   tasks::Rng probe(seed + 1);
   bool trainable = false;
@@ -27,10 +25,7 @@ GeneralData::GeneralData(const json& cfg, uint64_t seed) : bad_fraction_(cfg.at(
 }
 
 tasks::Problem GeneralData::sample_train(tasks::Rng& rng) const {
-  while (true) {
-    auto p = task_->sample(rng);
-    if (!heldout_questions_.count(p.question)) return p;
-  }
+  return sample_excluding(*task_, heldout_questions_, rng);
 }
 
 std::string GeneralData::document(tasks::Rng& rng) const {

@@ -52,14 +52,29 @@ std::unique_ptr<tasks::Task> make_job_task(const std::string& name, const json& 
 
 }  // namespace
 
-tasks::Problem World::sample_train(size_t t, tasks::Rng& rng) const {
-  for (int64_t draw = 0; draw < kMaxTrainDraws; ++draw) {
-    auto p = tasks[t]->sample(rng);
-    if (!heldout_questions.count(p.question)) return p;
+std::vector<tasks::Problem> distinct_problems(const tasks::Task& task, int64_t n, tasks::Rng& rng) {
+  std::vector<tasks::Problem> out;
+  std::unordered_set<std::string> seen;
+  for (int64_t tries = 0; static_cast<int64_t>(out.size()) < n && tries < 100 * n; ++tries) {
+    auto p = task.sample(rng);
+    if (seen.insert(p.question).second) out.push_back(std::move(p));
   }
-  throw Error("task " + tasks[t]->name(), std::to_string(kMaxTrainDraws) +
-                                              " draws in a row were all held-out problems; lower eval.problems or "
-                                              "widen the task's task_options");
+  return out;
+}
+
+tasks::Problem sample_excluding(const tasks::Task& task, const std::unordered_set<std::string>& excluded,
+                                tasks::Rng& rng) {
+  for (int64_t draw = 0; draw < kMaxTrainDraws; ++draw) {
+    auto p = task.sample(rng);
+    if (!excluded.count(p.question)) return p;
+  }
+  throw Error("task " + task.name(), std::to_string(kMaxTrainDraws) +
+                                         " draws in a row were all held-out problems; lower the number held out or "
+                                         "widen the task's options");
+}
+
+tasks::Problem World::sample_train(size_t t, tasks::Rng& rng) const {
+  return sample_excluding(*tasks[t], heldout_questions, rng);
 }
 
 std::string World::document(const tasks::Problem& p, size_t t, tasks::Rng& rng) const {
@@ -90,13 +105,8 @@ World build_tasks(const json& cfg) {
   const int64_t n_eval = cfg.at("eval").at("problems");
   for (size_t t = 0; t < w.tasks.size(); ++t) {
     tasks::Rng rng(cfg.at("seed").get<uint64_t>() * 7919 + 17 + t);
-    std::vector<tasks::Problem> ps;
-    std::unordered_set<std::string> seen;
-    for (int tries = 0; static_cast<int64_t>(ps.size()) < n_eval && tries < 100 * n_eval; ++tries) {
-      auto p = w.tasks[t]->sample(rng);
-      if (seen.insert(p.question).second) ps.push_back(p);
-    }
-    w.heldout_questions.insert(seen.begin(), seen.end());
+    auto ps = distinct_problems(*w.tasks[t], n_eval, rng);
+    for (const auto& p : ps) w.heldout_questions.insert(p.question);
     w.heldout.push_back(std::move(ps));
   }
   // A benchmark file is finite: it must keep problems to train on besides the held-out ones.

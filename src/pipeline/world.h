@@ -55,6 +55,14 @@ struct World {
 // records the folder actually used.
 nlohmann::json with_data_dir(nlohmann::json cfg);
 
+// Up to n distinct problems of `task` (by question), at most 100 n draws: a held-out set.
+std::vector<tasks::Problem> distinct_problems(const tasks::Task& task, int64_t n, tasks::Rng& rng);
+
+// A problem of `task` whose question is not in `excluded`; an r1::Error after a million held-out
+// draws in a row (a task with nothing left to train on).
+tasks::Problem sample_excluding(const tasks::Task& task, const std::unordered_set<std::string>& excluded,
+                                tasks::Rng& rng);
+
 // Tasks from config keys `tasks` / `task_options`: synthetic families, or benchmark files of
 // tasks/datasets/benchmarks.h (gsm8k, math500, countdown_cd3, ...) read from `data_dir`; and
 // `eval.problems` held-out problems per task (a seed of their own), never trained on. A benchmark
