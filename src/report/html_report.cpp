@@ -12,17 +12,6 @@ namespace {
 
 using json = nlohmann::json;
 
-Series series_of(const std::vector<json>& rows, const std::string& stage, const std::string& key,
-                 const std::string& name) {
-  Series s{name, {}, {}, ""};
-  for (const auto& r : rows)
-    if (r.value("stage", "") == stage && r.contains(key) && r[key].is_number()) {
-      s.x.push_back(r["step"].get<double>());
-      s.y.push_back(r[key].get<double>());
-    }
-  return s;
-}
-
 std::string cell(double v, int digits = 3) {
   char b[32];
   std::snprintf(b, sizeof b, "%.*f", digits, v);
@@ -36,6 +25,17 @@ const char* kStyle =
     ".up{color:#1a7f37;font-weight:bold}.note{color:#666;font-size:13px}";
 
 }  // namespace
+
+Series metric_series(const std::vector<json>& rows, const std::string& stage, const std::string& key,
+                     const std::string& name) {
+  Series s{name, {}, {}, ""};
+  for (const auto& r : rows)
+    if (r.value("stage", "") == stage && r.contains(key) && r[key].is_number() && r.contains("step")) {
+      s.x.push_back(r["step"].get<double>());
+      s.y.push_back(r[key].get<double>());
+    }
+  return s;
+}
 
 std::vector<json> read_metrics(const std::string& path) {
   std::vector<json> rows;
@@ -83,7 +83,7 @@ void write_r1zero_report(const std::string& run_dir) {
     << svg_bar_chart(cats, {base_bar, rl_bar}, {"held-out pass@1", "", "pass@1", 460, 260, 1}) << "</div>";
 
   auto grpo = [&](const std::string& key, const std::string& title, const std::string& ylabel) {
-    auto s = series_of(rows, "grpo", key, key);
+    auto s = metric_series(rows, "grpo", key, key);
     return svg_line_chart({s}, {title, "RL step", ylabel, 460, 260, 5});
   };
   h << "<h2>RL training (GRPO)</h2><p class='note'>Curves smoothed over 5 steps; the rollout batch of each step.</p>"
@@ -92,7 +92,7 @@ void write_r1zero_report(const std::string& run_dir) {
     << grpo("reward", "reward (accuracy + format)", "reward") << grpo("kl", "KL to reference (k3)", "KL")
     << grpo("clip_fraction", "clipped ratio share", "share") << "</div>";
   h << "<h2>Pretraining</h2><div class='charts'>"
-    << svg_line_chart({series_of(rows, "pretrain", "loss", "loss")}, {"pretraining loss", "step", "cross-entropy", 460, 260, 1})
+    << svg_line_chart({metric_series(rows, "pretrain", "loss", "loss")}, {"pretraining loss", "step", "cross-entropy", 460, 260, 1})
     << "</div>";
   h << "<h2>Wall time</h2><table><tr><th>stage</th><th>seconds</th></tr>";
   for (auto it = summary["wall_seconds"].begin(); it != summary["wall_seconds"].end(); ++it)

@@ -69,16 +69,6 @@ json finding(const std::string& question, bool holds, const std::string& answer,
   return {{"question", question}, {"holds", holds}, {"answer", answer}, {"numbers", std::move(numbers)}};
 }
 
-Series stage_series(const std::vector<json>& rows, const std::string& stage, const std::string& key) {
-  Series s{stage, {}, {}, ""};
-  for (const auto& r : rows)
-    if (r.value("stage", "") == stage && r.contains(key) && r[key].is_number() && r.contains("step")) {
-      s.x.push_back(r["step"].get<double>());
-      s.y.push_back(r[key].get<double>());
-    }
-  return s;
-}
-
 const char* kStyle =
     "body{font-family:sans-serif;max-width:1100px;margin:24px auto;color:#222}"
     "table{border-collapse:collapse;margin:12px 0}td,th{border:1px solid #ccc;padding:4px 10px;text-align:right}"
@@ -200,7 +190,7 @@ void write_pipeline_report(const std::string& run_dir) {
   auto rl_chart = [&](const std::string& key, const std::string& title, const std::string& y) {
     std::vector<Series> s;
     for (const auto& st : rl_stages) {
-      auto one = stage_series(metrics, st, key);
+      auto one = metric_series(metrics, st, key, st);
       if (!one.x.empty()) s.push_back(std::move(one));
     }
     return s.empty() ? std::string() : svg_line_chart(s, {title, "RL step", y, 540, 280, 5});
@@ -213,7 +203,7 @@ void write_pipeline_report(const std::string& run_dir) {
   auto loss_chart = [&](const std::vector<std::string>& stages, const std::string& title) {
     std::vector<Series> s;
     for (const auto& st : stages) {
-      auto one = stage_series(metrics, st, "loss");
+      auto one = metric_series(metrics, st, "loss", st);
       if (!one.x.empty()) s.push_back(std::move(one));
     }
     return s.empty() ? std::string() : svg_line_chart(s, {title, "step", "cross-entropy", 540, 280, 1});
