@@ -35,9 +35,12 @@ TaskEvalResult evaluate_task(model::CausalLMImpl& model, const tasks::Task& task
     size_t end = std::min(problems.size(), start + static_cast<size_t>(cfg.batch_problems));
     std::vector<EvalPrompt> eps;
     std::vector<std::vector<int32_t>> prompts;
+    std::vector<int64_t> prefix_tokens;  // per prompt: the forced prefix, counted in the response length
     for (size_t i = start; i < end; ++i) {
       eps.push_back(cfg.chat ? r1_chat_prompt(*cfg.chat, problems[i]) : r1_zero_prompt(problems[i], cfg.mode));
       prompts.push_back(encode_eval_prompt(codec, eps.back()));
+      const std::string& prefix = eps.back().response_prefix;
+      prefix_tokens.push_back(prefix.empty() ? 0 : codec.encode(prefix).size());
     }
     gen.sampling.seed = cfg.sampling.seed + start;
     auto completions = engine::generate(model, prompts, cfg.k, gen);
@@ -49,9 +52,7 @@ TaskEvalResult evaluate_task(model::CausalLMImpl& model, const tasks::Task& task
       const size_t i = start + c.prompt_index;
       const auto& p = problems[i];
       // The forced prefix is part of the scored response and of its length.
-      const std::string& prefix = eps[c.prompt_index].response_prefix;
-      const int64_t prefix_tokens = prefix.empty() ? 0 : codec.encode(prefix).size();
-      const std::string response = prefix + codec.decode(body);
+      const std::string response = eps[c.prompt_index].response_prefix + codec.decode(body);
       auto s = task.score(p, response);
       const int64_t j = sample_of[c.prompt_index]++;  // completions come grouped by prompt
       answers[i][j] = s.answer;
@@ -65,7 +66,7 @@ TaskEvalResult evaluate_task(model::CausalLMImpl& model, const tasks::Task& task
       res.pass1 += s.correct;
       res.think_rate += s.thinks;
       res.format_rate += s.well_formed;
-      res.response_length += c.tokens.size() + prefix_tokens;
+      res.response_length += c.tokens.size() + prefix_tokens[c.prompt_index];
       ++samples;
     }
   }
