@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "common/tiny_model.h"
 #include "model/causal_lm.h"
 #include "tasks/datasets/dataset_task.h"
 #include "tasks/prompt_template.h"
@@ -24,21 +25,7 @@ namespace fs = std::filesystem;
 
 constexpr int32_t kEos = 256;  // byte ids 0..255, then EOS
 
-model::CausalLM tiny_policy(uint64_t seed) {
-  model::ModelConfig mc;
-  mc.arch = "qwen2";
-  mc.vocab_size = 257;
-  mc.hidden_size = 32;
-  mc.intermediate_size = 64;
-  mc.num_hidden_layers = 2;
-  mc.num_attention_heads = 2;
-  mc.num_key_value_heads = 1;
-  mc.max_position_embeddings = 128;
-  mc.tie_word_embeddings = true;
-  model::CausalLM m(mc);
-  model::init_weights(*m, seed);
-  return m;
-}
+model::CausalLM tiny_policy(uint64_t seed) { return test::tiny_qwen2(257, 128, seed); }
 
 std::vector<int32_t> bytes_of(const std::string& s) { return {s.begin(), s.end()}; }
 

@@ -10,6 +10,7 @@
 #include <cmath>
 #include <map>
 
+#include "common/tiny_model.h"
 #include "core/error.h"
 #include "tasks/greeting.h"
 #include "tasks/prompt_template.h"
@@ -44,21 +45,7 @@ std::string decode_bytes(const std::vector<int32_t>& ids, size_t from, size_t to
   return s;
 }
 
-model::CausalLM tiny_backbone(uint64_t seed) {
-  model::ModelConfig mc;
-  mc.arch = "qwen2";
-  mc.vocab_size = 256 + kByteBase;
-  mc.hidden_size = 32;
-  mc.intermediate_size = 64;
-  mc.num_hidden_layers = 2;
-  mc.num_attention_heads = 2;
-  mc.num_key_value_heads = 1;
-  mc.max_position_embeddings = 256;
-  mc.tie_word_embeddings = true;
-  model::CausalLM m(mc);
-  model::init_weights(*m, seed);
-  return m;
-}
+model::CausalLM tiny_backbone(uint64_t seed) { return test::tiny_qwen2(256 + kByteBase, 256, seed); }
 
 TEST(PreferenceTask, PairsAreEncodedAsRolloutsSeeThem) {
   tasks::Greeting greeting({16, 6});

@@ -11,24 +11,12 @@
 
 #include <unistd.h>
 
+#include "common/tiny_model.h"
+
 namespace r1::rl {
 namespace {
 
-model::CausalLM tiny_backbone(uint64_t seed) {
-  model::ModelConfig mc;
-  mc.arch = "qwen2";
-  mc.vocab_size = 24;
-  mc.hidden_size = 32;
-  mc.intermediate_size = 64;
-  mc.num_hidden_layers = 2;
-  mc.num_attention_heads = 2;
-  mc.num_key_value_heads = 1;
-  mc.max_position_embeddings = 64;
-  mc.tie_word_embeddings = true;
-  model::CausalLM m(mc);
-  model::init_weights(*m, seed);
-  return m;
-}
+model::CausalLM tiny_backbone(uint64_t seed) { return test::tiny_qwen2(24, 64, seed); }
 
 TEST(BradleyTerry, LossMatchesHandComputedValues) {
   // d = r_c - r_r = [2, 0, -2]: -log σ(d) = log(1 + e^-d) = [0.12692801, 0.69314718, 2.12692801]
