@@ -46,7 +46,7 @@ eval::TextCodec byte_codec() {
 void run_eval(benchmark::State& state, const std::string& bench_name) {
   auto m = demo_sized_model();
   eval::BenchmarkOptions bo;
-  bo.data_dir = std::string(R1_SHARED_DIR) + "/data";
+  bo.data_dir = std::string(R1_SOURCE_DATA_DIR);
   bo.limit = 8;
   auto bench = eval::make_benchmark(bench_name, bo);
   eval::EvalRunConfig cfg;

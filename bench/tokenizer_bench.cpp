@@ -92,7 +92,7 @@ struct Env {
     }
     corpus_path = build_dir() + "/tokenizer_peer_corpus.jsonl";
     out = run("node " + source_dir() + "/scripts/tokenizer_peer/make_corpus.js --texts " + source_dir() +
-                  "/tests/text/data --shared " + R1_SHARED_DIR + "/data --out " + corpus_path,
+                  "/tests/text/data --data " + R1_SOURCE_DATA_DIR + " --out " + corpus_path,
               status);
     if (status != 0) {
       error = "make_corpus.js failed: " + out;

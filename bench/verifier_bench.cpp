@@ -18,7 +18,7 @@ namespace {
 using Pairs = std::vector<std::pair<std::string, std::string>>;  // (gold, response)
 
 std::vector<nlohmann::json> read_jsonl(const std::string& name) {
-  std::ifstream in(std::string(R1_SHARED_DIR) + "/data/" + name);
+  std::ifstream in(std::string(R1_SOURCE_DATA_DIR) + "/" + name);
   std::vector<nlohmann::json> out;
   std::string line;
   while (std::getline(in, line))

@@ -3,7 +3,6 @@
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdio>
-#include <cstdlib>
 #include <optional>
 
 #include "commands/commands.h"
@@ -18,11 +17,6 @@
 namespace {
 
 using nlohmann::json;
-
-std::string default_data_dir() {
-  const char* env = std::getenv("R1_DATA_DIR");
-  return env && *env ? env : "/work/shared/data";
-}
 
 void print_table(const json& benches, int64_t k) {
   auto ks = r1::eval::pass_k_values(k);
@@ -48,7 +42,7 @@ int run(int argc, char** argv) {
                "pass@1 (mean over samples), unbiased pass@k and cons@k (majority vote over equivalent answers).\n"
                "Writes OUT/<bench>.jsonl (one line per sample; a rerun resumes) and OUT/summary.json.",
                "r1 eval"};
-  std::string model_dir, benches, out_dir, data_dir = default_data_dir(), prompt = "auto";
+  std::string model_dir, benches, out_dir, data_dir, prompt = "auto";
   r1::eval::EvalRunConfig cfg;
   cfg.sampling.max_new_tokens = 32768;
   int64_t limit = 0;
@@ -65,7 +59,7 @@ int run(int argc, char** argv) {
   app.add_option("--limit", limit, "only the first N problems of each benchmark (synthetic: N problems)");
   app.add_option("--out", out_dir, "output directory (per-sample JSONL, summary.json); default: no files");
   app.add_option("--seed", cfg.sampling.seed);
-  app.add_option("--data-dir", data_dir, "benchmark files (default $R1_DATA_DIR or /work/shared/data)");
+  app.add_option("--data-dir", data_dir, "folder of the benchmark files (default: $R1_DATA_DIR, the installed data, the source tree's data/)");
   app.add_option("--prompt", prompt, "auto (R1 chat template when the model has one, else R1-Zero) or r1_zero")
       ->check(CLI::IsMember({"auto", "r1_zero"}));
   app.add_flag("--quiet", quiet, "no progress line");

@@ -25,7 +25,7 @@ int run(int argc, char** argv) {
       "Trains a checkpoint (--init DIR, default RUN_DIR/checkpoints/base) with GRPO on rule-based rewards\n"
       "(task verifier accuracy + format), saves RUN_DIR/checkpoints/final and evaluates it on held-out problems.\n"
       "--tasks takes synthetic families and benchmark files (gsm8k, gsm8k_train, math500, countdown_cd3, ...)\n"
-      "read from --data_dir (default $R1_DATA_DIR). A checkpoint with a chat template in tokenizer_config.json\n"
+      "found in --data_dir, $R1_DATA_DIR or the data/ r1 ships with. A checkpoint with a chat template in tokenizer_config.json\n"
       "gets the R1 chat prompt on benchmark tasks, as `r1 eval` does; otherwise the R1-Zero prompt.\n"
       "Takes the same configuration as `r1 demo` (the rl.* keys matter here).",
       r1::pipeline::r1zero_defaults(), static_cast<int>(rest.size()), rest.data());

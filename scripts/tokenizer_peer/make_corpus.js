@@ -2,9 +2,9 @@
 // Builds the deterministic tokenizer peer corpus (JSONL: one JSON string per line, >= 200 KB):
 // the hand-written texts of tests/text/data (English, Chinese, Japanese, Korean, other scripts,
 // code, LaTeX, emoji, digit and whitespace runs, special-token strings), their NFD and CRLF
-// variants, excerpts of /work/shared/data (GSM8K, MATH-500, AIME, R1-distill reasoning traces), and
+// variants, excerpts of the data/ folder (GSM8K, MATH-500, AIME, R1-distill reasoning traces), and
 // seeded random mixtures of fragments joined by whitespace runs, digit runs and special tokens.
-//   make_corpus.js --texts tests/text/data --shared /work/shared/data --out corpus.jsonl
+//   make_corpus.js --texts tests/text/data --data data --out corpus.jsonl
 "use strict";
 const fs = require("fs");
 const path = require("path");
@@ -27,7 +27,7 @@ for (const t of texts) {
 }
 
 function jsonl(file, limit, fn) {
-  const p = path.join(a.shared, file);
+  const p = path.join(a.data, file);
   const rows = fs.readFileSync(p, "utf8").split("\n").filter((l) => l.length > 0).slice(0, limit);
   for (const r of rows) {
     const d = fn(JSON.parse(r));

@@ -22,7 +22,7 @@ nlohmann::json run_r1zero(const nlohmann::json& config);
 //
 // `tasks` names synthetic families (running_sum, countdown) and/or benchmark files of
 // tasks/datasets/benchmarks.h (gsm8k, gsm8k_train, math500, countdown_cd3, ...) read from
-// `data_dir` (or $R1_DATA_DIR); a file's held-out problems are never trained on. `r1 grpo` runs on
+// `data_dir` (default: core/data_dir.h's search); a file's held-out problems are never trained on. `r1 grpo` runs on
 // any checkpoint directory with its own tokenizer, BOS/EOS ids and, when tokenizer_config.json has
 // a chat template, the R1 chat prompt for benchmark-file tasks (the response forced to open with
 // "<think>\n", scored with it), in RL and in the evaluation after it (free mode only there; the

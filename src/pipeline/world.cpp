@@ -1,7 +1,6 @@
 #include "pipeline/world.h"
 
-#include <cstdlib>
-
+#include "core/data_dir.h"
 #include "core/error.h"
 #include "core/files.h"
 #include "eval/text_codec.h"
@@ -32,11 +31,7 @@ std::string data_dir_of(const json& cfg) { return cfg.contains("data_dir") ? cfg
 // entry) or a benchmark file under data_dir (tasks/datasets/benchmarks.h).
 std::unique_ptr<tasks::Task> make_job_task(const std::string& name, const json& cfg) {
   if (tasks::is_dataset_benchmark(name)) {
-    const std::string data_dir = data_dir_of(cfg);
-    check(!data_dir.empty(), "config key data_dir",
-          "task " + name + " reads its problems from " + tasks::benchmark_path(name, "DATA_DIR") +
-              "; set --data_dir DATA_DIR (or $R1_DATA_DIR) to the folder that holds it");
-    return tasks::make_dataset_task(name, data_dir);
+    return tasks::make_dataset_task(name, data_dir_of(cfg));
   }
   const json& options = cfg.at("task_options");
   if (!options.contains(name)) {
@@ -91,8 +86,12 @@ eval::EvalPrompt World::prompt(const tasks::Problem& p, size_t t) const {
 }
 
 json with_data_dir(json cfg) {
-  const char* env = std::getenv("R1_DATA_DIR");
-  if (data_dir_of(cfg).empty() && env && *env) cfg["data_dir"] = env;
+  if (!cfg.contains("data_dir") || !data_dir_of(cfg).empty()) return cfg;
+  for (const auto& name : cfg.at("tasks").get<std::vector<std::string>>())
+    if (tasks::is_dataset_benchmark(name)) {
+      cfg["data_dir"] = find_data_dir(tasks::benchmark_file(name));
+      break;
+    }
   return cfg;
 }
 

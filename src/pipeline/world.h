@@ -51,8 +51,9 @@ struct World {
   eval::EvalPrompt prompt(const tasks::Problem& p, size_t t) const;
 };
 
-// $R1_DATA_DIR fills an empty config key data_dir (as `r1 eval` reads it), so the run's config.json
-// records the folder actually used.
+// An empty config key data_dir is filled with the data folder the first benchmark-file task is found
+// in (core/data_dir.h: $R1_DATA_DIR, the installed data, the source tree's data/), so the run's
+// config.json records the folder actually used.
 nlohmann::json with_data_dir(nlohmann::json cfg);
 
 // Up to n distinct problems of `task` (by question), at most 100 n draws: a held-out set.

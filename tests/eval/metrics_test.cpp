@@ -1,4 +1,4 @@
-// Eval metrics against lighteval's own test cases (/work/shared/data/lighteval_metric_cases), a
+// Eval metrics against lighteval's own test cases (data/lighteval_metric_cases), a
 // naive binomial reference, and hand-computed votes with ties.
 #include <gtest/gtest.h>
 
@@ -19,7 +19,7 @@ using nlohmann::json;
 namespace {
 
 json load_cases(const std::string& file) {
-  std::ifstream in(std::string(R1_SHARED_DIR) + "/data/lighteval_metric_cases/" + file);
+  std::ifstream in(std::string(R1_SOURCE_DATA_DIR) + "/lighteval_metric_cases/" + file);
   EXPECT_TRUE(in.good()) << file;
   return json::parse(in)["test_cases"];
 }

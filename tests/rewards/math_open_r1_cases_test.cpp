@@ -1,4 +1,4 @@
-// The verifier behind open-r1 / TRL's accuracy rewards (shared/data/r1_reward_fn_cases.jsonl):
+// The verifier behind open-r1 / TRL's accuracy rewards (data/r1_reward_fn_cases.jsonl):
 // reward 1.0 <-> correct, 0.0 <-> not correct, None <-> the gold yields no answer (gold_found
 // false). reasoning_accuracy_reward grades only the text after the reasoning's closing tag and
 // gives 0 when there is none.
@@ -13,7 +13,7 @@
 namespace m = r1::rewards::math;
 
 TEST(MathOpenR1Cases, AccuracyRewards) {
-  std::ifstream in(std::string(R1_SHARED_DIR) + "/data/r1_reward_fn_cases.jsonl");
+  std::ifstream in(std::string(R1_SOURCE_DATA_DIR) + "/r1_reward_fn_cases.jsonl");
   ASSERT_TRUE(in.good());
   std::string line;
   size_t checked = 0;

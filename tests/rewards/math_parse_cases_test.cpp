@@ -1,4 +1,4 @@
-// Extraction-level cases of HF Math-Verify (shared/data/math_verify_parse_cases.jsonl): what
+// Extraction-level cases of HF Math-Verify (data/math_verify_parse_cases.jsonl): what
 // parse() extracts for multiple-choice strings and how \boxed priority orders candidates.
 #include <gtest/gtest.h>
 
@@ -15,7 +15,7 @@ namespace m = r1::rewards::math;
 namespace {
 
 std::vector<nlohmann::json> read_cases() {
-  std::ifstream in(std::string(R1_SHARED_DIR) + "/data/math_verify_parse_cases.jsonl");
+  std::ifstream in(std::string(R1_SOURCE_DATA_DIR) + "/math_verify_parse_cases.jsonl");
   EXPECT_TRUE(in.good());
   std::vector<nlohmann::json> out;
   std::string line;

@@ -15,7 +15,7 @@ namespace m = r1::rewards::math;
 namespace {
 
 std::vector<nlohmann::json> read_jsonl(const std::string& name) {
-  std::string path = std::string(R1_SHARED_DIR) + "/data/" + name;
+  std::string path = std::string(R1_SOURCE_DATA_DIR) + "/" + name;
   std::ifstream in(path);
   EXPECT_TRUE(in.good()) << path;
   std::vector<nlohmann::json> out;

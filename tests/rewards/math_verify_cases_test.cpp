@@ -1,5 +1,5 @@
 // Agreement with HF Math-Verify's own regression cases (transcribed in
-// shared/data/math_verify_cases.jsonl with each case's extraction config, precision and strictness).
+// data/math_verify_cases.jsonl with each case's extraction config, precision and strictness).
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -53,7 +53,7 @@ m::VerifyOptions options_for(const nlohmann::json& c) {
 }  // namespace
 
 TEST(MathVerifyCases, AgreesWithMathVerify) {
-  auto cases = read_jsonl(std::string(R1_SHARED_DIR) + "/data/math_verify_cases.jsonl");
+  auto cases = read_jsonl(std::string(R1_SOURCE_DATA_DIR) + "/math_verify_cases.jsonl");
   ASSERT_GT(cases.size(), 100u);
   size_t agree = 0;
   double worst_ms = 0;

@@ -1,4 +1,4 @@
-// Benchmark loaders on the real files of /work/shared/data (counts and formats: data/SOURCES.md),
+// Benchmark loaders on the real files the project ships in data/ (counts and formats: data/SOURCES.md),
 // and malformed files.
 #include <gtest/gtest.h>
 
@@ -14,7 +14,7 @@ using namespace r1::tasks;
 
 namespace {
 
-const std::string kData = std::string(R1_SHARED_DIR) + "/data";
+const std::string kData = std::string(R1_SOURCE_DATA_DIR);
 
 nlohmann::json raw_line(const std::string& file, size_t index) {
   std::ifstream in(kData + "/" + file);

@@ -1,5 +1,5 @@
 // The RL accuracy reward of dataset tasks on TRL/open-r1's reward-function test cases
-// (/work/shared/data/r1_reward_fn_cases.jsonl): accuracy_reward and reasoning_accuracy_reward cases
+// (data/r1_reward_fn_cases.jsonl): accuracy_reward and reasoning_accuracy_reward cases
 // through MathDatasetTask::score, format_reward cases through rewards::format_reward.
 // tag_count_reward (partial credit 0.25 per tag) has no counterpart here: R1-Zero's format reward
 // is all-or-nothing, so those cases are counted as not applicable.
@@ -15,7 +15,7 @@
 using namespace r1::tasks;
 
 TEST(DatasetRewardCases, MatchTrlAndOpenR1) {
-  std::ifstream in(std::string(R1_SHARED_DIR) + "/data/r1_reward_fn_cases.jsonl");
+  std::ifstream in(std::string(R1_SOURCE_DATA_DIR) + "/r1_reward_fn_cases.jsonl");
   ASSERT_TRUE(in.good());
   std::string line;
   int accuracy = 0, reasoning = 0, format = 0, not_applicable = 0, ungradable = 0;

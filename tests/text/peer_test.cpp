@@ -67,7 +67,7 @@ class PeerEnv {
     }
     corpus_path = build_dir() + "/tokenizer_peer_corpus.jsonl";
     const RunResult mk = run("node " + peer_script("make_corpus.js") + " --texts " +
-                             R1_SOURCE_DIR + "/tests/text/data --shared " + R1_SHARED_DIR + "/data" +
+                             R1_SOURCE_DIR + "/tests/text/data --data " + R1_SOURCE_DATA_DIR +
                              " --out " + corpus_path);
     if (mk.status != 0) {
       error = "make_corpus.js failed:\n" + mk.output;

@@ -4,6 +4,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "core/data_dir.h"
 #include "core/error.h"
 #include "rewards/math/extract.h"
 
@@ -160,8 +161,11 @@ bool is_dataset_benchmark(const std::string& name) {
   return false;
 }
 
+std::string benchmark_file(const std::string& name) { return find_spec(name).file; }
+
 std::string benchmark_path(const std::string& name, const std::string& data_dir) {
-  return data_dir + "/" + find_spec(name).file;
+  const std::string file = find_spec(name).file;
+  return find_data_dir(file, data_dir) + "/" + file;
 }
 
 std::vector<Problem> load_benchmark(const std::string& name, const std::string& data_dir) {

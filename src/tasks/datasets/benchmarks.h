@@ -1,5 +1,5 @@
-// Evaluation benchmarks as lists of Problems, read from the JSONL files of /work/shared/data
-// (formats: data/SOURCES.md). Torch-free.
+// Evaluation benchmarks as lists of Problems, read from the JSONL files the project ships in data/
+// (formats and provenance: data/SOURCES.md; where they are looked for: core/data_dir.h). Torch-free.
 //
 // Every Problem has task = the benchmark name, question = the bare problem text (no instruction:
 // the eval prompt adds R1's "Please reason step by step..." line itself, so every benchmark gets
@@ -29,10 +29,14 @@ namespace r1::tasks {
 const std::vector<std::string>& dataset_benchmark_names();
 bool is_dataset_benchmark(const std::string& name);
 
-// The file a benchmark reads, under data_dir.
+// The file name a benchmark reads ("math500_test.jsonl").
+std::string benchmark_file(const std::string& name);
+
+// The path of that file: under data_dir when given (only there), else in the first data folder of
+// core/data_dir.h that holds it; an r1::Error listing the folders looked in when none does.
 std::string benchmark_path(const std::string& name, const std::string& data_dir);
 
-// Reads a benchmark. A line that is not JSON or lacks a field is an r1::Error naming the file and
+// Reads a benchmark (data_dir as in benchmark_path). A line that is not JSON or lacks a field is an r1::Error naming the file and
 // line; an unknown name is an r1::Error listing the known ones.
 std::vector<Problem> load_benchmark(const std::string& name, const std::string& data_dir);
 
