@@ -4,7 +4,7 @@ JOBS ?= $(shell nproc)
 # Ninja when installed, chosen when the build directory is first configured (a later run keeps it).
 GEN = $$([ -f $(BUILD)/CMakeCache.txt ] || { command -v ninja >/dev/null 2>&1 && echo "-G Ninja"; })
 
-.PHONY: deps-demo deps-test configure-demo configure build demo pipeline test bench clean
+.PHONY: deps-demo deps-test configure-demo configure build demo pipeline test bench install clean
 
 deps-demo:
 	bash scripts/install-deps.sh demo
@@ -38,6 +38,13 @@ test: build
 bench: configure
 	cmake --build $(BUILD) -j $(JOBS) --target r1_bench
 	$(BUILD)/bench/r1_bench
+
+# r1 on $(PREFIX)/bin with its data in $(PREFIX)/share/r1cpp/data (found there without configuration).
+PREFIX ?= /usr/local
+install: configure-demo
+	cmake -S . -B $(BUILD) -DCMAKE_INSTALL_PREFIX=$(PREFIX) >/dev/null
+	cmake --build $(BUILD) -j $(JOBS) --target r1
+	cmake --install $(BUILD)
 
 clean:
 	rm -rf $(BUILD)

@@ -22,7 +22,8 @@ const char* kStyle =
     "body{font-family:sans-serif;max-width:1000px;margin:24px auto;color:#222}"
     "table{border-collapse:collapse;margin:12px 0}td,th{border:1px solid #ccc;padding:4px 10px;text-align:right}"
     "th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}.charts{display:flex;flex-wrap:wrap;gap:8px}"
-    ".up{color:#1a7f37;font-weight:bold}.note{color:#666;font-size:13px}";
+    ".up{color:#1a7f37;font-weight:bold}.note{color:#666;font-size:13px}"
+    ".off{border:1px dashed #bbb;padding:12px;box-sizing:border-box;color:#555;font-size:13px}";
 
 }  // namespace
 
@@ -86,11 +87,28 @@ void write_r1zero_report(const std::string& run_dir) {
     auto s = metric_series(rows, "grpo", key, key);
     return svg_line_chart({s}, {title, "RL step", ylabel, 460, 260, 5});
   };
+  // A quantity the run's settings switch off is said to be off, not drawn as a flat line at zero.
+  const json config = path_exists(run_dir + "/config.json") ? json::parse(read_file(run_dir + "/config.json")) : json{};
+  const json rl = config.value("rl", json::object());
+  auto off_or = [&](bool off, const std::string& title, const std::string& why, const std::string& chart) {
+    if (!off) return chart;
+    return "<div class='off' style='width:460px;height:260px'><b>" + html_escape(title) + "</b><p>" +
+           html_escape(why) + "</p></div>";
+  };
+  const std::string kl_chart =
+      off_or(rl.value("beta", 1.0) == 0.0, "KL to reference (k3)",
+             "Not computed: rl.beta = 0 loads no reference model (the R1-Zero setting). Set --rl.beta > 0 to "
+             "train with, and plot, the KL penalty.",
+             grpo("kl", "KL to reference (k3)", "KL"));
+  const std::string clip_chart =
+      off_or(rl.value("num_iterations", 2) == 1, "clipped ratio share",
+             "Always 0 here: with one policy update per rollout batch (rl.num_iterations = 1) the importance ratio "
+             "is exactly 1, so nothing is clipped. Set --rl.num_iterations > 1 to see clipping.",
+             grpo("clip_fraction", "clipped ratio share", "share"));
   h << "<h2>RL training (GRPO)</h2><p class='note'>Curves smoothed over 5 steps; the rollout batch of each step.</p>"
     << "<div class='charts'>" << grpo("accuracy", "training accuracy", "share correct")
     << grpo("response_length", "mean response length", "tokens") << grpo("think_rate", "think-rate", "share thinking")
-    << grpo("reward", "reward (accuracy + format)", "reward") << grpo("kl", "KL to reference (k3)", "KL")
-    << grpo("clip_fraction", "clipped ratio share", "share") << "</div>";
+    << grpo("reward", "reward (accuracy + format)", "reward") << kl_chart << clip_chart << "</div>";
   h << "<h2>Pretraining</h2><div class='charts'>"
     << svg_line_chart({metric_series(rows, "pretrain", "loss", "loss")}, {"pretraining loss", "step", "cross-entropy", 460, 260, 1})
     << "</div>";

@@ -1,0 +1,22 @@
+// What this process runs on, for `r1 --version` and run logs: r1's version, the libtorch it was
+// built against, the BLAS that libblas.so.3 resolved to (OpenBLAS or not: the reference BLAS is ~40x
+// slower) and the devices libtorch sees.
+#pragma once
+#include <string>
+
+namespace r1::dist {
+
+struct RuntimeInfo {
+  std::string r1_version;     // the project version (CMakeLists.txt)
+  std::string torch_version;  // libtorch's, e.g. "1.13.0"
+  std::string blas;           // openblas_get_config() when the BLAS is OpenBLAS, else the library's path
+  bool blas_is_openblas = false;
+  std::string device;         // "cpu (2 threads)" or "cuda: 1 x NVIDIA H200"
+};
+
+RuntimeInfo runtime_info();
+
+// The lines `r1 --version` prints.
+std::string describe(const RuntimeInfo& info);
+
+}  // namespace r1::dist
