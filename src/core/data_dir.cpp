@@ -1,6 +1,10 @@
 #include "core/data_dir.h"
 
+#include <limits.h>
+#include <unistd.h>
+
 #include <cstdlib>
+#include <filesystem>
 
 #include "core/error.h"
 #include "core/files.h"
@@ -14,12 +18,27 @@
 #endif
 
 namespace r1 {
+namespace {
+
+// <prefix>/share/r1cpp/data for the prefix this binary sits in (<prefix>/bin/r1), so an installed
+// tree still finds its data after being moved; "" when the executable's path is unknown.
+std::string data_dir_beside_executable() {
+  char exe[PATH_MAX];
+  const ssize_t n = ::readlink("/proc/self/exe", exe, sizeof exe - 1);
+  if (n <= 0) return "";
+  const std::filesystem::path bin = std::filesystem::path(std::string(exe, n)).parent_path();
+  return (bin / ".." / "share" / "r1cpp" / "data").lexically_normal().string();
+}
+
+}  // namespace
 
 std::vector<DataDirCandidate> data_dir_candidates(const std::string& explicit_dir) {
   std::vector<DataDirCandidate> out;
   if (!explicit_dir.empty()) out.push_back({"--data_dir", explicit_dir});
   const char* env = std::getenv("R1_DATA_DIR");
   if (env && *env) out.push_back({"$R1_DATA_DIR", env});
+  const std::string beside = data_dir_beside_executable();
+  if (!beside.empty() && path_exists(beside)) out.push_back({"installed", beside});
   if (*R1_INSTALLED_DATA_DIR) out.push_back({"installed", R1_INSTALLED_DATA_DIR});
   if (*R1_SOURCE_DATA_DIR) out.push_back({"source tree", R1_SOURCE_DATA_DIR});
   return out;

@@ -2,7 +2,8 @@
 // and a user never has to configure anything. Candidates, in order:
 //   1. an explicit folder (`--data_dir`),
 //   2. $R1_DATA_DIR,
-//   3. the installed data folder (`cmake --install` puts data/ in <prefix>/share/r1cpp/data),
+//   3. the installed data folder (`cmake --install` puts data/ in <prefix>/share/r1cpp/data): the one
+//      beside the running executable (<prefix>/bin/r1), then the install prefix it was built for,
 //   4. the data/ folder of the source tree this binary was built from.
 // The first candidate that holds the wanted file wins; when none does, the error lists them all.
 #pragma once

@@ -6,6 +6,9 @@
 #include <torch/cuda.h>
 #include <torch/version.h>
 
+#include "core/data_dir.h"
+#include "core/files.h"
+
 #ifndef R1_VERSION
 #define R1_VERSION "unknown"
 #endif
@@ -33,6 +36,12 @@ RuntimeInfo runtime_info() {
   } else {
     info.device = "cpu (" + std::to_string(at::get_num_threads()) + " intra-op threads)";
   }
+  for (const auto& c : data_dir_candidates())
+    if (path_exists(c.path)) {
+      info.data_dir = c.path + " (" + c.origin + ")";
+      break;
+    }
+  if (info.data_dir.empty()) info.data_dir = "none found (set --data_dir or $R1_DATA_DIR)";
   return info;
 }
 
@@ -41,6 +50,7 @@ std::string describe(const RuntimeInfo& info) {
   out += "libtorch " + info.torch_version + "\n";
   out += "blas     " + info.blas + (info.blas_is_openblas ? "" : "  (not OpenBLAS: matmuls may be ~40x slower)") + "\n";
   out += "device   " + info.device + "\n";
+  out += "data     " + info.data_dir + "\n";
   return out;
 }
 

@@ -1,6 +1,6 @@
 // What this process runs on, for `r1 --version` and run logs: r1's version, the libtorch it was
 // built against, the BLAS that libblas.so.3 resolved to (OpenBLAS or not: the reference BLAS is ~40x
-// slower) and the devices libtorch sees.
+// slower), the devices libtorch sees and the data folder r1 reads benchmarks from.
 #pragma once
 #include <string>
 
@@ -11,7 +11,8 @@ struct RuntimeInfo {
   std::string torch_version;  // libtorch's, e.g. "1.13.0"
   std::string blas;           // openblas_get_config() when the BLAS is OpenBLAS, else the library's path
   bool blas_is_openblas = false;
-  std::string device;         // "cpu (2 threads)" or "cuda: 1 x NVIDIA H200"
+  std::string device;         // "cpu (2 intra-op threads)" or "cuda: 1 device(s)"
+  std::string data_dir;       // where benchmarks are read from without --data_dir (core/data_dir.h)
 };
 
 RuntimeInfo runtime_info();
