@@ -10,6 +10,7 @@ now. Before any timing, the peers' logits (and llama.cpp's greedy tokens) are ch
 r1cpp's on the same weights; a disagreement stops the run.
 
   bench/compare.py --build build [--out runs/bench] [--skip_demo] [--gguf FILE] [--only a,b]
+                   [--threads 1x1,2x2]   (ATen x OpenBLAS settings offered; default all four)
 
 Writes OUT/results.json (everything measured; the previous one is kept as results.prev.json and the
 table shows the change). scripts/bench.sh installs the peers and builds the binaries first.
@@ -33,9 +34,15 @@ ALL_THREADS = [(1, 1), (1, 2), (2, 1), (2, 2)]
 UNIFORM_THREADS = [(1, 1), (2, 2)]
 
 
+def offered(settings, allowed):
+    return [t for t in settings if t in allowed]
+
+
 class Bench:
     def __init__(self, a):
         self.a = a
+        self.all_threads = offered(ALL_THREADS, a.threads)
+        self.uniform_threads = offered(UNIFORM_THREADS, a.threads) or self.all_threads[:1]
         self.driver = os.path.join(a.build, "bench", "r1_bench_driver")
         self.r1 = os.path.join(a.build, "r1")
         self.models = os.path.join(a.build, "bench-models")
@@ -84,7 +91,7 @@ class Bench:
         info = self.r1cpp("models", (2, 2), self.models)
         self.results["models"] = {k: v for k, v in info.items() if isinstance(v, dict)}
         print("bench: measuring the machine (fp32 sgemm, memory read bandwidth) at 1 and 2 threads", flush=True)
-        rates = {f"{t[0]}x{t[1]}": self.r1cpp("machine", t) for t in UNIFORM_THREADS}
+        rates = {f"{t[0]}x{t[1]}": self.r1cpp("machine", t) for t in self.uniform_threads}
         self.results["machine"] = {
             "by_threads": rates,
             "sgemm_gflops": max(r["sgemm_gflops"] for r in rates.values()),
@@ -167,8 +174,10 @@ class Bench:
     def rollout(self, key, model, new_tokens, stop_token, finished_modes, peer_threads, min_seconds):
         args = ["--model", self.model(model), "--prompts", 8, "--group", 8, "--prompt_len", 16,
                 "--new_tokens", new_tokens, "--stop_token", stop_token, "--min_seconds", min_seconds]
-        ours = [dict(self.r1cpp("rollout", t, *args), setting=f"aten {t[0]}, openblas {t[1]}") for t in ALL_THREADS]
-        ours.append(dict(self.r1cpp("rollout", (1, 1), *args, "--workers", 2), setting="2 workers x 1 thread"))
+        ours = [dict(self.r1cpp("rollout", t, *args), setting=f"aten {t[0]}, openblas {t[1]}")
+                for t in self.all_threads]
+        if (1, 1) in self.all_threads:  # the other thread policy: parallel engine calls, 1 thread each
+            ours.append(dict(self.r1cpp("rollout", (1, 1), *args, "--workers", 2), setting="2 workers x 1 thread"))
         theirs = [dict(self.torch_peer("rollout", t, *args, "--finished", f),
                        setting=f"torch {t[0]}, openblas {t[1]}, finished rows {f}")
                   for t in peer_threads for f in finished_modes]
@@ -201,7 +210,7 @@ class Bench:
         self.record(key, row)
 
     def decode(self, key):
-        threads = [(1, 1), (2, 2), (1, 2)]
+        threads = offered([(1, 1), (2, 2), (1, 2)], self.a.threads) or self.all_threads[:1]
         ours = [dict(self.r1cpp("decode", t, "--model", self.model("qwen05b"), "--new_tokens", 24),
                      setting=f"aten {t[0]}, openblas {t[1]}") for t in threads]
         b = self.best(ours)
@@ -211,7 +220,7 @@ class Bench:
                "weight_bytes": b["weight_bytes"], "peer_name": "llama.cpp", "goal": 0.8,
                "goal_text": ">= 0.8x llama.cpp, >= 70% bandwidth", "runs": {"r1cpp": ours}}
         gguf, how = self.gguf_for("qwen05b")
-        peer = self.llama(gguf, "qwen05b", [1, 2], 24)
+        peer = self.llama(gguf, "qwen05b", sorted({t[0] for t in threads}), 24)
         row["runs"]["peer"] = peer["runs"]
         row["gguf"] = {"path": gguf, "writer": how}
         row["peer"] = {"value": peer["best"]["tokens_per_s"], "setting": f"llama.cpp f32, {peer['best']['threads']} threads",
@@ -315,7 +324,15 @@ def main():
     p.add_argument("--skip_demo", action="store_true", help="leave out the demo wall time (~8 minutes)")
     p.add_argument("--gguf", help="a GGUF of build/bench-models/qwen05b for the llama.cpp peer")
     p.add_argument("--only", help="comma-separated workloads: " + ",".join(LABELS))
+    p.add_argument("--threads", default="1x1,1x2,2x1,2x2",
+                   help="ATen x OpenBLAS thread settings offered to both sides (fewer: a quicker run)")
     a = p.parse_args()
+    try:
+        a.threads = [tuple(int(n) for n in t.split("x")) for t in a.threads.split(",")]
+    except ValueError:
+        sys.exit(f"bench --threads: '{a.threads}' is not a list like 1x1,2x2 (ATen x OpenBLAS threads)")
+    if not offered(ALL_THREADS, a.threads):
+        sys.exit(f"bench --threads: offer at least one of 1x1, 1x2, 2x1, 2x2")
     only = set(a.only.split(",")) if a.only else set(LABELS)
     unknown = only - set(LABELS)
     if unknown:
@@ -331,13 +348,13 @@ def main():
     b.check_llama()
     print("bench: measuring (each side at each of its thread settings; the best is kept)", flush=True)
     if "rollout_grpo" in only:
-        b.rollout("rollout_grpo", "demo", 48, -1, ["keep"], ALL_THREADS, 2.0)
+        b.rollout("rollout_grpo", "demo", 48, -1, ["keep"], b.all_threads, 2.0)
     if "rollout_long" in only:
-        b.rollout("rollout_long", "demo_long", 256, 291, ["keep", "drop"], UNIFORM_THREADS, 3.0)
+        b.rollout("rollout_long", "demo_long", 256, 291, ["keep", "drop"], b.uniform_threads, 3.0)
     if "train_demo" in only:
-        b.train("train_demo", "demo", ALL_THREADS, 5, 1.5)
+        b.train("train_demo", "demo", b.all_threads, 5, 1.5)
     if "train_25m" in only:
-        b.train("train_25m", "train25m", UNIFORM_THREADS, 2, "mfu")
+        b.train("train_25m", "train25m", b.uniform_threads, 2, "mfu")
     if "decode_05b" in only:
         b.decode("decode_05b")
     print("bench: profiling r1cpp's decode step (demo model, batch 64 and 1)", flush=True)
