@@ -18,6 +18,9 @@ def read_safetensors(path):
         if len(raw) != 8:
             raise SystemExit(f"{path}: not a safetensors file (shorter than its 8-byte header length)")
         (n,) = struct.unpack("<Q", raw)
+        size = os.path.getsize(path)
+        if n > size - 8:
+            raise SystemExit(f"{path}: header length {n} exceeds the file's {size} bytes (not safetensors, or truncated)")
         try:
             header = json.loads(f.read(n))
         except ValueError as e:
@@ -27,9 +30,13 @@ def read_safetensors(path):
     for name, info in header.items():
         if name == "__metadata__":
             continue
+        if not isinstance(info, dict) or "data_offsets" not in info or "shape" not in info:
+            raise SystemExit(f"{path}: header entry {name} is not a tensor (dtype, shape, data_offsets)")
         if info.get("dtype") not in DTYPES:
             raise SystemExit(f"{path}: tensor {name} has dtype {info.get('dtype')}, which is not read here")
         begin, end = info["data_offsets"]
+        if not 0 <= begin <= end <= len(data):
+            raise SystemExit(f"{path}: tensor {name}'s data_offsets [{begin}, {end}] lie outside the file's data")
         out[name] = (info["dtype"], np.frombuffer(data[begin:end], dtype=DTYPES[info["dtype"]]).reshape(info["shape"]))
     return out
 

@@ -290,6 +290,8 @@ def run_check(model, a):
     """Logits of the ids `r1 score` scored, against r1cpp's, by a full forward and by the KV-cache
     path (half the ids prefilled, the rest one token at a time) — the path the rollout times."""
     ref = checkpoint.read_safetensors(a.r1_logits)
+    if "ids" not in ref or "logits" not in ref:
+        raise SystemExit(f"{a.r1_logits}: needs tensors 'ids' and 'logits' (as `r1 score` writes them)")
     ids = torch.from_numpy(ref["ids"][1].astype(np.int64))[None]              # [1, T]
     r1_logits = torch.from_numpy(checkpoint.as_float32(*ref["logits"]))        # [T, V]
     full = model(ids)[0]
