@@ -4,7 +4,7 @@ JOBS ?= $(shell nproc)
 # Ninja when installed, chosen when the build directory is first configured (a later run keeps it).
 GEN = $$([ -f $(BUILD)/CMakeCache.txt ] || { command -v ninja >/dev/null 2>&1 && echo "-G Ninja"; })
 
-.PHONY: deps-demo deps-test configure-demo configure build demo pipeline test bench install clean
+.PHONY: deps-demo deps-test configure-demo configure build demo pipeline test bench bench-micro install clean
 
 deps-demo:
 	bash scripts/install-deps.sh demo
@@ -35,7 +35,13 @@ pipeline: configure-demo
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) $(CTEST_ARGS)
 
+# r1cpp against PyTorch eager and llama.cpp, every ratio of issue 10 in one table (~13 minutes on
+# 2 cores; ARGS=--skip_demo leaves out the demo's wall time): runs/bench/results.json.
 bench: configure
+	BUILD=$(BUILD) JOBS=$(JOBS) bash scripts/bench.sh $(ARGS)
+
+# The Google Benchmark suite (tokenizer, verifier, checkpoint, model and engine micro-benchmarks).
+bench-micro: configure
 	cmake --build $(BUILD) -j $(JOBS) --target r1_bench
 	$(BUILD)/bench/r1_bench
 

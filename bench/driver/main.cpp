@@ -1,0 +1,160 @@
+// r1_bench_driver: the r1cpp side of `make bench` (scripts/bench.sh, bench/peers/bench.py). Each
+// subcommand runs one measurement at the thread settings given and prints one JSON object on stdout;
+// the orchestrator runs it once per thread setting, as it does the peers.
+//   r1_bench_driver models DIR [--only NAME]        write the bench checkpoints
+//   r1_bench_driver machine                         fp32 sgemm GFLOP/s, read bandwidth GB/s
+//   r1_bench_driver rollout --model DIR [...]       GRPO-shaped rollout tokens/s
+//   r1_bench_driver train --model DIR [...]         training step tokens/s
+//   r1_bench_driver decode --model DIR [...]        batch-1 greedy decode tokens/s
+//   r1_bench_driver profile --model DIR --batch B   per-op time of a decode step
+#include <CLI/CLI.hpp>
+#include <torch/torch.h>
+
+#include <cstdio>
+#include <functional>
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "bench_models.h"
+#include "core/error.h"
+#include "dist/threads.h"
+#include "io/model_dir.h"
+#include "machine.h"
+#include "op_profile.h"
+#include "workloads.h"
+
+namespace {
+
+using nlohmann::json;
+using namespace r1::bench;
+
+r1::model::CausalLM load(const std::string& dir) { return r1::io::load_model_dir(dir).model; }
+
+json profile_json(const DecodeProfile& p, size_t top) {
+  json ops = json::array();
+  for (size_t i = 0; i < p.ops.size() && i < top; ++i)
+    ops.push_back({{"op", p.ops[i].name}, {"calls", p.ops[i].calls}, {"top_calls", p.ops[i].top_calls},
+                   {"self_us", p.ops[i].self_us}});
+  return {{"batch", p.batch},
+          {"context", p.context},
+          {"step_ms", p.step_ms},
+          {"profiled_step_ms", p.profiled_step_ms},
+          {"ops_per_step", p.ops_per_step},
+          {"top_ops_per_step", p.top_ops_per_step},
+          {"gflops_per_step", p.flops_per_step / 1e9},
+          {"ops", ops}};
+}
+
+int run(int argc, char** argv) {
+  CLI::App app{"The r1cpp side of make bench: one measurement per call, one JSON object on stdout.",
+               "r1_bench_driver"};
+  r1::dist::ThreadSettings threads{1, 1};
+  app.add_option("--aten", threads.aten, "ATen intra-op threads")->capture_default_str();
+  app.add_option("--blas", threads.blas, "OpenBLAS threads")->capture_default_str();
+  app.require_subcommand(1);
+  std::string model_dir;
+  json out;
+  // Each subcommand's work, run after parsing, once the thread settings are applied.
+  std::map<const CLI::App*, std::function<void()>> work;
+
+  auto* models = app.add_subcommand("models", "write the bench checkpoints into DIR/<name>");
+  std::string models_out, only;
+  models->add_option("dir", models_out, "folder for the checkpoints")->required();
+  models->add_option("--only", only, "write this model only");
+  work[models] = [&] {
+    for (const auto& m : bench_models()) {
+      if (!only.empty() && m.name != only) continue;
+      const bool wrote = write_bench_model(m, models_out);
+      out[m.name] = {{"dir", models_out + "/" + m.name},
+                     {"written", wrote},
+                     {"parameters", r1::model::parameter_count(*r1::model::CausalLM(m.config))},
+                     {"purpose", m.purpose}};
+    }
+    if (!only.empty()) bench_model(only);  // an unknown name is an error naming the known ones
+  };
+
+  auto* machine = app.add_subcommand("machine", "fp32 sgemm rate and memory read bandwidth, now");
+  work[machine] = [&] {
+    auto r = measure_machine();
+    out = {{"sgemm_gflops", r.sgemm_gflops}, {"read_gb_per_s", r.read_gb_per_s}};
+  };
+
+  auto* rollout = app.add_subcommand("rollout", "GRPO-shaped rollout through engine::generate");
+  RolloutSpec rs;
+  rollout->add_option("--model", model_dir, "checkpoint directory")->required();
+  rollout->add_option("--prompts", rs.prompts)->capture_default_str();
+  rollout->add_option("--group", rs.group)->capture_default_str();
+  rollout->add_option("--prompt_len", rs.prompt_len)->capture_default_str();
+  rollout->add_option("--new_tokens", rs.new_tokens)->capture_default_str();
+  rollout->add_option("--stop_token", rs.stop_token, "-1: none")->capture_default_str();
+  rollout->add_option("--workers", rs.workers, "parallel engine calls")->capture_default_str();
+  rollout->add_option("--min_seconds", rs.min_seconds)->capture_default_str();
+  work[rollout] = [&] {
+    auto m = load(model_dir);
+    auto r = run_rollout(*m, rs);
+    out = {{"tokens_per_s", r.tokens_per_s}, {"reps", r.reps}, {"mean_length", r.mean_length},
+           {"stopped_fraction", r.stopped_fraction}};
+  };
+
+  auto* train = app.add_subcommand("train", "pretraining steps through train::train_lm_from");
+  TrainSpec ts;
+  train->add_option("--model", model_dir, "checkpoint directory")->required();
+  train->add_option("--batch", ts.batch)->capture_default_str();
+  train->add_option("--seq", ts.seq)->capture_default_str();
+  train->add_option("--steps", ts.steps)->capture_default_str();
+  work[train] = [&] {
+    auto m = load(model_dir);
+    auto r = run_train(*m, ts);
+    out = {{"tokens_per_s", r.tokens_per_s}, {"seconds_per_step", r.seconds_per_step},
+           {"parameters", r1::model::parameter_count(*m)}};
+  };
+
+  auto* decode = app.add_subcommand("decode", "batch-1 greedy decode through engine::generate");
+  int64_t prompt_len = 16, new_tokens = 32;
+  decode->add_option("--model", model_dir, "checkpoint directory")->required();
+  decode->add_option("--prompt_len", prompt_len)->capture_default_str();
+  decode->add_option("--new_tokens", new_tokens)->capture_default_str();
+  work[decode] = [&] {
+    auto m = load(model_dir);
+    auto r = run_decode(*m, prompt_len, new_tokens);
+    int64_t bytes = 0;
+    for (const auto& p : m->parameters()) bytes += p.numel() * p.element_size();
+    out = {{"tokens_per_s", r.tokens_per_s}, {"tokens", r.tokens}, {"weight_bytes", bytes}};
+  };
+
+  auto* profile = app.add_subcommand("profile", "per-op time of engine decode steps");
+  int64_t batch = 64, steps = 48, top = 25;
+  profile->add_option("--model", model_dir, "checkpoint directory")->required();
+  profile->add_option("--batch", batch)->capture_default_str();
+  profile->add_option("--prompt_len", prompt_len)->capture_default_str();
+  profile->add_option("--steps", steps)->capture_default_str();
+  profile->add_option("--top", top, "ops listed")->capture_default_str();
+  work[profile] = [&] {
+    auto m = load(model_dir);
+    out = profile_json(profile_decode(*m, batch, prompt_len, steps), top);
+  };
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  // Once, before any work (dist/threads.h).
+  r1::dist::apply_thread_settings(threads);
+  for (const auto& [sub, fn] : work)
+    if (sub->parsed()) fn();
+  out["threads"] = {{"aten", threads.aten}, {"blas", threads.blas}};
+  std::printf("%s\n", out.dump().c_str());
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "error: %s\n", e.what());
+    return 1;
+  }
+}
