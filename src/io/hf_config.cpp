@@ -285,7 +285,8 @@ json config_to_hf(const ModelConfig& c) {
   if (c.arch != "qwen2" || !c.attention_bias) j["attention_bias"] = c.attention_bias;
   if (c.deepseek_v3) {
     // Every DeepSeek-V3 key under its HF name (our JSON form, model_config.h); q_lora_rank 0 is HF's null.
-    for (const auto& [k, v] : json(*c.deepseek_v3).items()) j[k] = v;
+    const json v3 = *c.deepseek_v3;
+    for (const auto& [k, v] : v3.items()) j[k] = v;
     if (c.deepseek_v3->q_lora_rank == 0) j["q_lora_rank"] = nullptr;
   }
   // extra: written back unchanged where the fields above don't define the key; the two merged keys

@@ -238,10 +238,11 @@ TEST(HfConfig, UnknownFieldsRoundTripThroughFile) {
   json j = distill_qwen_1_5b();
   j["my_custom"] = {{"nested", json::array({1, "two", nullptr})}};
   j["rope_scaling"] = {{"type", "yarn"}, {"factor", 4.0}, {"original_max_position_embeddings", 32768},
-                       {"attention_factor", 0.9}};
+                       {"attention_factor", 0.9}, {"my_rope_note", "kept"}};
   model::ModelConfig c = config_from_hf(j);
   EXPECT_EQ(c.extra["my_custom"], j["my_custom"]);
-  EXPECT_EQ(c.extra["rope_scaling"]["attention_factor"], 0.9);
+  EXPECT_DOUBLE_EQ(c.rope_scaling.attention_factor, 0.9);  // a key r1cpp reads
+  EXPECT_EQ(c.extra["rope_scaling"], json({{"my_rope_note", "kept"}}));  // one it only keeps
   const std::string path = dir / "config.json";
   save_hf_config(path, c);
   model::ModelConfig again = load_hf_config(path);
