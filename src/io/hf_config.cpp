@@ -96,9 +96,9 @@ void read_rope_scaling(const json& rs, const std::string& source, ModelConfig& c
       r.opt("beta_slow", s.beta_slow);
       r.opt("mscale", s.mscale);
       r.opt("mscale_all_dim", s.mscale_all_dim);
-      bool truncate = true;
-      r.opt("truncate", truncate);
-      check(truncate, r.where("truncate"), "false (an untruncated YaRN ramp) is not implemented by r1cpp");
+      // Kept in extra and written back; only its default (a floor/ceil-truncated ramp) is implemented.
+      check(!(rs.contains("truncate") && rs["truncate"] == false), r.where("truncate"),
+            "false (an untruncated YaRN ramp, gpt-oss) is not implemented by r1cpp");
     }
     if (type == "llama3") {
       r.opt("low_freq_factor", s.low_freq_factor);
@@ -197,7 +197,6 @@ ModelConfig config_from_hf(const json& j, const std::string& source) {
 
   if (ds) {
     model::DeepSeekV3Config d;  // optional keys keep these defaults (deepseek_v3_config.h)
-    d.rope_interleave = true;   // HF's default: the released checkpoints rotate adjacent pairs
     r.opt("rope_interleave", d.rope_interleave);
     if (!r.opt("q_lora_rank", d.q_lora_rank)) {
       check(j.contains("q_lora_rank"), r.where("q_lora_rank"), "required for model_type deepseek_v3 but missing");

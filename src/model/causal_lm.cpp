@@ -134,7 +134,11 @@ CausalLM clone_model(const CausalLMImpl& src) {
   copy->to(src.device(), src.model->embed_tokens->weight.scalar_type());
   torch::NoGradGuard no_grad;
   auto dst_params = copy->named_parameters();
-  for (const auto& p : src.named_parameters()) dst_params[p.key()].copy_(p.value());
+  const auto src_params = src.named_parameters();
+  check(src_params.size() == dst_params.size(), "clone_model",
+        "the model holds inference-only layers (linear.h) whose weights are not parameters; clone it before "
+        "replacing its projections");
+  for (const auto& p : src_params) dst_params[p.key()].copy_(p.value());
   auto dst_buffers = copy->named_buffers();
   for (const auto& b : src.named_buffers()) dst_buffers[b.key()].copy_(b.value());
   return copy;

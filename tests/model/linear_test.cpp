@@ -97,6 +97,7 @@ TEST(PluggableLinear, ReplacedLayersGiveThePlainLogits) {
       EXPECT_TRUE(p.key().find("proj") == std::string::npos && p.key().find("lm_head") == std::string::npos)
           << name << ": " << p.key() << " is still a parameter";
     EXPECT_TRUE(torch::allclose(m->forward(ids), plain, 1e-5, 1e-5)) << name;
+    EXPECT_THROW(clone_model(*m), r1::Error) << name;  // the weights now live outside the parameters
     set_mla_path(*m, MLAPath::absorbed);  // reads kv_b_proj through dense_weight()
     EXPECT_TRUE(torch::allclose(m->forward(ids), plain, 1e-4, 1e-4)) << name << " absorbed";
   }
