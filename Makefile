@@ -4,7 +4,7 @@ JOBS ?= $(shell nproc)
 # Ninja when installed, chosen when the build directory is first configured (a later run keeps it).
 GEN = $$([ -f $(BUILD)/CMakeCache.txt ] || { command -v ninja >/dev/null 2>&1 && echo "-G Ninja"; })
 
-.PHONY: deps-demo deps-test configure-demo configure build demo pipeline test bench bench-micro install clean
+.PHONY: deps-demo deps-test configure-demo configure build demo pipeline test bench bench-micro golden install clean
 
 deps-demo:
 	bash scripts/install-deps.sh demo
@@ -44,6 +44,11 @@ bench: configure
 bench-micro: configure
 	cmake --build $(BUILD) -j $(JOBS) --target r1_bench
 	$(BUILD)/bench/r1_bench
+
+# Regenerates the committed golden model fixtures (tests/io/golden) from their independent Python
+# reference; needs Debian's python3-torch (`apt-get install python3-torch`), never run by the tests.
+golden:
+	/usr/bin/python3 tests/io/golden/make_golden.py tests/io/golden
 
 # r1 on $(PREFIX)/bin with its data in $(PREFIX)/share/r1cpp/data (found there without configuration).
 PREFIX ?= /usr/local

@@ -23,21 +23,20 @@ ModelConfig mla_bench_config() {
   c.intermediate_size = 512;
   c.num_hidden_layers = 4;
   c.num_attention_heads = 8;
-  c.q_lora_rank = 96;
-  c.kv_lora_rank = 64;
-  c.qk_nope_head_dim = 32;
-  c.qk_rope_head_dim = 16;
-  c.v_head_dim = 32;
-  c.first_k_dense_replace = c.num_hidden_layers;
-  c.num_nextn_predict_layers = 0;
+  auto& d = *c.deepseek_v3;
+  d.q_lora_rank = 96;
+  d.kv_lora_rank = 64;
+  d.qk_nope_head_dim = d.v_head_dim = 32;
+  d.qk_rope_head_dim = 16;
+  d.first_k_dense_replace = c.num_hidden_layers;
+  d.num_nextn_predict_layers = 0;
   return c;
 }
 
 // Llama-style GQA (8 heads of 32, 2 KV heads) whose SwiGLU width makes the parameter count equal.
 ModelConfig gqa_bench_config() {
-  ModelConfig g;
+  ModelConfig g = tiny_qwen2(512);
   g.arch = "llama";
-  g.vocab_size = 512;
   g.hidden_size = 256;
   g.num_hidden_layers = 4;
   g.num_attention_heads = 8;
@@ -56,7 +55,7 @@ void decode(benchmark::State& state, const ModelConfig& cfg, MLAPath path) {
   torch::NoGradGuard ng;
   CausalLM m(cfg);
   init_weights(*m, 1);
-  if (cfg.is_deepseek()) set_mla_path(*m, path);
+  set_mla_path(*m, path);  // no-op without MLA
   auto prompt = torch::randint(0, cfg.vocab_size, {kBatch, kPrompt}, torch::kInt64);
   int64_t cache_bytes = 0, capacity = kPrompt + kDecode;
   for (auto _ : state) {
@@ -83,10 +82,10 @@ BENCHMARK(BM_Decode_MLA_Absorbed)->Unit(benchmark::kMillisecond)->MinTime(2.0);
 BENCHMARK(BM_Decode_MLA_Naive)->Unit(benchmark::kMillisecond)->MinTime(2.0);
 BENCHMARK(BM_Decode_GQA_MatchedParams)->Unit(benchmark::kMillisecond)->MinTime(2.0);
 
-// 16 experts of width 128, 2 routed + 1 shared active per token.
-ModelConfig moe_bench_config() {
-  auto c = tiny_deepseek_v3(512);
-  c.hidden_size = 256;
+// 16 experts of width 128, 2 routed + 1 shared active per token, on width kMoEHidden.
+constexpr int64_t kMoEHidden = 256;
+DeepSeekV3Config moe_bench_config() {
+  auto c = *tiny_deepseek_v3(512).deepseek_v3;
   c.n_routed_experts = 16;
   c.num_experts_per_tok = 2;
   c.n_shared_experts = 1;
@@ -99,17 +98,17 @@ ModelConfig moe_bench_config() {
 constexpr int64_t kTokens = 1024;
 
 // Multiply-adds of the active experts (3 matrices each) and the gate, as 2 FLOPs each.
-double moe_flops_per_token(const ModelConfig& c) {
-  return 2.0 * (3.0 * c.hidden_size * c.moe_intermediate_size * (c.num_experts_per_tok + c.n_shared_experts) +
-                double(c.hidden_size) * c.n_routed_experts);
+double moe_flops_per_token(const DeepSeekV3Config& c) {
+  return 2.0 * (3.0 * kMoEHidden * c.moe_intermediate_size * (c.num_experts_per_tok + c.n_shared_experts) +
+                double(kMoEHidden) * c.n_routed_experts);
 }
 
 void BM_MoE_Layer(benchmark::State& state) {
   torch::set_num_threads(1);
   torch::NoGradGuard ng;
   auto cfg = moe_bench_config();
-  MoE moe(cfg);
-  auto x = torch::randn({1, kTokens, cfg.hidden_size});
+  MoE moe(kMoEHidden, cfg);
+  auto x = torch::randn({1, kTokens, kMoEHidden});
   for (auto _ : state) benchmark::DoNotOptimize(moe->forward(x));
   state.SetItemsProcessed(state.iterations() * kTokens);
   state.counters["flops"] = benchmark::Counter(moe_flops_per_token(cfg) * kTokens * state.iterations(),
@@ -124,11 +123,11 @@ void BM_MoE_DenseEquivalent(benchmark::State& state) {
   torch::NoGradGuard ng;
   auto cfg = moe_bench_config();
   const int64_t width = (cfg.num_experts_per_tok + cfg.n_shared_experts) * cfg.moe_intermediate_size;
-  SwiGLU dense(cfg.hidden_size, width);
-  auto x = torch::randn({1, kTokens, cfg.hidden_size});
+  SwiGLU dense(kMoEHidden, width);
+  auto x = torch::randn({1, kTokens, kMoEHidden});
   for (auto _ : state) benchmark::DoNotOptimize(dense->forward(x));
   state.SetItemsProcessed(state.iterations() * kTokens);
-  state.counters["flops"] = benchmark::Counter(2.0 * 3.0 * cfg.hidden_size * width * kTokens * state.iterations(),
+  state.counters["flops"] = benchmark::Counter(2.0 * 3.0 * kMoEHidden * width * kTokens * state.iterations(),
                                                benchmark::Counter::kIsRate);
   state.counters["total_params"] = double(parameter_count(*dense));
 }

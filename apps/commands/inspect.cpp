@@ -60,14 +60,14 @@ json inspect(const std::string& path) {
                 {"max_position_embeddings", c.max_position_embeddings},
                 {"tie_word_embeddings", c.tie_word_embeddings},
                 {"rope_scaling", c.rope_scaling.type}};
-      if (c.is_deepseek()) {
-        a["q_lora_rank"] = c.q_lora_rank;
-        a["kv_lora_rank"] = c.kv_lora_rank;
-        a["n_routed_experts"] = c.n_routed_experts;
-        a["num_experts_per_tok"] = c.num_experts_per_tok;
-        a["n_shared_experts"] = c.n_shared_experts;
-        a["first_k_dense_replace"] = c.first_k_dense_replace;
-        a["num_nextn_predict_layers"] = c.num_nextn_predict_layers;
+      if (const auto& d = c.deepseek_v3) {
+        a["q_lora_rank"] = d->q_lora_rank;
+        a["kv_lora_rank"] = d->kv_lora_rank;
+        a["n_routed_experts"] = d->n_routed_experts;
+        a["num_experts_per_tok"] = d->num_experts_per_tok;
+        a["n_shared_experts"] = d->n_shared_experts;
+        a["first_k_dense_replace"] = d->first_k_dense_replace;
+        a["num_nextn_predict_layers"] = d->num_nextn_predict_layers;
       }
       if (c.extra.contains("quantization_config")) a["quantization_config"] = c.extra["quantization_config"];
       out["architecture"] = a;

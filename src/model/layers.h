@@ -2,7 +2,8 @@
 // names (weight; gate_proj/up_proj/down_proj) so state dicts map to checkpoints one to one.
 #pragma once
 #include <torch/nn/module.h>
-#include <torch/nn/modules/linear.h>
+
+#include "model/linear.h"
 
 namespace r1::model {
 
@@ -18,18 +19,16 @@ class RMSNormImpl : public torch::nn::Module {
 };
 TORCH_MODULE(RMSNorm);
 
-// The feed-forward half of a decoder layer: a dense SwiGLU or a mixture of experts (moe.h).
-class FeedForwardModule : public torch::nn::Module {
- public:
-  virtual torch::Tensor forward(const torch::Tensor& x) = 0;  // [B, T, C] -> [B, T, C]
-};
-
-class SwiGLUImpl : public FeedForwardModule {
+// down(silu(gate(x)) * up(x)); gate and up form one projection group ("gate_up_proj").
+class SwiGLUImpl : public ProjectionOwner {
  public:
   SwiGLUImpl(int64_t dim, int64_t hidden);
-  // down(silu(gate(x)) * up(x)); x [..., C]
-  torch::Tensor forward(const torch::Tensor& x) override;
-  torch::nn::Linear gate_proj{nullptr}, up_proj{nullptr}, down_proj{nullptr};
+  // x [..., C] -> [..., C]
+  torch::Tensor forward(const torch::Tensor& x);
+  LinearPtr gate_proj, up_proj, down_proj;
+
+ private:
+  ProjectionGroup gate_up_{"gate_up_proj", {&gate_proj, &up_proj}};
 };
 TORCH_MODULE(SwiGLU);
 

@@ -9,35 +9,33 @@
 // Both read and write the same latent cache, so a prompt prefilled on one path decodes on the other.
 #pragma once
 #include <torch/nn/module.h>
-#include <torch/nn/modules/linear.h>
 
 #include "model/attention.h"
 #include "model/layers.h"
+#include "model/model_config.h"
 
 namespace r1::model {
 
-class CausalLMImpl;
-
 enum class MLAPath { naive, absorbed };
 
-class MLAttention : public AttentionModule {
+class MLAttentionImpl : public ProjectionOwner {
  public:
-  explicit MLAttention(const ModelConfig& cfg);
+  MLAttentionImpl(const ModelConfig& cfg, const DeepSeekV3Config& v3);
   // x [B, T, C] -> [B, T, C]
-  torch::Tensor forward(const torch::Tensor& x, const AttentionInput& in) override;
+  torch::Tensor forward(const torch::Tensor& x, const LayerInput& in);
   // a = c_kv [B, S, kv_lora_rank], b = rotated k_pe [B, S, qk_rope_head_dim]
-  LayerCache make_cache(int64_t batch, int64_t capacity, const torch::TensorOptions& opts) const override;
+  LayerCache make_cache(int64_t batch, int64_t capacity, const torch::TensorOptions& opts) const;
 
   void set_path(MLAPath path) { path_ = path; }
   MLAPath path() const { return path_; }
 
   // Hugging Face names. Query: q_proj when q_lora_rank == 0, else q_a_proj -> q_a_layernorm -> q_b_proj.
-  torch::nn::Linear q_proj{nullptr}, q_a_proj{nullptr}, q_b_proj{nullptr};
+  LinearPtr q_proj, q_a_proj, q_b_proj;
   RMSNorm q_a_layernorm{nullptr};
-  torch::nn::Linear kv_a_proj_with_mqa{nullptr};  // C -> kv_lora_rank + qk_rope_head_dim
-  RMSNorm kv_a_layernorm{nullptr};                // on c_kv
-  torch::nn::Linear kv_b_proj{nullptr};           // kv_lora_rank -> H * (qk_nope_head_dim + v_head_dim)
-  torch::nn::Linear o_proj{nullptr};              // H * v_head_dim -> C
+  LinearPtr kv_a_proj_with_mqa;  // C -> kv_lora_rank + qk_rope_head_dim
+  RMSNorm kv_a_layernorm{nullptr};  // on c_kv
+  LinearPtr kv_b_proj;           // kv_lora_rank -> H * (qk_nope_head_dim + v_head_dim)
+  LinearPtr o_proj;              // H * v_head_dim -> C
 
  private:
   // q_nope [B, H, T, dn], q_pe [B, H, T, dr], c_kv [B, S, r], k_pe [B, S, dr] -> [B, H, T, dv]
@@ -50,10 +48,13 @@ class MLAttention : public AttentionModule {
   bool interleave_;
   double scale_;
   MLAPath path_ = MLAPath::naive;
+  // Both first projections read x: (q_a_proj or q_proj, kv_a_proj_with_mqa).
+  ProjectionGroup first_{"q_kv_a_proj", {q_lora_rank_ > 0 ? &q_a_proj : &q_proj, &kv_a_proj_with_mqa}};
 };
+TORCH_MODULE(MLAttention);
 
-// Sets the path of every MLA module in `model` (main layers and MTP layers). A model starts on the
-// naive path; clone_model() does not carry the setting over.
-void set_mla_path(CausalLMImpl& model, MLAPath path);
+// Sets the path of every MLA module under `model` (main layers and MTP layers). A model starts on
+// the naive path; clone_model() does not carry the setting over.
+void set_mla_path(torch::nn::Module& model, MLAPath path);
 
 }  // namespace r1::model

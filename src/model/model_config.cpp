@@ -3,96 +3,93 @@
 #include "core/error.h"
 
 namespace r1::model {
+namespace {
 
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(RopeScaling, type, factor, original_max_position_embeddings,
-                                                beta_fast, beta_slow, mscale, mscale_all_dim, low_freq_factor,
-                                                high_freq_factor)
+using json = nlohmann::json;
 
-void to_json(nlohmann::json& j, const ModelConfig& c) {
-  j = nlohmann::json{{"arch", c.arch},
-                     {"vocab_size", c.vocab_size},
-                     {"hidden_size", c.hidden_size},
-                     {"intermediate_size", c.intermediate_size},
-                     {"num_hidden_layers", c.num_hidden_layers},
-                     {"num_attention_heads", c.num_attention_heads},
-                     {"num_key_value_heads", c.num_key_value_heads},
-                     {"head_dim", c.head_dim},
-                     {"rms_norm_eps", c.rms_norm_eps},
-                     {"rope_theta", c.rope_theta},
-                     {"rope_scaling", c.rope_scaling},
-                     {"rope_interleave", c.rope_interleave},
-                     {"attention_bias", c.attention_bias},
-                     {"tie_word_embeddings", c.tie_word_embeddings},
-                     {"max_position_embeddings", c.max_position_embeddings},
-                     {"initializer_range", c.initializer_range},
-                     {"bos_token_id", c.bos_token_id},
-                     {"eos_token_id", c.eos_token_id},
-                     {"q_lora_rank", c.q_lora_rank},
-                     {"kv_lora_rank", c.kv_lora_rank},
-                     {"qk_nope_head_dim", c.qk_nope_head_dim},
-                     {"qk_rope_head_dim", c.qk_rope_head_dim},
-                     {"v_head_dim", c.v_head_dim},
-                     {"n_routed_experts", c.n_routed_experts},
-                     {"n_shared_experts", c.n_shared_experts},
-                     {"num_experts_per_tok", c.num_experts_per_tok},
-                     {"moe_intermediate_size", c.moe_intermediate_size},
-                     {"n_group", c.n_group},
-                     {"topk_group", c.topk_group},
-                     {"routed_scaling_factor", c.routed_scaling_factor},
-                     {"first_k_dense_replace", c.first_k_dense_replace},
-                     {"norm_topk_prob", c.norm_topk_prob},
-                     {"scoring_func", c.scoring_func},
-                     {"topk_method", c.topk_method},
-                     {"aux_loss_alpha", c.aux_loss_alpha},
-                     {"bias_update_speed", c.bias_update_speed},
-                     {"num_nextn_predict_layers", c.num_nextn_predict_layers},
-                     {"mtp_loss_weight", c.mtp_loss_weight}};
+// The DeepSeek-V3 keys of our JSON form, each bound to its field (one list for writing and reading).
+template <typename Visit>
+void deepseek_v3_fields(DeepSeekV3Config& d, Visit&& visit) {
+  visit("q_lora_rank", d.q_lora_rank);
+  visit("kv_lora_rank", d.kv_lora_rank);
+  visit("qk_nope_head_dim", d.qk_nope_head_dim);
+  visit("qk_rope_head_dim", d.qk_rope_head_dim);
+  visit("v_head_dim", d.v_head_dim);
+  visit("rope_interleave", d.rope_interleave);
+  visit("n_routed_experts", d.n_routed_experts);
+  visit("n_shared_experts", d.n_shared_experts);
+  visit("num_experts_per_tok", d.num_experts_per_tok);
+  visit("moe_intermediate_size", d.moe_intermediate_size);
+  visit("n_group", d.n_group);
+  visit("topk_group", d.topk_group);
+  visit("routed_scaling_factor", d.routed_scaling_factor);
+  visit("first_k_dense_replace", d.first_k_dense_replace);
+  visit("norm_topk_prob", d.norm_topk_prob);
+  visit("scoring_func", d.scoring_func);
+  visit("topk_method", d.topk_method);
+  visit("aux_loss_alpha", d.aux_loss_alpha);
+  visit("bias_update_speed", d.bias_update_speed);
+  visit("num_nextn_predict_layers", d.num_nextn_predict_layers);
+  visit("mtp_loss_weight", d.mtp_loss_weight);
 }
 
-void from_json(const nlohmann::json& j, ModelConfig& c) {
-  ModelConfig d;
+// The shared keys, likewise.
+template <typename Visit>
+void shared_fields(ModelConfig& c, Visit&& visit) {
+  visit("arch", c.arch);
+  visit("vocab_size", c.vocab_size);
+  visit("hidden_size", c.hidden_size);
+  visit("intermediate_size", c.intermediate_size);
+  visit("num_hidden_layers", c.num_hidden_layers);
+  visit("num_attention_heads", c.num_attention_heads);
+  visit("num_key_value_heads", c.num_key_value_heads);
+  visit("head_dim", c.head_dim);
+  visit("rms_norm_eps", c.rms_norm_eps);
+  visit("rope_theta", c.rope_theta);
+  visit("rope_scaling", c.rope_scaling);
+  visit("attention_bias", c.attention_bias);
+  visit("tie_word_embeddings", c.tie_word_embeddings);
+  visit("max_position_embeddings", c.max_position_embeddings);
+  visit("initializer_range", c.initializer_range);
+  visit("bos_token_id", c.bos_token_id);
+  visit("eos_token_id", c.eos_token_id);
+}
+
+}  // namespace
+
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(RopeScaling, type, factor, original_max_position_embeddings,
+                                                attention_factor, beta_fast, beta_slow, mscale, mscale_all_dim,
+                                                low_freq_factor, high_freq_factor)
+
+void to_json(json& j, const DeepSeekV3Config& d_in) {
+  DeepSeekV3Config d = d_in;  // the visitor binds mutable fields
+  j = json::object();
+  deepseek_v3_fields(d, [&](const char* key, auto& field) { j[key] = field; });
+}
+
+void to_json(json& j, const ModelConfig& c_in) {
+  ModelConfig c = c_in;
+  j = json::object();
+  shared_fields(c, [&](const char* key, auto& field) { j[key] = field; });
+  if (c.deepseek_v3) j.update(json(*c.deepseek_v3));
+}
+
+void from_json(const json& j, ModelConfig& c) {
+  c = ModelConfig();
   auto get = [&](const char* key, auto& field) {
     if (j.contains(key) && !j.at(key).is_null()) j.at(key).get_to(field);
   };
-  c = d;
-  get("arch", c.arch);
-  get("vocab_size", c.vocab_size);
-  get("hidden_size", c.hidden_size);
-  get("intermediate_size", c.intermediate_size);
-  get("num_hidden_layers", c.num_hidden_layers);
-  get("num_attention_heads", c.num_attention_heads);
-  get("num_key_value_heads", c.num_key_value_heads);
-  get("head_dim", c.head_dim);
-  get("rms_norm_eps", c.rms_norm_eps);
-  get("rope_theta", c.rope_theta);
-  get("rope_scaling", c.rope_scaling);
-  get("rope_interleave", c.rope_interleave);
-  get("attention_bias", c.attention_bias);
-  get("tie_word_embeddings", c.tie_word_embeddings);
-  get("max_position_embeddings", c.max_position_embeddings);
-  get("initializer_range", c.initializer_range);
-  get("bos_token_id", c.bos_token_id);
-  get("eos_token_id", c.eos_token_id);
-  get("q_lora_rank", c.q_lora_rank);
-  get("kv_lora_rank", c.kv_lora_rank);
-  get("qk_nope_head_dim", c.qk_nope_head_dim);
-  get("qk_rope_head_dim", c.qk_rope_head_dim);
-  get("v_head_dim", c.v_head_dim);
-  get("n_routed_experts", c.n_routed_experts);
-  get("n_shared_experts", c.n_shared_experts);
-  get("num_experts_per_tok", c.num_experts_per_tok);
-  get("moe_intermediate_size", c.moe_intermediate_size);
-  get("n_group", c.n_group);
-  get("topk_group", c.topk_group);
-  get("routed_scaling_factor", c.routed_scaling_factor);
-  get("first_k_dense_replace", c.first_k_dense_replace);
-  get("norm_topk_prob", c.norm_topk_prob);
-  get("scoring_func", c.scoring_func);
-  get("topk_method", c.topk_method);
-  get("aux_loss_alpha", c.aux_loss_alpha);
-  get("bias_update_speed", c.bias_update_speed);
-  get("num_nextn_predict_layers", c.num_nextn_predict_layers);
-  get("mtp_loss_weight", c.mtp_loss_weight);
+  shared_fields(c, get);
+  DeepSeekV3Config v3;
+  if (c.arch == "deepseek_v3") {
+    deepseek_v3_fields(v3, get);
+    c.deepseek_v3 = v3;
+  } else {
+    deepseek_v3_fields(v3, [&](const char* key, auto&) {
+      check(!j.contains(key), std::string("model config field ") + key,
+            "is a DeepSeek-V3 setting but arch is '" + c.arch + "': set arch to deepseek_v3 or remove it");
+    });
+  }
 }
 
 void ModelConfig::validate() const {
@@ -101,24 +98,34 @@ void ModelConfig::validate() const {
   };
   need(arch == "qwen2" || arch == "llama" || arch == "deepseek_v3", "arch",
        "unknown architecture '" + arch + "' (supported: qwen2, llama, deepseek_v3)");
+  need(deepseek_v3.has_value() == (arch == "deepseek_v3"), "arch",
+       arch == "deepseek_v3" ? "deepseek_v3 needs its DeepSeek-V3 settings" : "'" + arch + "' carries DeepSeek-V3 settings");
   need(vocab_size > 0, "vocab_size", "must be positive");
   need(hidden_size > 0, "hidden_size", "must be positive");
   need(num_hidden_layers > 0, "num_hidden_layers", "must be positive");
   need(num_attention_heads > 0, "num_attention_heads", "must be positive");
   need(rms_norm_eps > 0, "rms_norm_eps", "must be positive");
   need(rope_theta > 0, "rope_theta", "must be positive");
-  if (is_deepseek()) {
-    need(kv_lora_rank > 0, "kv_lora_rank", "must be positive for deepseek_v3");
-    need(qk_rope_head_dim > 0 && qk_rope_head_dim % 2 == 0, "qk_rope_head_dim", "must be positive and even");
-    need(qk_nope_head_dim > 0, "qk_nope_head_dim", "must be positive for deepseek_v3");
-    need(v_head_dim > 0, "v_head_dim", "must be positive for deepseek_v3");
-    if (n_routed_experts > 0) {
-      need(num_experts_per_tok > 0 && num_experts_per_tok <= n_routed_experts, "num_experts_per_tok",
+  need(rope_scaling.type != "yarn" || rope_scaling.factor > 0, "rope_scaling.factor", "must be positive for yarn");
+  if (deepseek_v3) {
+    const auto& d = *deepseek_v3;
+    need(d.q_lora_rank >= 0, "q_lora_rank", "must be 0 (a direct query projection) or positive");
+    need(d.kv_lora_rank > 0, "kv_lora_rank", "must be positive for deepseek_v3");
+    need(d.qk_rope_head_dim > 0 && d.qk_rope_head_dim % 2 == 0, "qk_rope_head_dim", "must be positive and even");
+    need(d.qk_nope_head_dim > 0, "qk_nope_head_dim", "must be positive for deepseek_v3");
+    need(d.v_head_dim > 0, "v_head_dim", "must be positive for deepseek_v3");
+    need(d.first_k_dense_replace >= 0, "first_k_dense_replace", "must not be negative");
+    need(d.num_nextn_predict_layers >= 0, "num_nextn_predict_layers", "must not be negative");
+    if (d.first_k_dense_replace > 0 || d.n_routed_experts == 0)
+      need(intermediate_size > 0, "intermediate_size", "must be positive for the dense layers");
+    if (d.n_routed_experts > 0) {
+      need(d.num_experts_per_tok > 0 && d.num_experts_per_tok <= d.n_routed_experts, "num_experts_per_tok",
            "must be in 1..n_routed_experts");
-      need(moe_intermediate_size > 0, "moe_intermediate_size", "must be positive with routed experts");
-      need(n_group > 0 && n_routed_experts % n_group == 0, "n_group", "must divide n_routed_experts");
-      need(topk_group > 0 && topk_group <= n_group, "topk_group", "must be in 1..n_group");
-      need(scoring_func == "sigmoid" || scoring_func == "softmax", "scoring_func", "must be sigmoid or softmax");
+      need(d.moe_intermediate_size > 0, "moe_intermediate_size", "must be positive with routed experts");
+      need(d.n_group > 0 && d.n_routed_experts % d.n_group == 0, "n_group", "must divide n_routed_experts");
+      need(d.topk_group > 0 && d.topk_group <= d.n_group, "topk_group", "must be in 1..n_group");
+      need(d.scoring_func == "sigmoid" || d.scoring_func == "softmax", "scoring_func", "must be sigmoid or softmax");
+      need(d.topk_method == "noaux_tc" || d.topk_method == "greedy", "topk_method", "must be noaux_tc or greedy");
     }
   } else {
     need(num_key_value_heads > 0 && num_attention_heads % num_key_value_heads == 0, "num_key_value_heads",

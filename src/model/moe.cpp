@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <limits>
 
-#include "model/causal_lm.h"
+#include "core/error.h"
 
 namespace r1::model {
 
@@ -26,17 +26,16 @@ void MoEGateImpl::to(torch::Dtype dtype, bool non_blocking) {
   e_score_correction_bias.set_data(keep);
 }
 
-MoEImpl::MoEImpl(const ModelConfig& cfg)
-    : n_experts_(cfg.n_routed_experts), top_k_(cfg.num_experts_per_tok), n_group_(cfg.n_group),
-      topk_group_(cfg.topk_group), routed_scaling_factor_(cfg.routed_scaling_factor), alpha_(cfg.aux_loss_alpha),
-      gamma_(cfg.bias_update_speed), norm_topk_prob_(cfg.norm_topk_prob), use_bias_(cfg.topk_method == "noaux_tc"),
-      softmax_(cfg.scoring_func == "softmax") {
-  gate = register_module("gate", MoEGate(n_experts_, cfg.hidden_size));
+MoEImpl::MoEImpl(int64_t hidden, const DeepSeekV3Config& v3)
+    : n_experts_(v3.n_routed_experts), top_k_(v3.num_experts_per_tok), n_group_(v3.n_group),
+      topk_group_(v3.topk_group), routed_scaling_factor_(v3.routed_scaling_factor), alpha_(v3.aux_loss_alpha),
+      gamma_(v3.bias_update_speed), norm_topk_prob_(v3.norm_topk_prob), use_bias_(v3.topk_method == "noaux_tc"),
+      softmax_(v3.scoring_func == "softmax") {
+  gate = register_module("gate", MoEGate(n_experts_, hidden));
   experts = register_module("experts", torch::nn::ModuleList());
-  for (int64_t e = 0; e < n_experts_; ++e) experts->push_back(SwiGLU(cfg.hidden_size, cfg.moe_intermediate_size));
-  if (cfg.n_shared_experts > 0)
-    shared_experts = register_module("shared_experts",
-                                     SwiGLU(cfg.hidden_size, cfg.n_shared_experts * cfg.moe_intermediate_size));
+  for (int64_t e = 0; e < n_experts_; ++e) experts->push_back(SwiGLU(hidden, v3.moe_intermediate_size));
+  if (v3.n_shared_experts > 0)
+    shared_experts = register_module("shared_experts", SwiGLU(hidden, v3.n_shared_experts * v3.moe_intermediate_size));
   last_load_ = torch::zeros({n_experts_}, torch::kInt64);
   accumulated_load_ = torch::zeros({n_experts_}, torch::kInt64);
 }
@@ -72,46 +71,68 @@ Routing MoEImpl::route(const torch::Tensor& x) const {
   return r;
 }
 
-torch::Tensor MoEImpl::forward(const torch::Tensor& x) {
+torch::Tensor MoEImpl::forward(const torch::Tensor& x, const torch::Tensor& valid) {
   const auto C = x.size(-1);
   auto flat = x.reshape({-1, C});                                             // [N, C]
-  if (flat.size(0) == 0) return torch::zeros_like(x);
-  auto r = route(flat);
-
-  // Dispatch: sort the N*K (token, expert) assignments by expert so each expert runs once on a
-  // contiguous slice of its tokens, then scatter-add the weighted outputs back to their tokens.
-  auto assignment = r.indices.reshape({-1});                                  // [N*K]
-  auto order = torch::argsort(assignment, /*stable=*/true, 0);                // [N*K]
-  auto token = torch::div(order, top_k_, "floor");                            // [N*K] source token
-  auto x_sorted = flat.index_select(0, token);                                // [N*K, C]
-  auto w_sorted = r.weights.reshape({-1}).index_select(0, order).to(x.scalar_type()).unsqueeze(1);
-  auto counts = torch::bincount(assignment, {}, n_experts_).cpu();            // [E]
-  const auto* n = counts.data_ptr<int64_t>();
-  std::vector<torch::Tensor> outs;
-  int64_t start = 0;
-  for (int64_t e = 0; e < n_experts_; ++e) {
-    if (n[e] == 0) continue;
-    auto* expert = experts[e]->as<SwiGLUImpl>();
-    outs.push_back(expert->forward(x_sorted.narrow(0, start, n[e])) * w_sorted.narrow(0, start, n[e]));
-    start += n[e];
+  auto y = shared_experts ? shared_experts(flat) : torch::zeros_like(flat);   // [N, C]
+  // The real tokens: all of them, or the rows `valid` marks (padding is never routed).
+  auto real = valid.defined() ? valid.to(torch::kBool).reshape(x.sizes().slice(0, x.dim() - 1))
+                              : torch::ones(x.sizes().slice(0, x.dim() - 1), torch::dtype(torch::kBool).device(x.device()));
+  check(real.numel() == flat.size(0), "MoE forward", "valid must have one entry per token");
+  const bool padded = !real.all().item<bool>();
+  auto rows = padded ? real.reshape({-1}).nonzero().squeeze(1) : torch::Tensor();  // [N'] real token rows
+  auto xr = padded ? flat.index_select(0, rows) : flat;                        // [N', C]
+  auto counts = torch::zeros({n_experts_}, torch::kInt64);
+  const bool with_balance_loss = alpha_ > 0 && x.dim() == 3;
+  if (with_balance_loss) balance_loss_ = torch::Tensor();  // only this forward's counts
+  if (xr.size(0) > 0) {
+    auto r = route(xr);
+    // Dispatch: sort the N'*K (token, expert) assignments by expert so each expert runs once on a
+    // contiguous slice of its tokens, then scatter-add the weighted outputs back to their tokens.
+    auto assignment = r.indices.reshape({-1});                                // [N'*K]
+    auto order = torch::argsort(assignment, /*stable=*/true, 0);              // [N'*K]
+    auto token = torch::div(order, top_k_, "floor");                          // [N'*K] source row of xr
+    auto x_sorted = xr.index_select(0, token);                                // [N'*K, C]
+    auto w_sorted = r.weights.reshape({-1}).index_select(0, order).to(x.scalar_type()).unsqueeze(1);
+    counts = torch::bincount(assignment, {}, n_experts_).cpu();               // [E]
+    const auto* n = counts.data_ptr<int64_t>();
+    std::vector<torch::Tensor> outs;
+    int64_t start = 0;
+    for (int64_t e = 0; e < n_experts_; ++e) {
+      if (n[e] == 0) continue;
+      auto* expert = experts[e]->as<SwiGLUImpl>();
+      outs.push_back(expert->forward(x_sorted.narrow(0, start, n[e])) * w_sorted.narrow(0, start, n[e]));
+      start += n[e];
+    }
+    auto routed = torch::zeros_like(xr).index_add(0, token, torch::cat(outs, 0));  // [N', C]
+    y = padded ? y.index_add(0, rows, routed) : y + routed;
+    if (with_balance_loss) {
+      // Sequence of each routed row: row / T of the flattened [B, T].
+      auto all_rows = padded ? rows : torch::arange(flat.size(0), torch::dtype(torch::kInt64).device(x.device()));
+      balance_loss_ = sequence_balance_loss(r, torch::div(all_rows, x.size(1), "floor"), x.size(0));
+    }
   }
-  auto y = torch::zeros_like(flat).index_add(0, token, torch::cat(outs, 0));  // [N, C]
-  if (shared_experts) y = y + shared_experts(flat);
-
   last_load_ = counts;
   if (torch::GradMode::is_enabled()) accumulated_load_ = accumulated_load_ + counts;
-  if (alpha_ > 0 && x.dim() == 3) balance_loss_ = sequence_balance_loss(r, x.size(0), x.size(1));
   return y.view(x.sizes());
 }
 
-torch::Tensor MoEImpl::sequence_balance_loss(const Routing& r, int64_t batch, int64_t steps) const {
-  // f_i = E / (K T) * (tokens of the sequence routed to i); P_i = mean over the sequence of the
-  // score of i normalized over experts. L = alpha * sum_i f_i P_i, averaged over sequences.
-  auto chosen = torch::zeros_like(r.scores).scatter_(1, r.indices, 1.0).detach();  // [N, E]
-  auto f = chosen.view({batch, steps, n_experts_}).sum(1) * (double(n_experts_) / double(top_k_ * steps));
-  auto normed = r.scores / r.scores.sum(-1, /*keepdim=*/true);
-  auto p = normed.view({batch, steps, n_experts_}).mean(1);                   // [B, E]
-  return alpha_ * (f * p).sum(-1).mean();
+torch::Tensor MoEImpl::sequence_balance_loss(const Routing& r, const torch::Tensor& sequence, int64_t batch) const {
+  // Per sequence b over its T_b real tokens: f_i = E / (K T_b) * (tokens routed to i); P_i = mean of
+  // the score of i normalized over experts. L = alpha * sum_i f_i P_i, averaged over sequences with
+  // a real token.
+  auto chosen = torch::zeros_like(r.scores).scatter_(1, r.indices, 1.0).detach();           // [N', E]
+  auto normed = r.scores / r.scores.sum(-1, /*keepdim=*/true);                              // [N', E]
+  auto per_seq = [&](const torch::Tensor& v) {
+    return torch::zeros({batch, n_experts_}, v.options()).index_add(0, sequence, v);        // [B, E]
+  };
+  auto tokens = torch::zeros({batch}, r.scores.options()).index_add(0, sequence, torch::ones_like(sequence, r.scores.options()));
+  auto present = tokens > 0;                                                                // [B]
+  auto denom = tokens.clamp_min(1.0).unsqueeze(1);                                          // [B, 1] T_b
+  auto f = per_seq(chosen) * (double(n_experts_) / double(top_k_)) / denom;
+  auto p = per_seq(normed) / denom;
+  auto per_sequence = (f * p).sum(-1).masked_select(present);                               // [B']
+  return alpha_ * per_sequence.mean();
 }
 
 torch::Tensor MoEImpl::take_balance_loss() {
@@ -132,19 +153,20 @@ void MoEImpl::update_bias(double gamma) {
   accumulated_load_ = torch::zeros_like(accumulated_load_);
 }
 
-std::vector<MoEImpl*> moe_layers(CausalLMImpl& model) {
+std::vector<MoEImpl*> moe_layers(torch::nn::Module& model) {
   std::vector<MoEImpl*> out;
   for (const auto& m : model.modules())
     if (auto* moe = dynamic_cast<MoEImpl*>(m.get())) out.push_back(moe);
   return out;
 }
 
-void update_moe_biases(CausalLMImpl& model, double gamma) {
+void update_moe_biases(torch::nn::Module& model, double gamma) {
   for (auto* moe : moe_layers(model)) moe->update_bias(gamma);
 }
 
-torch::Tensor moe_balance_loss(CausalLMImpl& model) {
-  auto total = torch::zeros({}, torch::TensorOptions().device(model.device()));
+torch::Tensor moe_balance_loss(torch::nn::Module& model) {
+  auto params = model.parameters();
+  auto total = torch::zeros({}, params.empty() ? torch::TensorOptions() : torch::TensorOptions().device(params[0].device()));
   for (auto* moe : moe_layers(model)) {
     auto loss = moe->take_balance_loss();
     if (loss.defined()) total = total + loss;
@@ -152,7 +174,7 @@ torch::Tensor moe_balance_loss(CausalLMImpl& model) {
   return total;
 }
 
-MoELoadStats moe_load_stats(CausalLMImpl& model, bool latest) {
+MoELoadStats moe_load_stats(torch::nn::Module& model, bool latest) {
   MoELoadStats s;
   int64_t layers = 0;
   for (auto* moe : moe_layers(model)) {

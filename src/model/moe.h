@@ -3,13 +3,15 @@
 // with group-limited routing and auxiliary-loss-free load balancing through a selection-only bias.
 //
 // Training hooks (how a trainer uses this file):
-//   hidden = model.hidden_states(ids); mtp = mtp_loss(model, ids, hidden);   // every forward first,
+//   hidden = model.hidden_states(ids, nullptr, valid); mtp = mtp_loss(model, ids, hidden, valid);  // forwards first,
 //   loss = ce + mtp + moe_balance_loss(model);     // then the balance loss (0 when aux_loss_alpha == 0)
 //   loss.backward(); optimizer.step();
 //   auto s = moe_load_stats(model);                // s.max_over_mean for logging (1 = perfect balance)
 //   update_moe_biases(model);                      // b_i += gamma * sign(mean_load - load_i); clears loads
 // Loads accumulate over every forward run with gradients enabled since the previous update, so
-// rollouts under NoGradGuard never steer the bias.
+// rollouts under NoGradGuard never steer the bias. Padding never counts: a forward's `valid` [B, T]
+// marks the real tokens, and only those are dispatched to routed experts, counted in the loads and
+// averaged into the balance loss (a padded position gets the shared experts' output alone).
 #pragma once
 #include <torch/nn/module.h>
 #include <torch/nn/modules/container/modulelist.h>
@@ -20,8 +22,6 @@
 #include "model/model_config.h"
 
 namespace r1::model {
-
-class CausalLMImpl;
 
 // The router: HF names mlp.gate.weight [E, C] and mlp.gate.e_score_correction_bias [E].
 class MoEGateImpl : public torch::nn::Module {
@@ -45,24 +45,25 @@ struct Routing {
   torch::Tensor weights;  // [N, K] fp32 mixing weights (unbiased scores, normalized, times routed_scaling_factor)
 };
 
-class MoEImpl : public FeedForwardModule {
+class MoEImpl : public torch::nn::Module {
  public:
-  explicit MoEImpl(const ModelConfig& cfg);
-  // x [B, T, C] -> [B, T, C]: shared(x) + sum_k w_k expert_k(x)
-  torch::Tensor forward(const torch::Tensor& x) override;
+  MoEImpl(int64_t hidden, const DeepSeekV3Config& v3);
+  // x [B, T, C], valid [B, T] bool (undefined: all real) -> [B, T, C]: shared(x) + sum_k w_k expert_k(x)
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& valid = {});
   // x [N, C] -> the experts each token goes to and their weights.
   Routing route(const torch::Tensor& x) const;
 
-  // Tokens routed to each expert by the latest forward, [E] int64 (any grad mode).
+  // Real tokens routed to each expert by the latest forward, [E] int64 (any grad mode).
   const torch::Tensor& last_load() const { return last_load_; }
-  // Tokens routed to each expert, summed over grad-enabled forwards since the last update_bias().
+  // Real tokens routed to each expert, summed over grad-enabled forwards since the last update_bias().
   const torch::Tensor& accumulated_load() const { return accumulated_load_; }
   // Auxiliary-loss-free balancing: e_score_correction_bias += gamma * sign(mean_load - load) over the
-  // accumulated loads, then clears them. gamma < 0 means cfg.bias_update_speed. No-op without loads.
+  // accumulated loads, then clears them. gamma < 0 means the config's bias_update_speed. No-op
+  // without loads.
   void update_bias(double gamma = -1.0);
-  // alpha * sum_i f_i P_i averaged over the sequences of the latest forward (R1_SPEC §6.5), a
-  // differentiable scalar; undefined when aux_loss_alpha == 0 or no forward ran since the last
-  // take_balance_loss() / update_bias().
+  // alpha * sum_i f_i P_i averaged over the sequences (with a real token) of the latest forward
+  // (R1_SPEC §6.5), a differentiable scalar; undefined when aux_loss_alpha == 0 or no forward ran
+  // since the last take_balance_loss() / update_bias().
   const torch::Tensor& balance_loss() const { return balance_loss_; }
   // Returns balance_loss() and forgets it, so a graph already backpropagated is never reused.
   torch::Tensor take_balance_loss();
@@ -72,7 +73,8 @@ class MoEImpl : public FeedForwardModule {
   SwiGLU shared_experts{nullptr};          // SwiGLU(C, n_shared_experts * moe_intermediate_size); null if none
 
  private:
-  torch::Tensor sequence_balance_loss(const Routing& r, int64_t batch, int64_t steps) const;
+  // r over the routed rows; sequence [N'] int64: each row's sequence in 0..batch-1.
+  torch::Tensor sequence_balance_loss(const Routing& r, const torch::Tensor& sequence, int64_t batch) const;
 
   int64_t n_experts_, top_k_, n_group_, topk_group_;
   double routed_scaling_factor_, alpha_, gamma_;
@@ -81,14 +83,14 @@ class MoEImpl : public FeedForwardModule {
 };
 TORCH_MODULE(MoE);
 
-// Every MoE layer of a model (main layers, then MTP layers), for the trainer's hooks below.
-std::vector<MoEImpl*> moe_layers(CausalLMImpl& model);
+// Every MoE layer under `model` (main layers, then MTP layers), for the trainer's hooks below.
+std::vector<MoEImpl*> moe_layers(torch::nn::Module& model);
 // Calls update_bias() on every MoE layer.
-void update_moe_biases(CausalLMImpl& model, double gamma = -1.0);
-// Sum of the layers' balance losses, taken (cleared) from each layer; a zero scalar when none is
-// defined. Call it after the forwards it belongs to: C++ leaves the order of `a() + b()` open, so
-// compute mtp_loss() in its own statement first.
-torch::Tensor moe_balance_loss(CausalLMImpl& model);
+void update_moe_biases(torch::nn::Module& model, double gamma = -1.0);
+// Sum of the layers' balance losses, taken (cleared) from each layer; a zero scalar on `device`
+// when none is defined. Call it after the forwards it belongs to: C++ leaves the order of
+// `a() + b()` open, so compute mtp_loss() in its own statement first.
+torch::Tensor moe_balance_loss(torch::nn::Module& model);
 
 struct MoELoadStats {
   double max_over_mean = 0.0;  // max_i load_i / mean_i load_i, worst layer (1 = balanced)
@@ -96,6 +98,6 @@ struct MoELoadStats {
   double min_over_mean = 0.0;  // min_i load_i / mean_i load_i, worst layer (0 = an idle expert)
 };
 // Load imbalance over the accumulated loads (or the latest forward's when `latest`).
-MoELoadStats moe_load_stats(CausalLMImpl& model, bool latest = false);
+MoELoadStats moe_load_stats(torch::nn::Module& model, bool latest = false);
 
 }  // namespace r1::model

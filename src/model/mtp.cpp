@@ -4,32 +4,15 @@
 
 namespace r1::model {
 
-SharedHeadImpl::SharedHeadImpl(int64_t dim, double eps) { norm = register_module("norm", RMSNorm(dim, eps)); }
-
-MTPLayerImpl::MTPLayerImpl(const ModelConfig& cfg, int64_t layer) : DecoderLayerImpl(cfg, layer) {
-  const int64_t C = cfg.hidden_size;
-  enorm = register_module("enorm", RMSNorm(C, cfg.rms_norm_eps));
-  hnorm = register_module("hnorm", RMSNorm(C, cfg.rms_norm_eps));
-  eh_proj = register_module("eh_proj", torch::nn::Linear(torch::nn::LinearOptions(2 * C, C).bias(false)));
-  shared_head = register_module("shared_head", SharedHead(C, cfg.rms_norm_eps));
-}
-
-torch::Tensor MTPLayerImpl::forward_mtp(const torch::Tensor& h_prev, const torch::Tensor& emb,
-                                        const AttentionInput& in) {
-  auto x = eh_proj(torch::cat({enorm(emb), hnorm(h_prev)}, -1));  // [B, L, C]
-  return DecoderLayerImpl::forward(x, in);
-}
-
 std::vector<MTPLayerImpl*> mtp_layers(CausalLMImpl& model) {
   std::vector<MTPLayerImpl*> out;
-  for (const auto& layer : *model.model->layers)
-    if (auto* mtp = dynamic_cast<MTPLayerImpl*>(layer.get())) out.push_back(mtp);
+  if (auto* v3 = dynamic_cast<DeepseekV3ForCausalLMImpl*>(&model))
+    for (const auto& layer : v3->mtp_layers()) out.push_back(layer.ptr().get());
   return out;
 }
 
 torch::Tensor mtp_loss(CausalLMImpl& model, const torch::Tensor& ids, const torch::Tensor& hidden,
                        const torch::Tensor& valid_in, const torch::Tensor& target_in) {
-  const auto& cfg = model.config();
   const auto B = ids.size(0), T = ids.size(1);
   auto layers = mtp_layers(model);
   auto total = torch::zeros({}, hidden.options());
@@ -42,7 +25,7 @@ torch::Tensor mtp_loss(CausalLMImpl& model, const torch::Tensor& ids, const torc
     const int64_t L = T - k;  // positions i = 0..L-1 have an input token t_{i+k}
     if (L < 2) break;         // and i = 0..L-2 a target t_{i+k+1}
     auto v = valid.narrow(1, 0, L) & valid.narrow(1, k, L);                   // [B, L] h_i and t_{i+k} real
-    auto in = model.uncached_attention_input(v);
+    auto in = model.uncached_layer_input(v);
     auto emb = model.model->embed_tokens(ids.narrow(1, k, L));               // [B, L, C]
     h = layers[k - 1]->forward_mtp(h.narrow(1, 0, L), emb, in);              // [B, L, C]
     auto logits = model.logits(layers[k - 1]->shared_head->norm(h.narrow(1, 0, L - 1)));  // [B, L-1, V]
@@ -53,7 +36,7 @@ torch::Tensor mtp_loss(CausalLMImpl& model, const torch::Tensor& ids, const torc
     auto counted = (v.narrow(1, 0, L - 1) & target.narrow(1, k + 1, L - 1)).to(ce.scalar_type());
     total = total + (ce * counted).sum() / counted.sum().clamp_min(1.0);
   }
-  return total * (cfg.mtp_loss_weight / static_cast<double>(layers.size()));
+  return total * (model.config().deepseek_v3->mtp_loss_weight / static_cast<double>(layers.size()));
 }
 
 }  // namespace r1::model

@@ -1,8 +1,13 @@
-// Small named configurations for tests, benchmarks and CPU demos.
+// Small named configurations for tests, benchmarks and CPU demos: the one place tiny models are
+// spelled out (callers change a field or two on the result rather than build configs by hand).
 #pragma once
 #include "model/model_config.h"
 
 namespace r1::model {
+
+// A CPU-sized Qwen2: 4 layers of width 128, 4 heads / 2 KV heads (GQA), SwiGLU 384, q/k/v biases,
+// tied embeddings, 4096 positions — ModelConfig's defaults with the vocabulary set.
+ModelConfig tiny_qwen2(int64_t vocab_size);
 
 // A CPU-sized DeepSeek-V3 with every V3 feature switched on: 3 layers (the first dense), MLA with
 // query compression (q_lora 32, kv_lora 32, nope 16, rope 16, v 16, 4 heads), DeepSeekMoE with

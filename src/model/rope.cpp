@@ -6,17 +6,26 @@
 #include "core/error.h"
 
 namespace r1::model {
+namespace {
 
-at::Tensor rope_inv_freq(int64_t rotary_dim, double theta, const RopeScaling& s) {
+// YaRN's mscale(s, m) = 0.1 m ln(s) + 1, and 1 for s <= 1 (no extension).
+double yarn_mscale(double factor, double m) { return factor <= 1.0 ? 1.0 : 0.1 * m * std::log(factor) + 1.0; }
+
+}  // namespace
+
+RopeParameters rope_parameters(int64_t rotary_dim, double theta, const RopeScaling& s,
+                               int64_t max_position_embeddings) {
   const int64_t half = rotary_dim / 2;
   std::vector<double> f(half);
   for (int64_t i = 0; i < half; ++i) f[i] = std::pow(theta, -2.0 * i / rotary_dim);
-  if (s.type == "yarn" && s.factor > 1.0) {
+  double attention_factor = 1.0;
+  if (s.type == "yarn") {
     // Dimensions that rotate fewer than beta_slow times over the original context are interpolated
     // (divided by factor); those above beta_fast are kept; a linear ramp in between.
+    const double original = s.original_max_position_embeddings > 0 ? s.original_max_position_embeddings
+                                                                    : max_position_embeddings;
     auto corr_dim = [&](double rotations) {
-      return rotary_dim * std::log(s.original_max_position_embeddings / (rotations * 2 * M_PI)) /
-             (2 * std::log(theta));
+      return rotary_dim * std::log(original / (rotations * 2 * M_PI)) / (2 * std::log(theta));
     };
     double low = std::max(std::floor(corr_dim(s.beta_fast)), 0.0);
     double high = std::min(std::ceil(corr_dim(s.beta_slow)), static_cast<double>(rotary_dim - 1));
@@ -25,6 +34,7 @@ at::Tensor rope_inv_freq(int64_t rotary_dim, double theta, const RopeScaling& s)
       double ramp = std::clamp((i - low) / (high - low), 0.0, 1.0);
       f[i] = f[i] / s.factor * ramp + f[i] * (1 - ramp);
     }
+    attention_factor = yarn_attention_factor(s);
   } else if (s.type == "linear" && s.factor > 0) {
     for (auto& x : f) x /= s.factor;
   } else if (s.type == "llama3") {
@@ -44,20 +54,28 @@ at::Tensor rope_inv_freq(int64_t rotary_dim, double theta, const RopeScaling& s)
     check(s.type == "none" || s.type == "default" || s.factor == 1.0, "model config field rope_scaling.type",
           "unsupported rope scaling '" + s.type + "' (supported: none, yarn, linear, llama3)");
   }
-  return at::tensor(f, at::kDouble).to(at::kFloat);
+  // fp32 as Hugging Face holds inv_freq, so both round the same way.
+  return {at::tensor(f, at::kDouble).to(at::kFloat), attention_factor};
 }
 
-double yarn_softmax_scale_factor(const RopeScaling& s) {
-  // As HF's DeepSeek-V3: scale *= mscale^2 with mscale = 0.1 * mscale_all_dim * ln(factor) + 1.
-  if (s.type != "yarn" || s.factor <= 1.0 || s.mscale_all_dim == 0.0) return 1.0;
-  double m = 0.1 * s.mscale_all_dim * std::log(s.factor) + 1.0;
+double yarn_attention_factor(const RopeScaling& s) {
+  if (s.type != "yarn") return 1.0;
+  if (s.attention_factor > 0) return s.attention_factor;
+  if (s.mscale != 0 && s.mscale_all_dim != 0) return yarn_mscale(s.factor, s.mscale) / yarn_mscale(s.factor, s.mscale_all_dim);
+  return yarn_mscale(s.factor, 1.0);
+}
+
+double deepseek_softmax_scale_factor(const RopeScaling& s) {
+  if (s.type == "none" || s.mscale_all_dim == 0.0) return 1.0;
+  const double m = yarn_mscale(s.factor, s.mscale_all_dim);
   return m * m;
 }
 
-RotaryTables rotary_tables(const at::Tensor& positions, const at::Tensor& inv_freq) {
+RotaryTables rotary_tables(const at::Tensor& positions, const RopeParameters& rope) {
   // [B, T, 1] * [D/2] -> [B, T, D/2]; angles in fp32 (positions up to 1e6 stay exact enough).
-  auto angles = positions.to(at::kFloat).unsqueeze(-1) * inv_freq.to(positions.device());
-  return {angles.cos(), angles.sin()};
+  auto angles = positions.to(at::kFloat).unsqueeze(-1) * rope.inv_freq.to(positions.device());
+  if (rope.attention_factor == 1.0) return {angles.cos(), angles.sin()};
+  return {angles.cos() * rope.attention_factor, angles.sin() * rope.attention_factor};
 }
 
 at::Tensor apply_rotary(const at::Tensor& x, const RotaryTables& t, bool interleave) {

@@ -155,18 +155,8 @@ void use_checkpoint_text(World& w, const io::LoadedModel& loaded, const std::str
 }
 
 model::ModelConfig tiny_model_defaults() {
-  model::ModelConfig m = model::tiny_deepseek_v3(0);
-  m.arch = "qwen2";
-  m.hidden_size = 128;
-  m.intermediate_size = 384;
-  m.num_hidden_layers = 4;
-  m.num_attention_heads = 4;
-  m.num_key_value_heads = 2;
-  m.attention_bias = true;
-  m.rope_interleave = false;
+  model::ModelConfig m = model::tiny_qwen2(0);
   m.max_position_embeddings = 256;
-  m.tie_word_embeddings = true;
-  m.num_nextn_predict_layers = 0;  // MTP is a pretraining aid at scale; off in the tiny world
   return m;
 }
 
@@ -176,7 +166,6 @@ model::CausalLM build_model(const json& cfg, const World& w) {
   mc.vocab_size = w.tokenizer.vocab_size();
   mc.bos_token_id = w.codec.bos_id;
   mc.eos_token_id = w.codec.eos_id;
-  if (mc.is_deepseek()) mc.rope_interleave = true;
   model::CausalLM m(mc);
   model::init_weights(*m, cfg.at("seed").get<uint64_t>());
   return m;

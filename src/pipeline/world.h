@@ -79,8 +79,9 @@ World build_world(const nlohmann::json& cfg, const std::string& run_dir);
 // its config.json, and the chat template of its tokenizer_config.json when there is one.
 void use_checkpoint_text(World& w, const io::LoadedModel& loaded, const std::string& dir);
 
-// The demo policy's shape: a ~0.8M-parameter Qwen2-style model whose DeepSeek-V3 fields carry the
-// CPU-sized MLA + MoE shape of model/presets.h, so `--model.arch deepseek_v3` runs the same jobs.
+// The demo policy's shape: model/presets.h's ~0.8M-parameter Qwen2 with 256 positions. With
+// `--model.arch deepseek_v3` the same jobs run on MLA + MoE: the DeepSeek-V3 settings a run config
+// leaves out take DeepSeekV3Config's CPU-sized defaults (model/deepseek_v3_config.h).
 model::ModelConfig tiny_model_defaults();
 
 // A freshly initialised model of config key `model`, sized to the world's vocabulary.

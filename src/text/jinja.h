@@ -12,13 +12,18 @@
 // (or and not, == != < > <= >= in, not in, + - * / // %, ~, a if c else b); string methods
 // (startswith, endswith, split, strip, lstrip, rstrip, upper, lower, replace, find, title,
 // capitalize), dict methods (items, keys, values, get); globals namespace(), range(),
-// raise_exception(). Anything else is an r1::Error naming the template and line.
+// raise_exception(), strftime_now(format) (local time, as transformers). Anything else is an
+// r1::Error naming the template and line.
 #pragma once
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 
 namespace r1::text {
+
+namespace jinja {
+struct Node;  // jinja_ast.h; the pieces: jinja_value, jinja_lexer, jinja_parser, jinja_interpreter
+}
 
 class JinjaTemplate {
  public:
@@ -27,10 +32,8 @@ class JinjaTemplate {
   // Renders with `context` (a JSON object: messages, add_generation_prompt, bos_token, ...).
   std::string render(const nlohmann::json& context) const;
 
-  struct Node;
-
  private:
-  std::shared_ptr<const Node> root_;
+  std::shared_ptr<const jinja::Node> root_;
   std::string where_;
 };
 

@@ -26,7 +26,7 @@ using nlohmann::json;
 using testing::ScratchDir;
 
 model::ModelConfig tiny_qwen(bool tied) {
-  model::ModelConfig c;  // defaults: qwen2, vocab 512, C 128, 4 layers, 4 heads / 2 KV heads
+  model::ModelConfig c = model::tiny_qwen2(512);  // C 128, 4 heads / 2 KV heads
   c.num_hidden_layers = 2;
   c.tie_word_embeddings = tied;
   c.bos_token_id = 1;
@@ -143,7 +143,7 @@ TEST(Checkpoint, TiedHeadFilledFromEmbeddingWhenAbsent) {
     EXPECT_NE(std::string(e.what()).find("missing from checkpoint (1): lm_head.weight"), std::string::npos) << e.what();
   }
   load_into(*m, t, true, /*tie=*/true);
-  EXPECT_TRUE(torch::equal(m->lm_head->weight, embed));
+  EXPECT_TRUE(torch::equal(m->lm_head->dense_weight(), embed));
 }
 
 TEST(Checkpoint, LoadIntoReportsShapesMissingAndUnexpected) {
@@ -245,7 +245,7 @@ TEST(Checkpoint, DeepSeekMtpSavesTheSharedCopiesAndLoadsBack) {
   const std::string mtp = "model.layers." + std::to_string(cfg.num_hidden_layers) + ".";
   ASSERT_TRUE(raw.count(mtp + "embed_tokens.weight"));
   EXPECT_TRUE(torch::equal(raw.at(mtp + "embed_tokens.weight"), src->model->embed_tokens->weight));
-  EXPECT_TRUE(torch::equal(raw.at(mtp + "shared_head.head.weight"), src->lm_head->weight));
+  EXPECT_TRUE(torch::equal(raw.at(mtp + "shared_head.head.weight"), src->lm_head->dense_weight()));
   EXPECT_FALSE(load_checkpoint_tensors(dir / "v3").tensors.count(mtp + "embed_tokens.weight"));
   LoadedModel back = load_model_dir(dir / "v3");
   expect_same_parameters(*src, *back.model);

@@ -72,6 +72,16 @@ void expect_written_back(const json& original, const json& written) {
   }
 }
 
+// Reading `j` fails with an error naming "c.json: field <field>".
+void rejects(const json& j, const std::string& field) {
+  try {
+    config_from_hf(j, "c.json");
+    ADD_FAILURE() << field << " accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("c.json: field " + field), std::string::npos) << e.what();
+  }
+}
+
 void expect_same(const model::ModelConfig& a, const model::ModelConfig& b) {
   EXPECT_EQ(json(a), json(b));
   EXPECT_EQ(a.extra, b.extra);
@@ -93,7 +103,7 @@ TEST(HfConfig, DistillQwen15B) {
   EXPECT_DOUBLE_EQ(c.rope_theta, 10000.0);
   EXPECT_EQ(c.rope_scaling.type, "none");
   EXPECT_TRUE(c.attention_bias);  // Qwen2: bias on q/k/v, no config key
-  EXPECT_FALSE(c.rope_interleave);
+  EXPECT_FALSE(c.deepseek_v3.has_value());  // no DeepSeek-V3 settings on a Qwen2 config
   EXPECT_FALSE(c.tie_word_embeddings);
   EXPECT_EQ(c.bos_token_id, 151643);
   EXPECT_EQ(c.eos_token_id, 151643);
@@ -115,7 +125,7 @@ TEST(HfConfig, Llama31WithEosListAndLlama3Scaling) {
   EXPECT_EQ(c.num_key_value_heads, 8);
   EXPECT_EQ(c.resolved_head_dim(), 128);
   EXPECT_FALSE(c.attention_bias);
-  EXPECT_FALSE(c.rope_interleave);
+  EXPECT_FALSE(c.deepseek_v3.has_value());
   EXPECT_DOUBLE_EQ(c.rms_norm_eps, 1e-5);
   EXPECT_DOUBLE_EQ(c.rope_theta, 500000.0);
   EXPECT_EQ(c.rope_scaling.type, "llama3");
@@ -136,25 +146,27 @@ TEST(HfConfig, DeepSeekR1) {
   const json j = deepseek_r1();
   model::ModelConfig c = config_from_hf(j);
   EXPECT_EQ(c.arch, "deepseek_v3");
-  EXPECT_TRUE(c.rope_interleave);
+  ASSERT_TRUE(c.deepseek_v3.has_value());
+  const auto& d = *c.deepseek_v3;
+  EXPECT_TRUE(d.rope_interleave);
   EXPECT_FALSE(c.attention_bias);
-  EXPECT_EQ(c.q_lora_rank, 1536);
-  EXPECT_EQ(c.kv_lora_rank, 512);
-  EXPECT_EQ(c.qk_nope_head_dim, 128);
-  EXPECT_EQ(c.qk_rope_head_dim, 64);
-  EXPECT_EQ(c.v_head_dim, 128);
-  EXPECT_EQ(c.n_routed_experts, 256);
-  EXPECT_EQ(c.n_shared_experts, 1);
-  EXPECT_EQ(c.num_experts_per_tok, 8);
-  EXPECT_EQ(c.moe_intermediate_size, 2048);
-  EXPECT_EQ(c.n_group, 8);
-  EXPECT_EQ(c.topk_group, 4);
-  EXPECT_DOUBLE_EQ(c.routed_scaling_factor, 2.5);
-  EXPECT_EQ(c.first_k_dense_replace, 3);
-  EXPECT_TRUE(c.norm_topk_prob);
-  EXPECT_EQ(c.scoring_func, "sigmoid");
-  EXPECT_EQ(c.topk_method, "noaux_tc");
-  EXPECT_EQ(c.num_nextn_predict_layers, 1);
+  EXPECT_EQ(d.q_lora_rank, 1536);
+  EXPECT_EQ(d.kv_lora_rank, 512);
+  EXPECT_EQ(d.qk_nope_head_dim, 128);
+  EXPECT_EQ(d.qk_rope_head_dim, 64);
+  EXPECT_EQ(d.v_head_dim, 128);
+  EXPECT_EQ(d.n_routed_experts, 256);
+  EXPECT_EQ(d.n_shared_experts, 1);
+  EXPECT_EQ(d.num_experts_per_tok, 8);
+  EXPECT_EQ(d.moe_intermediate_size, 2048);
+  EXPECT_EQ(d.n_group, 8);
+  EXPECT_EQ(d.topk_group, 4);
+  EXPECT_DOUBLE_EQ(d.routed_scaling_factor, 2.5);
+  EXPECT_EQ(d.first_k_dense_replace, 3);
+  EXPECT_TRUE(d.norm_topk_prob);
+  EXPECT_EQ(d.scoring_func, "sigmoid");
+  EXPECT_EQ(d.topk_method, "noaux_tc");
+  EXPECT_EQ(d.num_nextn_predict_layers, 1);
   EXPECT_EQ(c.max_position_embeddings, 163840);
   EXPECT_EQ(c.rope_scaling.type, "yarn");
   EXPECT_DOUBLE_EQ(c.rope_scaling.factor, 40.0);
@@ -177,7 +189,7 @@ TEST(HfConfig, DeepSeekR1) {
 TEST(HfConfig, DeepSeekNullQLoraRankMeansDirectQuery) {
   json j = deepseek_r1();
   j["q_lora_rank"] = nullptr;
-  EXPECT_EQ(config_from_hf(j).q_lora_rank, 0);
+  EXPECT_EQ(config_from_hf(j).deepseek_v3->q_lora_rank, 0);
   EXPECT_TRUE(config_to_hf(config_from_hf(j))["q_lora_rank"].is_null());
   j.erase("q_lora_rank");
   EXPECT_THROW(config_from_hf(j), Error);
@@ -226,10 +238,11 @@ TEST(HfConfig, UnknownFieldsRoundTripThroughFile) {
   json j = distill_qwen_1_5b();
   j["my_custom"] = {{"nested", json::array({1, "two", nullptr})}};
   j["rope_scaling"] = {{"type", "yarn"}, {"factor", 4.0}, {"original_max_position_embeddings", 32768},
-                       {"attention_factor", 0.9}};
+                       {"attention_factor", 0.9}, {"my_rope_note", "kept"}};
   model::ModelConfig c = config_from_hf(j);
   EXPECT_EQ(c.extra["my_custom"], j["my_custom"]);
-  EXPECT_EQ(c.extra["rope_scaling"]["attention_factor"], 0.9);
+  EXPECT_DOUBLE_EQ(c.rope_scaling.attention_factor, 0.9);  // a key r1cpp reads
+  EXPECT_EQ(c.extra["rope_scaling"], json({{"my_rope_note", "kept"}}));  // one it only keeps
   const std::string path = dir / "config.json";
   save_hf_config(path, c);
   model::ModelConfig again = load_hf_config(path);
@@ -239,14 +252,6 @@ TEST(HfConfig, UnknownFieldsRoundTripThroughFile) {
 }
 
 TEST(HfConfig, UnsupportedVariantsAreErrors) {
-  auto rejects = [](json j, const std::string& field) {
-    try {
-      config_from_hf(j, "c.json");
-      ADD_FAILURE() << field << " accepted";
-    } catch (const Error& e) {
-      EXPECT_NE(std::string(e.what()).find("c.json: field " + field), std::string::npos) << e.what();
-    }
-  };
   json j = distill_qwen_1_5b();
   j["hidden_act"] = "gelu";
   rejects(j, "hidden_act");
@@ -273,23 +278,23 @@ TEST(HfConfig, OurConfigSurvivesHfRoundTrip) {
   c.num_hidden_layers = 3;
   c.num_attention_heads = 4;
   c.num_key_value_heads = 4;
-  c.q_lora_rank = 0;
-  c.kv_lora_rank = 16;
-  c.qk_nope_head_dim = 16;
-  c.qk_rope_head_dim = 8;
-  c.v_head_dim = 16;
-  c.n_routed_experts = 8;
-  c.n_shared_experts = 1;
-  c.num_experts_per_tok = 2;
-  c.moe_intermediate_size = 32;
-  c.n_group = 4;
-  c.topk_group = 2;
-  c.first_k_dense_replace = 1;
-  c.rope_interleave = true;
   c.attention_bias = false;
-  c.bias_update_speed = 0.01;
-  c.mtp_loss_weight = 0.1;
-  c.num_nextn_predict_layers = 1;
+  auto& d = c.deepseek_v3.emplace();
+  d.q_lora_rank = 0;
+  d.kv_lora_rank = 16;
+  d.qk_nope_head_dim = 16;
+  d.qk_rope_head_dim = 8;
+  d.v_head_dim = 16;
+  d.n_routed_experts = 8;
+  d.n_shared_experts = 1;
+  d.num_experts_per_tok = 2;
+  d.moe_intermediate_size = 32;
+  d.n_group = 4;
+  d.topk_group = 2;
+  d.first_k_dense_replace = 1;
+  d.bias_update_speed = 0.01;
+  d.mtp_loss_weight = 0.1;
+  d.num_nextn_predict_layers = 1;
   c.rope_scaling.type = "yarn";
   c.rope_scaling.factor = 4.0;
   c.rope_scaling.mscale_all_dim = 0.707;
@@ -302,6 +307,62 @@ TEST(HfConfig, OurConfigSurvivesHfRoundTrip) {
   q.bos_token_id = 1;
   q.eos_token_id = 2;
   expect_same(config_from_hf(config_to_hf(q)), q);
+}
+
+// Qwen2.5's long-context setting and the other YaRN keys Hugging Face reads: read, then written back
+// as they were (no mscale keys added, no original_max_position_embeddings invented).
+TEST(HfConfig, YarnKeysOfTheQwen2Family) {
+  json j = distill_qwen_1_5b();
+  j["rope_scaling"] = {{"rope_type", "yarn"}, {"factor", 4.0}, {"original_max_position_embeddings", 32768}};
+  model::ModelConfig c = config_from_hf(j);
+  EXPECT_EQ(c.rope_scaling.type, "yarn");
+  EXPECT_EQ(c.rope_scaling.original_max_position_embeddings, 32768);
+  EXPECT_EQ(c.rope_scaling.mscale, 0.0);  // absent
+  json back = config_to_hf(c);
+  EXPECT_FALSE(back["rope_scaling"].contains("mscale"));
+  EXPECT_FALSE(back["rope_scaling"].contains("mscale_all_dim"));
+  EXPECT_FALSE(back["rope_scaling"].contains("attention_factor"));
+  expect_same(config_from_hf(back), c);
+
+  j["rope_scaling"] = {{"type", "yarn"}, {"factor", 2.0}, {"attention_factor", 1.25}};  // no original context
+  c = config_from_hf(j);
+  EXPECT_EQ(c.rope_scaling.original_max_position_embeddings, 0);  // rope.h uses max_position_embeddings
+  EXPECT_DOUBLE_EQ(c.rope_scaling.attention_factor, 1.25);
+  back = config_to_hf(c);
+  EXPECT_FALSE(back["rope_scaling"].contains("original_max_position_embeddings"));
+  EXPECT_DOUBLE_EQ(back["rope_scaling"]["attention_factor"].get<double>(), 1.25);
+  expect_same(config_from_hf(back), c);
+
+  j["rope_scaling"]["truncate"] = false;
+  rejects(j, "rope_scaling.truncate");
+  j = distill_qwen_1_5b();
+  j["rope_interleave"] = true;  // only DeepSeek-V3 rotates adjacent pairs
+  rejects(j, "rope_interleave");
+}
+
+// A run config (our JSON form) keeps DeepSeek-V3 keys to deepseek_v3, and a deepseek_v3 config
+// without them gets DeepSeekV3Config's CPU-sized defaults.
+TEST(ModelConfigJson, DeepSeekKeysBelongToDeepSeek) {
+  model::ModelConfig q;
+  json jq = q;
+  EXPECT_FALSE(jq.contains("kv_lora_rank"));
+  EXPECT_FALSE(jq.contains("n_routed_experts"));
+  json jd = jq;
+  jd["arch"] = "deepseek_v3";
+  auto d = jd.get<model::ModelConfig>();
+  ASSERT_TRUE(d.deepseek_v3.has_value());
+  EXPECT_EQ(json(*d.deepseek_v3), json(model::DeepSeekV3Config()));
+  EXPECT_NO_THROW(d.validate());
+  json back = d;
+  EXPECT_EQ(back["kv_lora_rank"], model::DeepSeekV3Config().kv_lora_rank);
+  EXPECT_EQ(back.get<model::ModelConfig>().deepseek_v3->n_routed_experts, d.deepseek_v3->n_routed_experts);
+  jq["kv_lora_rank"] = 64;
+  try {
+    (void)jq.get<model::ModelConfig>();
+    FAIL() << "a DeepSeek-V3 key on a qwen2 config must be an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("kv_lora_rank"), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace

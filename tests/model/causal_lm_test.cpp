@@ -3,31 +3,19 @@
 #include <gtest/gtest.h>
 
 #include "model/causal_lm.h"
+#include "common/tiny_model.h"
 #include "model_test_util.h"
 
 using namespace r1::model;
 
 namespace {
 
-ModelConfig tiny_qwen2() {
-  ModelConfig c;
-  c.arch = "qwen2";
-  c.vocab_size = 37;
-  c.hidden_size = 16;
-  c.intermediate_size = 24;
-  c.num_hidden_layers = 2;
-  c.num_attention_heads = 4;
-  c.num_key_value_heads = 2;
-  c.attention_bias = true;
-  c.tie_word_embeddings = false;
-  c.initializer_range = 0.2;
-  return c;
-}
+ModelConfig micro_config() { return r1::test::micro_qwen2(37); }
 
 }  // namespace
 
 TEST(CausalLM, HuggingFaceParameterNames) {
-  CausalLM m(tiny_qwen2());
+  CausalLM m(micro_config());
   auto params = m->named_parameters();
   for (const char* name : {"model.embed_tokens.weight", "model.layers.0.input_layernorm.weight",
                            "model.layers.0.self_attn.q_proj.weight", "model.layers.0.self_attn.q_proj.bias",
@@ -43,7 +31,7 @@ TEST(CausalLM, HuggingFaceParameterNames) {
 
 TEST(CausalLM, GradientsMatchFiniteDifferences) {
   for (bool tied : {false, true}) {
-    auto cfg = tiny_qwen2();
+    auto cfg = micro_config();
     cfg.tie_word_embeddings = tied;
     CausalLM m(cfg);
     init_weights(*m, 1);
@@ -59,7 +47,7 @@ TEST(CausalLM, GradientsMatchFiniteDifferences) {
 }
 
 TEST(CausalLM, KVCacheMatchesFullRecomputation) {
-  auto cfg = tiny_qwen2();
+  auto cfg = micro_config();
   CausalLM m(cfg);
   init_weights(*m, 2);
   torch::NoGradGuard ng;
@@ -76,7 +64,7 @@ TEST(CausalLM, KVCacheMatchesFullRecomputation) {
 }
 
 TEST(CausalLM, LeftPaddingDoesNotChangeRealTokens) {
-  auto cfg = tiny_qwen2();
+  auto cfg = micro_config();
   CausalLM m(cfg);
   init_weights(*m, 3);
   torch::NoGradGuard ng;
@@ -96,7 +84,7 @@ TEST(CausalLM, LeftPaddingDoesNotChangeRealTokens) {
 }
 
 TEST(CausalLM, CloneIsDeep) {
-  CausalLM m(tiny_qwen2());
+  CausalLM m(micro_config());
   init_weights(*m, 4);
   auto copy = clone_model(*m);
   auto before = copy->named_parameters()["model.norm.weight"].clone();
@@ -108,7 +96,7 @@ TEST(CausalLM, CloneIsDeep) {
 }
 
 TEST(CausalLM, InvalidConfigNamesTheField) {
-  auto cfg = tiny_qwen2();
+  auto cfg = micro_config();
   cfg.num_key_value_heads = 3;
   try {
     CausalLM m(cfg);

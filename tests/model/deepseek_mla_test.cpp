@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "model/causal_lm.h"
+#include "model/deepseek_v3.h"
 #include "model/mla.h"
 #include "model/presets.h"
 
@@ -13,7 +14,7 @@ namespace {
 
 ModelConfig mla_config(int64_t q_lora_rank) {
   auto c = tiny_deepseek_v3(97);
-  c.q_lora_rank = q_lora_rank;
+  c.deepseek_v3->q_lora_rank = q_lora_rank;
   c.initializer_range = 0.1;  // sharper attention than 0.02, so the paths differ if the math does
   return c;
 }
@@ -68,11 +69,11 @@ TEST(DeepSeekMLA, AbsorbedEqualsNaiveOverPrefillAndDecode) {
     // The cache: per layer exactly the latent [B, S, kv_lora_rank] and the rope key [B, S, rope_dim].
     ASSERT_EQ(static_cast<int64_t>(cache.layers.size()), cfg.num_hidden_layers);
     for (const auto& l : cache.layers) {
-      EXPECT_EQ(l.a.sizes(), torch::IntArrayRef({3, cache.capacity, cfg.kv_lora_rank}));
-      EXPECT_EQ(l.b.sizes(), torch::IntArrayRef({3, cache.capacity, cfg.qk_rope_head_dim}));
+      EXPECT_EQ(l.a.sizes(), torch::IntArrayRef({3, cache.capacity, cfg.deepseek_v3->kv_lora_rank}));
+      EXPECT_EQ(l.b.sizes(), torch::IntArrayRef({3, cache.capacity, cfg.deepseek_v3->qk_rope_head_dim}));
     }
     const int64_t values_per_token = cache.bytes() / 4 / (3 * cache.capacity * cfg.num_hidden_layers);
-    EXPECT_EQ(values_per_token, cfg.kv_lora_rank + cfg.qk_rope_head_dim);
+    EXPECT_EQ(values_per_token, cfg.deepseek_v3->kv_lora_rank + cfg.deepseek_v3->qk_rope_head_dim);
     EXPECT_EQ(cache.length, 40);
   }
 }
@@ -81,21 +82,22 @@ TEST(DeepSeekMLA, CachedLatentIsNormalizedAndKeyIsRotated) {
   // The cache holds kv_a_layernorm(c_kv) and the rotated k_pe of each token, recomputed here
   // from the layer's own projections.
   auto cfg = mla_config(32);
+  const auto& v3 = *cfg.deepseek_v3;
   CausalLM m(cfg);
   init_weights(*m, 12);
   torch::NoGradGuard ng;
   auto ids = torch::randint(0, cfg.vocab_size, {2, 6}, torch::kInt64);
   auto cache = m->make_cache(2, 6);
   m->forward(ids, &cache);
-  auto* layer0 = m->model->layers->ptr(0)->as<DecoderLayerImpl>();
-  auto* mla = dynamic_cast<MLAttention*>(layer0->self_attn.get());
-  ASSERT_NE(mla, nullptr);
+  auto* layer0 = m->model->layers->ptr(0)->as<DeepseekV3DecoderLayerImpl>();
+  ASSERT_NE(layer0, nullptr);
+  auto& mla = layer0->self_attn;
   auto x = layer0->input_layernorm(m->model->embed_tokens(ids));
-  auto kv = mla->kv_a_proj_with_mqa(x);
-  auto c = mla->kv_a_layernorm(kv.narrow(-1, 0, cfg.kv_lora_rank));
+  auto kv = mla->kv_a_proj_with_mqa->forward(x);
+  auto c = mla->kv_a_layernorm(kv.narrow(-1, 0, v3.kv_lora_rank));
   EXPECT_TRUE(torch::allclose(cache.layers[0].a, c, 1e-6, 1e-6));
   // Rotation preserves each adjacent pair's norm and leaves position 0 unchanged.
-  auto pe = kv.narrow(-1, cfg.kv_lora_rank, cfg.qk_rope_head_dim);
+  auto pe = kv.narrow(-1, v3.kv_lora_rank, v3.qk_rope_head_dim);
   auto pair_norm = [](const torch::Tensor& t) { return t.unflatten(-1, {-1, 2}).pow(2).sum(-1); };
   EXPECT_TRUE(torch::allclose(pair_norm(cache.layers[0].b), pair_norm(pe), 1e-5, 1e-6));
   EXPECT_TRUE(torch::allclose(cache.layers[0].b.select(1, 0), pe.select(1, 0), 1e-6, 1e-6));

@@ -7,33 +7,14 @@
 #include "model/moe.h"
 #include "model/mtp.h"
 #include "model/presets.h"
+#include "common/tiny_model.h"
 #include "model_test_util.h"
 
 using namespace r1::model;
 
 namespace {
 
-// Small enough for finite differences: every V3 feature, a few thousand parameters.
-ModelConfig micro_v3() {
-  auto c = tiny_deepseek_v3(23);
-  c.hidden_size = 16;
-  c.intermediate_size = 24;
-  c.num_hidden_layers = 2;
-  c.num_attention_heads = 2;
-  c.q_lora_rank = 8;
-  c.kv_lora_rank = 8;
-  c.qk_nope_head_dim = 4;
-  c.qk_rope_head_dim = 4;
-  c.v_head_dim = 6;
-  c.n_routed_experts = 4;
-  c.num_experts_per_tok = 2;
-  c.n_group = 2;
-  c.topk_group = 1;
-  c.moe_intermediate_size = 8;
-  c.aux_loss_alpha = 0.05;
-  c.initializer_range = 0.3;
-  return c;
-}
+ModelConfig micro_v3() { return r1::test::micro_deepseek_v3(23); }
 
 }  // namespace
 
@@ -72,7 +53,7 @@ TEST(DeepSeekV3, HuggingFaceNamesAndShapes) {
   ASSERT_TRUE(b.contains("model.layers.1.mlp.gate.e_score_correction_bias"));
   EXPECT_EQ(b["model.layers.1.mlp.gate.e_score_correction_bias"].sizes(), torch::IntArrayRef({8}));
 
-  cfg.q_lora_rank = 0;
+  cfg.deepseek_v3->q_lora_rank = 0;
   CausalLM direct(cfg);
   EXPECT_EQ(direct->named_parameters()["model.layers.0.self_attn.q_proj.weight"].sizes(),
             torch::IntArrayRef({H * 32, C}));
@@ -117,7 +98,7 @@ TEST(DeepSeekV3, MTPPredictsTwoAheadFromTheNextToken) {
   auto mtp_logits = [&](const torch::Tensor& ids) {
     const int64_t L = ids.size(1) - 1;
     auto hidden = m->hidden_states(ids);
-    auto in = m->uncached_attention_input(torch::ones({1, L}, torch::kBool));
+    auto in = m->uncached_layer_input(torch::ones({1, L}, torch::kBool));
     auto h = mtp->forward_mtp(hidden.narrow(1, 0, L), m->model->embed_tokens(ids.narrow(1, 1, L)), in);
     return m->logits(mtp->shared_head->norm(h));  // [1, L, V]
   };
@@ -133,12 +114,12 @@ TEST(DeepSeekV3, MTPPredictsTwoAheadFromTheNextToken) {
   auto hidden = m->hidden_states(ids);
   auto ce = torch::nn::functional::cross_entropy(base.narrow(1, 0, 5).reshape({-1, cfg.vocab_size}),
                                                  ids.narrow(1, 2, 5).reshape({-1}));
-  EXPECT_NEAR(mtp_loss(*m, ids, hidden).item<double>(), cfg.mtp_loss_weight * ce.item<double>(), 1e-6);
+  EXPECT_NEAR(mtp_loss(*m, ids, hidden).item<double>(), cfg.deepseek_v3->mtp_loss_weight * ce.item<double>(), 1e-6);
   // A target mask drops positions: counting only the last target equals its single CE.
   auto target = torch::zeros({1, 7}, torch::kBool);
   target[0][6] = true;
   auto last = torch::nn::functional::cross_entropy(base.select(1, 4), ids.narrow(1, 6, 1).reshape({-1}));
-  EXPECT_NEAR(mtp_loss(*m, ids, hidden, {}, target).item<double>(), cfg.mtp_loss_weight * last.item<double>(), 1e-6);
+  EXPECT_NEAR(mtp_loss(*m, ids, hidden, {}, target).item<double>(), cfg.deepseek_v3->mtp_loss_weight * last.item<double>(), 1e-6);
 }
 
 TEST(DeepSeekV3, TrainsAndGeneratesWithTheLatentCache) {
@@ -181,4 +162,36 @@ TEST(DeepSeekV3, TrainsAndGeneratesWithTheLatentCache) {
     set_mla_path(*m, MLAPath::absorbed);
     EXPECT_TRUE(torch::allclose(logits, ref, 1e-4, 1e-4)) << "step " << t;
   }
+}
+
+// Right padding (GRPO and SFT batches) through the whole model: a batch of sequences of 7 and 4
+// real tokens padded to 9 routes, counts and balances as the sequences run alone.
+TEST(DeepSeekV3, RightPaddingIsNotRoutedCountedOrBalanced) {
+  auto cfg = tiny_deepseek_v3(50);  // aux_loss_alpha > 0: the balance loss is on
+  CausalLM m(cfg);
+  init_weights(*m, 31);
+  torch::manual_seed(10);
+  const std::vector<int64_t> lengths = {7, 4};
+  auto ids = torch::randint(1, cfg.vocab_size, {2, 9}, torch::kInt64);
+  auto valid = torch::zeros({2, 9}, torch::kBool);
+  for (size_t b = 0; b < lengths.size(); ++b) valid[b].narrow(0, 0, lengths[b]).fill_(true);
+  auto layers = moe_layers(*m);
+  std::vector<torch::Tensor> load(layers.size());
+  double balance_alone = 0;
+  {
+    torch::NoGradGuard ng;  // the runs alone leave accumulated loads (and so the bias) untouched
+    for (size_t b = 0; b < lengths.size(); ++b) {
+      m->hidden_states(ids.narrow(0, b, 1).narrow(1, 0, lengths[b]));
+      for (size_t l = 0; l < layers.size(); ++l)
+        load[l] = b == 0 ? layers[l]->last_load().clone() : load[l] + layers[l]->last_load();
+      balance_alone += moe_balance_loss(*m).item<double>() / double(lengths.size());
+    }
+  }
+  m->hidden_states(ids, nullptr, valid);
+  for (size_t l = 0; l < layers.size(); ++l) {
+    if (layers[l]->last_load().sum().item<int64_t>() == 0) continue;  // the MTP layer never ran
+    EXPECT_TRUE(torch::equal(layers[l]->last_load(), load[l])) << "MoE layer " << l;
+    EXPECT_TRUE(torch::equal(layers[l]->accumulated_load(), load[l])) << "MoE layer " << l;
+  }
+  EXPECT_NEAR(moe_balance_loss(*m).item<double>(), balance_alone, 1e-9);
 }

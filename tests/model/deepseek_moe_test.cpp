@@ -1,5 +1,6 @@
 // DeepSeekMoE against a straightforward per-token reference written from R1_SPEC §6.5: the gate,
-// group-limited routing, sorted dispatch and the auxiliary-loss-free bias update.
+// group-limited routing, sorted dispatch, the auxiliary-loss-free bias update, and padding (which
+// must change neither the loads, nor the bias update, nor the balance loss).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -12,9 +13,10 @@ using namespace r1::model;
 
 namespace {
 
-ModelConfig moe_config() {
-  auto c = tiny_deepseek_v3(64);
-  c.hidden_size = 24;
+constexpr int64_t kHidden = 24;
+
+DeepSeekV3Config moe_config() {
+  auto c = *tiny_deepseek_v3(64).deepseek_v3;
   c.moe_intermediate_size = 12;
   return c;  // 8 routed experts in 4 groups, 2 groups kept, 2 experts per token, 1 shared
 }
@@ -40,7 +42,7 @@ struct TokenChoice {
 };
 
 // noaux_tc routing of one token, one scalar at a time.
-TokenChoice reference_route(const ModelConfig& cfg, const torch::Tensor& gate_w, const torch::Tensor& bias,
+TokenChoice reference_route(const DeepSeekV3Config& cfg, const torch::Tensor& gate_w, const torch::Tensor& bias,
                             const torch::Tensor& x) {
   const int64_t E = cfg.n_routed_experts, per = E / cfg.n_group;
   std::vector<double> s(E), biased(E);
@@ -71,15 +73,15 @@ TokenChoice reference_route(const ModelConfig& cfg, const torch::Tensor& gate_w,
 
 TEST(DeepSeekMoE, MatchesPerTokenLoopReference) {
   auto cfg = moe_config();
-  MoE moe(cfg);
+  MoE moe(kHidden, cfg);
   moe->to(torch::kFloat64);
   EXPECT_EQ(moe->gate->e_score_correction_bias.scalar_type(), torch::kFloat32);  // stays fp32
   torch::manual_seed(1);
   randomize(*moe, 0.2);
   torch::NoGradGuard ng;
-  auto x = torch::randn({3, 7, cfg.hidden_size}, torch::kFloat64);
+  auto x = torch::randn({3, 7, kHidden}, torch::kFloat64);
   auto y = moe->forward(x);
-  auto flat = x.view({-1, cfg.hidden_size});
+  auto flat = x.view({-1, kHidden});
   std::vector<int64_t> load(cfg.n_routed_experts, 0);
   for (int64_t n = 0; n < flat.size(0); ++n) {
     auto xn = flat[n];
@@ -90,18 +92,18 @@ TEST(DeepSeekMoE, MatchesPerTokenLoopReference) {
       expect = expect + c.weights[k] * expert->forward(xn.unsqueeze(0)).squeeze(0);
       ++load[c.experts[k]];
     }
-    EXPECT_TRUE(torch::allclose(y.view({-1, cfg.hidden_size})[n], expect, 1e-10, 1e-12)) << "token " << n;
+    EXPECT_TRUE(torch::allclose(y.view({-1, kHidden})[n], expect, 1e-10, 1e-12)) << "token " << n;
   }
   for (int64_t e = 0; e < cfg.n_routed_experts; ++e) EXPECT_EQ(moe->last_load()[e].item<int64_t>(), load[e]);
 }
 
 TEST(DeepSeekMoE, GroupLimitedRoutingPicksOnlyFromKeptGroups) {
   auto cfg = moe_config();
-  MoE moe(cfg);
+  MoE moe(kHidden, cfg);
   torch::manual_seed(2);
   randomize(*moe, 0.3);
   torch::NoGradGuard ng;
-  auto x = torch::randn({400, cfg.hidden_size});
+  auto x = torch::randn({400, kHidden});
   auto r = moe->route(x);
   const int64_t per = cfg.n_routed_experts / cfg.n_group;
   int64_t would_leave = 0;  // tokens whose unrestricted top-k reaches a dropped group
@@ -130,11 +132,11 @@ TEST(DeepSeekMoE, GroupLimitedRoutingPicksOnlyFromKeptGroups) {
 TEST(DeepSeekMoE, BiasUpdateBalancesASkewedStream) {
   auto cfg = moe_config();
   cfg.bias_update_speed = 0.002;
-  MoE moe(cfg);
+  MoE moe(kHidden, cfg);
   torch::manual_seed(3);
   randomize(*moe, 0.0);
   // Tokens share a common direction that two experts' gate rows align with: a skewed stream.
-  auto mu = torch::randn({cfg.hidden_size});
+  auto mu = torch::randn({kHidden});
   {
     torch::NoGradGuard ng;
     moe->gate->weight.narrow(0, 0, 2).add_(0.3 * mu);
@@ -149,7 +151,7 @@ TEST(DeepSeekMoE, BiasUpdateBalancesASkewedStream) {
   double first = 0, per_step = 0;
   auto window_load = torch::zeros({cfg.n_routed_experts}, torch::kInt64);
   for (int step = 0; step < steps; ++step) {
-    auto x = (mu + torch::randn({1, 256, cfg.hidden_size})).detach();
+    auto x = (mu + torch::randn({1, 256, kHidden})).detach();
     moe->forward(x);  // gradients enabled: a training step's loads
     double now = imbalance(moe->accumulated_load());
     if (step == 0) first = now;
@@ -171,9 +173,9 @@ TEST(DeepSeekMoE, BiasUpdateBalancesASkewedStream) {
 
 TEST(DeepSeekMoE, NoGradForwardsDoNotSteerTheBias) {
   auto cfg = moe_config();
-  MoE moe(cfg);
+  MoE moe(kHidden, cfg);
   torch::NoGradGuard ng;
-  moe->forward(torch::randn({2, 5, cfg.hidden_size}));
+  moe->forward(torch::randn({2, 5, kHidden}));
   EXPECT_EQ(moe->last_load().sum().item<int64_t>(), 2 * 5 * cfg.num_experts_per_tok);
   EXPECT_EQ(moe->accumulated_load().sum().item<int64_t>(), 0);
   moe->update_bias();
@@ -183,10 +185,10 @@ TEST(DeepSeekMoE, NoGradForwardsDoNotSteerTheBias) {
 TEST(DeepSeekMoE, SequenceBalanceLossMatchesFormula) {
   auto cfg = moe_config();
   cfg.aux_loss_alpha = 0.01;
-  MoE moe(cfg);
+  MoE moe(kHidden, cfg);
   torch::manual_seed(4);
   randomize(*moe, 0.0);
-  auto x = torch::randn({2, 9, cfg.hidden_size});
+  auto x = torch::randn({2, 9, kHidden});
   moe->forward(x);
   ASSERT_TRUE(moe->balance_loss().defined());
   // alpha * mean_b sum_i f_i P_i with f_i = E / (K T) * count_i, P_i = mean_t s_i / sum_j s_j.
@@ -205,4 +207,58 @@ TEST(DeepSeekMoE, SequenceBalanceLossMatchesFormula) {
     for (int64_t e = 0; e < E; ++e) expect += double(E) / (K * T) * count[e] * p[e] / 2;
   }
   EXPECT_NEAR(moe->balance_loss().item<double>(), cfg.aux_loss_alpha * expect, 1e-7);
+}
+
+// Sequences of 6 and 4 real tokens, right-padded to 9 with garbage, in one batch must route, count
+// and balance exactly as the two sequences alone.
+TEST(DeepSeekMoE, PaddingIsNeitherRoutedNorCountedNorBalanced) {
+  auto cfg = moe_config();
+  cfg.aux_loss_alpha = 0.01;
+  MoE moe(kHidden, cfg);
+  moe->to(torch::kFloat64);
+  torch::manual_seed(5);
+  randomize(*moe, 0.1);
+  const auto bias0 = moe->gate->e_score_correction_bias.clone();
+  const std::vector<int64_t> lengths = {6, 4};
+  std::vector<torch::Tensor> seqs;
+  for (int64_t n : lengths) seqs.push_back(torch::randn({1, n, kHidden}, torch::kFloat64));
+
+  // Each sequence alone: outputs, summed loads, the mean of the balance losses and its gradient.
+  std::vector<torch::Tensor> alone;
+  auto load = torch::zeros({cfg.n_routed_experts}, torch::kInt64);
+  auto loss_alone = torch::zeros({}, torch::kFloat64);
+  for (const auto& s : seqs) {
+    alone.push_back(moe->forward(s));
+    load += moe->last_load();
+    loss_alone = loss_alone + moe->take_balance_loss() / double(seqs.size());
+  }
+  moe->zero_grad();
+  loss_alone.backward();
+  auto grad_alone = moe->gate->weight.grad().clone();
+  moe->update_bias();
+  auto bias_alone = moe->gate->e_score_correction_bias.clone();
+
+  // The padded batch.
+  moe->gate->e_score_correction_bias.copy_(bias0);
+  auto x = torch::randn({2, 9, kHidden}, torch::kFloat64) * 5;  // padding: large garbage
+  auto valid = torch::zeros({2, 9}, torch::kBool);
+  for (size_t b = 0; b < seqs.size(); ++b) {
+    x[b].narrow(0, 0, lengths[b]).copy_(seqs[b][0]);
+    valid[b].narrow(0, 0, lengths[b]).fill_(true);
+  }
+  auto y = moe->forward(x, valid);
+  for (size_t b = 0; b < seqs.size(); ++b)
+    EXPECT_TRUE(torch::allclose(y[b].narrow(0, 0, lengths[b]), alone[b][0], 1e-12, 1e-12)) << "sequence " << b;
+  EXPECT_TRUE(torch::equal(moe->last_load(), load));
+  EXPECT_TRUE(torch::equal(moe->accumulated_load(), load));
+  auto loss = moe->take_balance_loss();
+  EXPECT_NEAR(loss.item<double>(), loss_alone.item<double>(), 1e-14);
+  moe->zero_grad();
+  loss.backward();
+  EXPECT_TRUE(torch::allclose(moe->gate->weight.grad(), grad_alone, 1e-12, 1e-14));
+  moe->update_bias();
+  EXPECT_TRUE(torch::equal(moe->gate->e_score_correction_bias, bias_alone));
+  // Without `valid` the padding would count: the guard above is not vacuous.
+  moe->forward(x);
+  EXPECT_GT(moe->last_load().sum().item<int64_t>(), load.sum().item<int64_t>());
 }

@@ -1,6 +1,7 @@
-// Chat templates: the R1_SPEC §7.5 example, native renderers against Jinja renditions of the same
-// rules (written here from the documented formats), family detection, and the Jinja subset's
-// whitespace control, expressions, scoping and errors on hand-checked strings.
+// Chat templates: the R1_SPEC §7.5 example, native renderers against the released templates of the
+// models they stand in for (tests/text/data/chat_templates), family detection, and the Jinja
+// subset's whitespace control, expressions, scoping and errors on hand-checked strings. The Jinja
+// renderer itself is held to @huggingface/jinja on those templates in peer_test.cpp.
 #include "text/chat_template.h"
 
 #include <gtest/gtest.h>
@@ -45,7 +46,8 @@ TEST(ChatTemplate, R1DropsPastReasoningAndJoinsSystems) {
                 "<think>\n");
 }
 
-// Jinja renditions of the documented formats, in the style of the shipped templates.
+// A rendition of DeepSeek-R1's documented format (systems joined, past reasoning dropped), for
+// family detection: no released R1 template is in tests/text/data.
 const char* kR1Jinja =
     "{% set ns = namespace(system_prompt='', is_first_sp=true) %}"
     "{%- for message in messages %}{% if message['role'] == 'system' %}"
@@ -64,26 +66,16 @@ const char* kR1Jinja =
     "{%- endfor %}\n"
     "{%- if add_generation_prompt %}{{ '<｜Assistant｜><think>\\n' }}{% endif %}\n";
 
-const char* kQwen25Jinja =
-    "{%- if messages[0]['role'] != 'system' %}\n"
-    "    {{- '<|im_start|>system\\nYou are Qwen, created by Alibaba Cloud. You are a helpful "
-    "assistant.<|im_end|>\\n' }}\n"
-    "{%- endif %}\n"
-    "{%- for message in messages %}\n"
-    "    {{- '<|im_start|>' + message.role + '\\n' + message.content + '<|im_end|>' + '\\n' }}\n"
-    "{%- endfor %}\n"
-    "{%- if add_generation_prompt %}\n"
-    "    {{- '<|im_start|>assistant\\n' }}\n"
-    "{%- endif %}\n";
+// The released templates (tests/text/data/chat_templates; see its SOURCES.md).
+ChatTemplate real_template(const std::string& name) {
+  return ChatTemplate::from_tokenizer_config(std::string(R1_SOURCE_DIR) + "/tests/text/data/chat_templates/" + name +
+                                             "/tokenizer_config.json");
+}
 
-const char* kLlama3Jinja =
-    "{% set loop_messages = messages %}{% for message in loop_messages %}"
-    "{% set content = '<|start_header_id|>' + message['role'] + '<|end_header_id|>\\n\\n'"
-    "+ message['content'] | trim + '<|eot_id|>' %}{% if loop.index0 == 0 %}"
-    "{% set content = bos_token + content %}{% endif %}{{ content }}{% endfor %}"
-    "{% if add_generation_prompt %}{{ '<|start_header_id|>assistant<|end_header_id|>\\n\\n' }}{% endif %}";
-
-TEST(ChatTemplate, NativeRenderersEqualJinjaRenditions) {
+// The native renderers (plain system/user/assistant turns) against the templates of the models
+// they stand in for. Meta-Llama-3-8B-Instruct's first template always appends the assistant
+// header, so it is compared with the generation prompt on.
+TEST(ChatTemplate, NativeRenderersEqualTheReleasedTemplates) {
   const std::vector<json> convs = {
       json::array({msg("user", "Q")}),
       json::array({msg("system", "Be brief."), msg("user", "  Q1 "), msg("assistant", "<think>r</think>A1"),
@@ -92,20 +84,19 @@ TEST(ChatTemplate, NativeRenderersEqualJinjaRenditions) {
   };
   const struct {
     ChatFamily family;
-    const char* jinja;
-    const char* bos;
-  } cases[] = {{ChatFamily::DeepSeekR1, kR1Jinja, "<｜begin▁of▁sentence｜>"},
-               {ChatFamily::Qwen25, kQwen25Jinja, ""},
-               {ChatFamily::Llama3, kLlama3Jinja, "<|begin_of_text|>"}};
+    const char* model;
+    bool only_with_generation_prompt;
+  } cases[] = {{ChatFamily::R1DistillQwen, "deepseek-r1-distill-qwen-32b", false},
+               {ChatFamily::Qwen25, "qwen2.5-7b-instruct", false},
+               {ChatFamily::Llama3, "meta-llama-3-8b-instruct", true}};
   for (const auto& c : cases) {
-    const json config = {{"chat_template", c.jinja}, {"bos_token", c.bos}};
-    const auto jinja = ChatTemplate::from_config_json(config, "test_config.json");
-    EXPECT_EQ(jinja.family(), c.family);
+    const auto jinja = real_template(c.model);
+    EXPECT_EQ(jinja.family(), c.family) << c.model;
     const auto native = ChatTemplate::builtin(c.family);
     for (const auto& conv : convs)
       for (bool gen : {false, true})
-        EXPECT_EQ(native.render(conv, gen), jinja.render(conv, gen))
-            << chat_family_name(c.family) << " " << conv.dump() << " gen=" << gen;
+        if (gen || !c.only_with_generation_prompt)
+          EXPECT_EQ(native.render(conv, gen), jinja.render(conv, gen)) << c.model << " " << conv.dump() << " gen=" << gen;
   }
 }
 
@@ -176,9 +167,10 @@ TEST(ChatTemplate, DetectsFamiliesFromMarkers) {
   EXPECT_EQ(detect_chat_family("{{ '<｜Assistant｜>' }}"), ChatFamily::DeepSeekV3);
   EXPECT_EQ(detect_chat_family("{{ '<｜Assistant｜>' }}{% set c = c.split('</think>')[-1] %}"),
             ChatFamily::R1DistillQwen);
-  EXPECT_EQ(detect_chat_family(kQwen25Jinja), ChatFamily::Qwen25);
+  EXPECT_EQ(real_template("qwen2.5-7b-instruct").family(), ChatFamily::Qwen25);
   EXPECT_EQ(detect_chat_family("<|im_start|>{{ '<think>' }}"), ChatFamily::Qwen3);
-  EXPECT_EQ(detect_chat_family(kLlama3Jinja), ChatFamily::Llama3);
+  EXPECT_EQ(real_template("llama-3.2-3b-instruct").family(), ChatFamily::Llama3);
+  EXPECT_EQ(real_template("deepseek-r1-distill-qwen-32b").family(), ChatFamily::R1DistillQwen);
   EXPECT_EQ(detect_chat_family("{{ messages }}"), ChatFamily::Unknown);
   EXPECT_THROW((void)ChatTemplate::builtin(ChatFamily::Qwen3), r1::Error);
 }

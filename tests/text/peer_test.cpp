@@ -2,8 +2,10 @@
 // node) on the real tokenizer files of DeepSeek-V3, Qwen3 and Llama-3, over a >= 200 KB corpus
 // (scripts/tokenizer_peer/make_corpus.js). Ids must be identical, decode(encode(x)) must give back
 // x (NFC-normalized for NFC tokenizers), and chat templates must render like the peer's
-// apply_chat_template. The peer is installed with npm into <build>/npm-peer; if that fails the test
-// FAILS (it never skips silently).
+// apply_chat_template — the packages' templates and the released models' ones under
+// tests/text/data/chat_templates (R1-Distill-Qwen, Qwen2.5-Instruct, Llama-3.2/3-Instruct). The
+// peer is installed with npm into <build>/npm-peer; if that fails the test FAILS (it never skips
+// silently).
 #include <gtest/gtest.h>
 
 #include <array>
@@ -215,6 +217,66 @@ void compare_chat(const std::string& family) {
 TEST(TokenizerPeer, DeepSeekV3ChatTemplateMatchesPeer) { compare_chat("deepseek_v3"); }
 TEST(TokenizerPeer, Qwen3ChatTemplateMatchesPeer) { compare_chat("qwen3"); }
 TEST(TokenizerPeer, Llama3ChatTemplateMatchesPeer) { compare_chat("llama3"); }
+
+// The real templates of released models (tests/text/data/chat_templates, sources in its SOURCES.md)
+// rendered by @huggingface/jinja: plain turns, past reasoning, several system messages, and tool
+// calls with their results in each template's own format.
+enum class ToolTurns { none, string_arguments, object_arguments };
+
+nlohmann::json real_template_conversations(ToolTurns tools_mode) {
+  using J = nlohmann::json;
+  J convs = conversations();
+  if (tools_mode == ToolTurns::none) return convs;
+  const bool string_arguments = tools_mode == ToolTurns::string_arguments;
+  const J args = string_arguments ? J("{\"city\": \"Paris\", \"unit\": \"c\"}") : J{{"city", "Paris"}, {"unit", "c"}};
+  const J call = {{"type", "function"}, {"function", {{"name", "get_weather"}, {"arguments", args}}}};
+  const J tools = J::array({{{"type", "function"},
+                             {"function", {{"name", "get_weather"},
+                                           {"description", "Current weather; \"unit\" is c or f."},
+                                           {"parameters", {{"type", "object"},
+                                                           {"properties", {{"city", {{"type", "string"}}}}},
+                                                           {"required", J::array({"city"})}}}}}}});
+  const J msgs = J::array({{{"role", "system"}, {"content", "You answer with tools when you can."}},
+                           {{"role", "user"}, {"content", "Weather in Paris, please?"}},
+                           {{"role", "assistant"}, {"content", nullptr}, {"tool_calls", J::array({call})}},
+                           {{"role", "tool"}, {"content", "{\"t\": 21, \"sky\": \"clear\"}"}},
+                           {{"role", "assistant"}, {"content", "21 °C and clear."}},
+                           {{"role", "user"}, {"content", "Thanks!"}}});
+  for (bool gen : {false, true}) convs.push_back({{"messages", msgs}, {"add_generation_prompt", gen}, {"tools", tools}});
+  return convs;
+}
+
+void compare_real_template(const std::string& name, ToolTurns tools_mode) {
+  const PeerEnv& env = PeerEnv::get();
+  ASSERT_TRUE(env.error.empty()) << env.error;
+  const std::string config = std::string(R1_SOURCE_DIR) + "/tests/text/data/chat_templates/" + name + "/tokenizer_config.json";
+  const std::string conv_path = build_dir() + "/chat_peer_conversations_" + name + ".json";
+  const auto convs = real_template_conversations(tools_mode);
+  write_file_atomic(conv_path, convs.dump());
+  const std::string out = build_dir() + "/chat_peer_" + name + ".json";
+  const RunResult r = run("node " + peer_script("peer.js") + " render --modules " + env.modules + " --config " + config +
+                          " --conversations " + conv_path + " --out " + out);
+  ASSERT_EQ(r.status, 0) << r.output;
+  const auto peer = nlohmann::json::parse(read_file(out));
+  const ChatTemplate tmpl = ChatTemplate::from_tokenizer_config(config);
+  ASSERT_EQ(peer.size(), convs.size());
+  for (size_t i = 0; i < convs.size(); ++i) {
+    const nlohmann::json extra = convs[i].contains("tools") ? nlohmann::json{{"tools", convs[i]["tools"]}}
+                                                            : nlohmann::json::object();
+    EXPECT_EQ(tmpl.render(convs[i]["messages"], convs[i]["add_generation_prompt"].get<bool>(), extra),
+              peer[i].get<std::string>())
+        << name << " conversation " << i;
+  }
+}
+
+// Tool turns in each template's own form: R1's arguments are a JSON string it pastes in, Qwen2.5's
+// and Llama 3.2's an object they serialize with tojson; Meta-Llama-3's first template has none.
+TEST(ChatTemplatePeer, DeepSeekR1DistillQwen) {
+  compare_real_template("deepseek-r1-distill-qwen-32b", ToolTurns::string_arguments);
+}
+TEST(ChatTemplatePeer, Qwen25Instruct) { compare_real_template("qwen2.5-7b-instruct", ToolTurns::object_arguments); }
+TEST(ChatTemplatePeer, Llama32Instruct) { compare_real_template("llama-3.2-3b-instruct", ToolTurns::object_arguments); }
+TEST(ChatTemplatePeer, MetaLlama3Instruct) { compare_real_template("meta-llama-3-8b-instruct", ToolTurns::none); }
 
 }  // namespace
 }  // namespace r1::text

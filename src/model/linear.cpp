@@ -1,0 +1,105 @@
+#include "model/linear.h"
+
+#include <torch/nn/init.h>
+
+#include <cmath>
+
+#include "core/error.h"
+
+namespace r1::model {
+
+DenseLinearImpl::DenseLinearImpl(int64_t in_features, int64_t out_features, bool with_bias)
+    : LinearLayer(in_features, out_features) {
+  weight = register_parameter("weight", torch::empty({out_features, in_features}));
+  // torch::nn::Linear's initialisation (init_weights() in causal_lm.h overrides it for models).
+  torch::nn::init::kaiming_uniform_(weight, std::sqrt(5.0));
+  if (with_bias) {
+    const double bound = in_features > 0 ? 1.0 / std::sqrt(static_cast<double>(in_features)) : 0.0;
+    bias = register_parameter("bias", torch::empty({out_features}));
+    torch::nn::init::uniform_(bias, -bound, bound);
+  }
+}
+
+torch::Tensor DenseLinearImpl::forward(const torch::Tensor& x) { return torch::linear(x, weight, bias); }
+
+std::vector<torch::Tensor> ProjectionGroup::operator()(const torch::Tensor& x) const {
+  std::vector<torch::Tensor> out;
+  if (fused_) {
+    std::vector<int64_t> sizes;
+    for (auto* slot : members_) sizes.push_back((*slot)->out_features());
+    auto y = fused_->forward(x);  // [..., sum of members' out]
+    for (auto& part : y.split_with_sizes(sizes, -1)) out.push_back(part);
+    return out;
+  }
+  for (auto* slot : members_) out.push_back((*slot)->forward(x));
+  return out;
+}
+
+std::vector<LinearPtr> ProjectionGroup::members() const {
+  std::vector<LinearPtr> out;
+  for (auto* slot : members_) out.push_back(*slot);
+  return out;
+}
+
+void ProjectionGroup::set_fused(LinearPtr fused) {
+  if (fused) {
+    int64_t total = 0;
+    for (auto* slot : members_) total += (*slot)->out_features();
+    check(fused->out_features() == total && fused->in_features() == (*members_.front())->in_features(),
+          "projection group " + name_,
+          "a fused layer must map in_features " + std::to_string((*members_.front())->in_features()) + " to " +
+              std::to_string(total) + " outputs (the members' outputs concatenated), got " +
+              std::to_string(fused->in_features()) + " -> " + std::to_string(fused->out_features()));
+  }
+  fused_ = std::move(fused);
+}
+
+void ProjectionOwner::add_projection(const std::string& name, LinearPtr& slot, int64_t in, int64_t out, bool bias,
+                                     bool register_now) {
+  if (register_now) slot = register_module(name, std::make_shared<DenseLinearImpl>(in, out, bias));
+  projections_.push_back({name, &slot});
+}
+
+void ProjectionOwner::add_projection_group(ProjectionGroup& group) { groups_.push_back(&group); }
+
+void ProjectionOwner::replace_projection(const std::string& name, LinearPtr layer) {
+  for (auto& p : projections_) {
+    if (p.name != name) continue;
+    check(layer != nullptr, "projection " + name, "replacement is null");
+    if (*p.slot)
+      check(layer->in_features() == (*p.slot)->in_features() && layer->out_features() == (*p.slot)->out_features(),
+            "projection " + name,
+            "replacement maps " + std::to_string(layer->in_features()) + " -> " + std::to_string(layer->out_features()) +
+                ", the layer it replaces " + std::to_string((*p.slot)->in_features()) + " -> " +
+                std::to_string((*p.slot)->out_features()));
+    *p.slot = named_children().contains(name) ? replace_module(name, layer) : register_module(name, layer);
+    return;
+  }
+  throw Error("projection " + name, "this module has no projection of that name");
+}
+
+int64_t replace_projections(torch::nn::Module& root, const LinearReplacer& make) {
+  int64_t replaced = 0;
+  for (const auto& item : root.named_modules()) {
+    auto* owner = dynamic_cast<ProjectionOwner*>(item.value().get());
+    if (!owner) continue;
+    const std::string prefix = item.key().empty() ? "" : item.key() + ".";
+    for (const auto& p : owner->projections()) {
+      if (!*p.slot) continue;  // a declared but empty slot (a tied head) has nothing to replace
+      if (auto layer = make(prefix + p.name, **p.slot)) {
+        owner->replace_projection(p.name, std::move(layer));
+        ++replaced;
+      }
+    }
+  }
+  return replaced;
+}
+
+void for_each_projection_group(torch::nn::Module& root,
+                               const std::function<void(const std::string& owner, ProjectionGroup& group)>& visit) {
+  for (const auto& item : root.named_modules())
+    if (auto* owner = dynamic_cast<ProjectionOwner*>(item.value().get()))
+      for (auto* g : owner->projection_groups()) visit(item.key(), *g);
+}
+
+}  // namespace r1::model
