@@ -12,7 +12,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=${1:-$root/build-fuzz-config}
 secs=${FUZZ_SECONDS:-60}
-mkdir -p "$work/corpus" "$work/obj"
+mkdir -p "$work/corpus"
 bin="$work/config_fuzz"
 sources=("$root/fuzz/config_fuzz.cpp" "$root"/src/core/*.cpp "$root"/src/text/*.cpp "$root"/src/rewards/*.cpp
          "$root"/src/rewards/math/*.cpp "$root"/src/tasks/*.cpp "$root"/src/tasks/datasets/*.cpp
@@ -20,22 +20,8 @@ sources=("$root/fuzz/config_fuzz.cpp" "$root"/src/core/*.cpp "$root"/src/text/*.
 flags=(-std=c++17 -g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
        -DR1_INSTALLED_DATA_DIR="\"/nonexistent\"" -DR1_SOURCE_DATA_DIR="\"$root/data\""
        -I"$root/src" $(pkg-config --cflags libpcre2-8 ginac))
-newest_header=$(ls -t "$root"/src/*/*.h "$root"/src/*/*/*.h | head -1)
-objects=()
-stale=()
-for s in "${sources[@]}"; do
-  rel=${s#"$root"/}
-  o="$work/obj/${rel//\//_}.o"
-  objects+=("$o")
-  if [ ! -f "$o" ] || [ "$s" -nt "$o" ] || [ "$newest_header" -nt "$o" ]; then stale+=("$s:$o"); fi
-done
-if [ ${#stale[@]} -gt 0 ]; then
-  echo "fuzz: compiling ${#stale[@]} sources" >&2
-  printf '%s\n' "${stale[@]}" | xargs -P "$(nproc)" -I{} sh -c \
-    'src="${1%%:*}"; obj="${1#*:}"; shift; clang++ "$@" -c "$src" -o "$obj"' _ {} "${flags[@]}"
-fi
-if [ ${#stale[@]} -gt 0 ] || [ ! -x "$bin" ]; then
-  clang++ -fsanitize=fuzzer,address,undefined "${objects[@]}" $(pkg-config --libs libpcre2-8 ginac) -lpthread -o "$bin"
-fi
+# shellcheck source=scripts/fuzz_build.sh
+. "$root/scripts/fuzz_build.sh"
+fuzz_build "$bin" "$(pkg-config --libs libpcre2-8 ginac)"
 cp -n "$root"/fuzz/corpus/config/* "$work/corpus/" 2>/dev/null || true
 exec "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len=2048 -print_final_stats=1 "$work/corpus"

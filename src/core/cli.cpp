@@ -70,8 +70,11 @@ Arguments split_arguments(const CommandSpec& spec, const std::vector<schema::Key
       const schema::KeyInfo* k = find_key(keys, key);
       if (!k) throw UsageError("--" + key, "unknown option" + schema::suggest_key(key, names_of(keys)) + see);
       if (k->kind == schema::Kind::kBool && !inline_value) {
-        // --flag alone means true; --flag true|false sets it.
-        if (i + 1 < argc && (std::string(argv[i + 1]) == "true" || std::string(argv[i + 1]) == "false"))
+        // --flag alone means true; --flag true|false sets it. Another bare word after it is a
+        // positional argument when the command takes one, else the flag's (wrong) value.
+        const std::string next = i + 1 < argc ? argv[i + 1] : "--";
+        const bool positional_left = next_positional < spec.positional.size();
+        if (next == "true" || next == "false" || (!starts_with(next, "-") && !positional_left))
           text = argv[++i];
         else
           text = "true";
