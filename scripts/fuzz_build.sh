@@ -5,7 +5,7 @@
 fuzz_build() {
   local bin=$1 libs=$2 s o rel newest_header
   local objects=() stale=()
-  newest_header=$(ls -t "$root"/src/*/*.h "$root"/src/*/*/*.h 2>/dev/null | head -1)
+  newest_header=$(ls -t "$root"/src/*/*.h "$root"/src/*/*/*.h 2>/dev/null | sed -n 1p)  # sed reads all: no SIGPIPE
   mkdir -p "$work/obj"
   for s in "${sources[@]}"; do
     rel=${s#"$root"/}

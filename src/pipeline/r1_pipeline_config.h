@@ -184,6 +184,8 @@ void visit_fields(V& v, R1PipelineConfig& c) {
   v.field("final_rl", c.final_rl, "RL for all scenarios: rule rewards + the preference model");
   v.field("distill", c.distill, "the student distilled from final_rl's samples");
   v.field("student_rl", c.student_rl, "the student trained by RL alone");
+  v.require(c.readable_language.running_sum.zh_fraction == 0 || c.task_options.running_sum.words,
+            "readable_language.running_sum.zh_fraction", "needs task_options.running_sum.words: true");
   const int64_t context = c.model.max_position_embeddings;
   for (auto [key, rl] : {std::pair{"r1_zero.rl", &c.r1_zero.rl}, std::pair{"reasoning_rl.rl", &c.reasoning_rl.rl},
                          std::pair{"final_rl.rl", &c.final_rl.rl}})

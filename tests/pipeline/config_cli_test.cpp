@@ -193,7 +193,8 @@ TEST(ConfigCli, ReadmeOptionsExistInTheCommandsHelp) {
   const size_t grpo = readme.find("GRPO options (`--rl.*`):");
   ASSERT_NE(grpo, std::string::npos);
   const std::string para = readme.substr(grpo, readme.find("\n\n", grpo) - grpo);
-  for (auto it = std::sregex_iterator(para.begin(), para.end(), std::regex(R"(`([a-z_]+)`)"));
+  const std::regex key_re(R"(`([a-z_]+)`)");
+  for (auto it = std::sregex_iterator(para.begin(), para.end(), key_re);
        it != std::sregex_iterator(); ++it)
     if ((*it)[1].str() != "grpo" && (*it)[1].str() != "dapo" && (*it)[1].str() != "dr_grpo")
       named["demo"].insert("rl." + (*it)[1].str());
