@@ -14,25 +14,9 @@ bin="$work/tokenizer_fuzz"
 sources=("$root/fuzz/tokenizer_fuzz.cpp" "$root"/src/core/*.cpp "$root"/src/text/*.cpp)
 flags=(-std=c++17 -g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
        -I"$root/src" $(pkg-config --cflags libpcre2-8))
-# One object per source, compiled in parallel and only when the source or any header is newer.
-newest_header=$(ls -t "$root"/src/core/*.h "$root"/src/text/*.h | head -1)
-mkdir -p "$work/obj"
-objects=()
-stale=()
-for s in "${sources[@]}"; do
-  o="$work/obj/$(basename "$(dirname "$s")")_$(basename "$s" .cpp).o"
-  objects+=("$o")
-  if [ ! -f "$o" ] || [ "$s" -nt "$o" ] || [ "$newest_header" -nt "$o" ]; then stale+=("$s:$o"); fi
-done
-if [ ${#stale[@]} -gt 0 ]; then
-  echo "fuzz: compiling ${#stale[@]} sources" >&2
-  printf '%s\n' "${stale[@]}" | xargs -P "$(nproc)" -I{} sh -c \
-    'src="${1%%:*}"; obj="${1#*:}"; shift; clang++ "$@" -c "$src" -o "$obj"' _ {} "${flags[@]}"
-fi
-if [ ${#stale[@]} -gt 0 ] || [ ! -x "$bin" ]; then
-  clang++ -fsanitize=fuzzer,address,undefined "${objects[@]}" $(pkg-config --libs libpcre2-8) \
-    -lpthread -o "$bin"
-fi
+# shellcheck source=scripts/fuzz_build.sh
+. "$root/scripts/fuzz_build.sh"
+fuzz_build "$bin" "$(pkg-config --libs libpcre2-8)"
 # Seeds: one input per mode (mode byte, JSON part, NUL, text part).
 seed() { printf "$2" > "$work/corpus/$1"; }
 seed normalizer '\x00{"normalizer":{"type":"Sequence","normalizers":[{"type":"NFC"},{"type":"Replace","pattern":{"String":" "},"content":"_"}]}}\x00e\xcc\x81 x  y'

@@ -11,7 +11,7 @@ case "$mode" in demo|test) ;; *) echo "install-deps: unknown mode '$mode' (demo 
 PKGS=(
   build-essential cmake ninja-build ccache
   libtorch-dev libopenblas0-pthread libgloo-dev
-  nlohmann-json3-dev libcli11-dev libpcre2-dev libcpp-httplib-dev
+  nlohmann-json3-dev libpcre2-dev libcpp-httplib-dev
   libginac-dev libcln-dev
 )
 if [ "$mode" = test ]; then

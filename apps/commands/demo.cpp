@@ -1,16 +1,21 @@
 // r1 demo: the main job — R1-Zero in a tiny world, on a CPU in minutes (pipeline/r1zero.h).
 #include "commands/commands.h"
+#include "core/cli.h"
 #include "pipeline/r1zero.h"
 
 namespace {
 
+const r1::cli::CommandSpec kSpec{
+    "demo", "[--config FILE.json] [--key value ...]",
+    "Pretrains a tiny base model on direct and <think> solutions of verifiable tasks, measures it, trains it\n"
+    "with GRPO on rule-based rewards alone, measures it again, and writes report.html and summary.json into\n"
+    "run_dir. Re-running the same command resumes: finished stages are skipped, interrupted ones continue\n"
+    "from their step checkpoints.",
+    {}};
+
 int run(int argc, char** argv) {
-  auto cfg = r1::cli::resolve_command_config(
-      "demo",
-      "Pretrains a tiny base model on direct and <think> solutions of verifiable tasks, measures it, trains it\n"
-      "with GRPO on rule-based rewards alone, measures it again, and writes report.html and summary.json.",
-      r1::pipeline::r1zero_defaults(), argc, argv);
-  if (cfg.is_null()) return 0;
+  auto cfg = r1::pipeline::r1zero_defaults();
+  if (!r1::cli::parse(kSpec, cfg, argc, argv)) return 0;
   r1::pipeline::run_r1zero(cfg);
   return 0;
 }

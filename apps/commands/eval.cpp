@@ -1,17 +1,20 @@
 // r1 eval: benchmark a checkpoint the way the R1 paper measures (k samples at T=0.6, top-p 0.95;
 // pass@1, pass@k, cons@k), resumable (eval/benchmark_runner.h).
-#include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdio>
 #include <optional>
 
 #include "commands/commands.h"
+#include "core/cli.h"
 #include "core/error.h"
 #include "core/files.h"
 #include "eval/benchmark.h"
 #include "eval/benchmark_runner.h"
+#include "engine/sampling_schema.h"
 #include "eval/text_codec.h"
 #include "io/model_dir.h"
+#include "tasks/datasets/benchmarks.h"
+#include "tasks/task_options.h"
 #include "text/chat_template.h"
 
 namespace {
@@ -37,46 +40,67 @@ void print_table(const json& benches, int64_t k) {
   }
 }
 
-int run(int argc, char** argv) {
-  CLI::App app{"Evaluates a checkpoint on math benchmarks the way the R1 paper measures: k samples per problem,\n"
-               "pass@1 (mean over samples), unbiased pass@k and cons@k (majority vote over equivalent answers).\n"
-               "Writes OUT/<bench>.jsonl (one line per sample; a rerun resumes) and OUT/summary.json.",
-               "r1 eval"};
-  std::string model_dir, benches, out_dir, data_dir, prompt = "auto";
-  r1::eval::EvalRunConfig cfg;
-  cfg.sampling.max_new_tokens = 32768;
+// Every name --bench takes: the benchmark files and the synthetic families.
+std::vector<std::string> benchmark_names() {
+  std::vector<std::string> names = r1::tasks::dataset_benchmark_names();
+  for (const auto& n : r1::tasks::synthetic_task_names()) names.push_back(n);
+  return names;
+}
+
+struct EvalCommand {
+  std::string model;
+  std::vector<std::string> bench;
+  int64_t k = 16;
+  r1::engine::SamplingParams sampling{0.6, 0.95, 0, 32768, 0};  // the R1 paper's evaluation settings
   int64_t limit = 0;
+  std::string out;
+  std::string data_dir;
+  std::string prompt = "auto";
   bool quiet = false;
-  app.add_option("--model", model_dir, "checkpoint directory (config.json, safetensors, tokenizer.json)")->required();
-  app.add_option("--bench", benches,
-                 "benchmarks, comma-separated: gsm8k, math500, aime24, aime25, amc23, minerva, olympiadbench, "
-                 "countdown_cd3, gsm8k_train, running_sum, countdown")
-      ->required();
-  app.add_option("--k", cfg.k, "samples per problem")->check(CLI::PositiveNumber);
-  app.add_option("--temperature", cfg.sampling.temperature, "0 = greedy");
-  app.add_option("--top-p", cfg.sampling.top_p);
-  app.add_option("--max-new-tokens", cfg.sampling.max_new_tokens)->check(CLI::PositiveNumber);
-  app.add_option("--limit", limit, "only the first N problems of each benchmark (synthetic: N problems)");
-  app.add_option("--out", out_dir, "output directory (per-sample JSONL, summary.json); default: no files");
-  app.add_option("--seed", cfg.sampling.seed);
-  app.add_option("--data-dir", data_dir, "folder of the benchmark files (default: $R1_DATA_DIR, the installed data, the source tree's data/)");
-  app.add_option("--prompt", prompt, "auto (R1 chat template when the model has one, else R1-Zero) or r1_zero")
-      ->check(CLI::IsMember({"auto", "r1_zero"}));
-  app.add_flag("--quiet", quiet, "no progress line");
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e);
-  }
-  cfg.progress = !quiet;
-  cfg.out_dir = out_dir;
-  r1::check(cfg.sampling.top_p > 0 && cfg.sampling.top_p <= 1, "--top-p", "must be in (0, 1]");
-  auto names = r1::eval::parse_benchmark_list(benches);
+};
+
+template <class V>
+void visit_fields(V& v, EvalCommand& c) {
+  using namespace r1::schema;
+  v.field("model", c.model, "checkpoint directory (config.json, safetensors, tokenizer.json)", kRequired);
+  v.field("bench", c.bench, "benchmark files and synthetic families to evaluate on",
+          kRequired | one_of(benchmark_names()));
+  v.field("k", c.k, "samples per problem", at_least(1));
+  visit_fields(v, c.sampling);
+  v.field("limit", c.limit, "only the first N problems of each benchmark (synthetic: N problems); 0 = all",
+          at_least(0));
+  v.field("out", c.out, "output directory (per-sample JSONL, summary.json; a rerun resumes); \"\" = no files",
+          kNotResult);
+  v.field("data_dir", c.data_dir,
+          "folder of the benchmark files; \"\" = $R1_DATA_DIR, the installed data, the source tree's data/", kNotResult);
+  v.field("prompt", c.prompt, "auto: the R1 chat template when the model has one, else R1-Zero; r1_zero: always R1-Zero",
+          one_of({"auto", "r1_zero"}));
+  v.field("quiet", c.quiet, "no progress line", kNotResult);
+}
+
+const r1::cli::CommandSpec kSpec{
+    "eval", "--model DIR --bench NAMES [--key value ...]",
+    "Evaluates a checkpoint on math benchmarks the way the R1 paper measures: k samples per problem,\n"
+    "pass@1 (mean over samples), unbiased pass@k and cons@k (majority vote over equivalent answers).\n"
+    "Writes OUT/<bench>.jsonl (one line per sample; a rerun resumes) and OUT/summary.json.",
+    {}};
+
+int run(int argc, char** argv) {
+  EvalCommand opt;
+  if (!r1::cli::parse(kSpec, opt, argc, argv)) return 0;
+  r1::eval::EvalRunConfig cfg;
+  cfg.k = opt.k;
+  cfg.sampling = opt.sampling;
+  cfg.progress = !opt.quiet;
+  cfg.out_dir = opt.out;
+  const std::string& model_dir = opt.model;
+  const std::string& out_dir = opt.out;
+  const std::string& prompt = opt.prompt;
   r1::eval::BenchmarkOptions bopt;
-  bopt.data_dir = data_dir;
-  bopt.limit = limit;
+  bopt.data_dir = opt.data_dir;
+  bopt.limit = opt.limit;
   std::vector<r1::eval::Benchmark> suite;
-  for (const auto& n : names) suite.push_back(r1::eval::make_benchmark(n, bopt));  // fail before loading the model
+  for (const auto& n : opt.bench) suite.push_back(r1::eval::make_benchmark(n, bopt));  // fail before loading the model
 
   auto loaded = r1::io::load_model_dir(model_dir);
   r1::check(loaded.tokenizer.has_value(), model_dir, "has no tokenizer.json");
@@ -85,21 +109,20 @@ int run(int argc, char** argv) {
   if (prompt == "auto")
     tmpl = r1::eval::model_chat_template(loaded.tokenizer_config, model_dir + "/tokenizer_config.json");
 
-  if (!out_dir.empty())
-    r1::eval::check_run_settings(out_dir, {{"model", model_dir},
-                                           {"k", cfg.k},
-                                           {"temperature", cfg.sampling.temperature},
-                                           {"top_p", cfg.sampling.top_p},
-                                           {"max_new_tokens", cfg.sampling.max_new_tokens},
-                                           {"seed", cfg.sampling.seed},
-                                           {"prompt", prompt}});
-  json summary = {{"model", model_dir},
-                  {"k", cfg.k},
-                  {"temperature", cfg.sampling.temperature},
-                  {"top_p", cfg.sampling.top_p},
-                  {"max_new_tokens", cfg.sampling.max_new_tokens},
-                  {"seed", cfg.sampling.seed},
-                  {"benchmarks", json::object()}};
+  // What the samples depend on; a rerun into the same --out must agree (top_k only when set, so out
+  // dirs written before it existed still resume).
+  json settings = {{"model", model_dir},
+                   {"k", cfg.k},
+                   {"temperature", cfg.sampling.temperature},
+                   {"top_p", cfg.sampling.top_p},
+                   {"max_new_tokens", cfg.sampling.max_new_tokens},
+                   {"seed", cfg.sampling.seed},
+                   {"prompt", prompt}};
+  if (cfg.sampling.top_k > 0) settings["top_k"] = cfg.sampling.top_k;
+  if (!out_dir.empty()) r1::eval::check_run_settings(out_dir, settings);
+  json summary = settings;
+  summary.erase("prompt");
+  summary["benchmarks"] = json::object();
   double gen = 0, total = 0;
   for (const auto& b : suite) {
     r1::eval::BenchTimings t;

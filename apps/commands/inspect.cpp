@@ -1,12 +1,12 @@
 // `r1 inspect DIR`: what a checkpoint holds, from its headers alone (no tensor data is read):
 // architecture, parameter count, dtype histogram, shards and the chat template's family.
-#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
 #include "commands/commands.h"
+#include "core/cli.h"
 #include "core/error.h"
 #include "core/files.h"
 #include "io/hf_config.h"
@@ -146,17 +146,28 @@ void print(const json& r) {
   std::cout.flush();
 }
 
-int run(int argc, char** argv) {
-  CLI::App app{"Shows what a checkpoint directory (or one .safetensors file) holds, from headers only", "r1 inspect"};
+struct InspectCommand {
   std::string path;
   bool as_json = false;
-  app.add_option("path", path, "checkpoint directory or .safetensors file")->required();
-  app.add_flag("--json", as_json, "print one JSON object instead of text");
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e);
-  }
+};
+
+template <class V>
+void visit_fields(V& v, InspectCommand& c) {
+  v.field("path", c.path, "checkpoint directory or .safetensors file", r1::schema::kRequired);
+  v.field("json", c.as_json, "print one JSON object instead of text");
+}
+
+const r1::cli::CommandSpec kSpec{
+    "inspect", "DIR [--json]",
+    "Shows what a checkpoint directory (or one .safetensors file) holds, from its headers alone (no tensor\n"
+    "data is read): architecture, parameter count, dtypes, shards and the chat template's family.",
+    {"path"}};
+
+int run(int argc, char** argv) {
+  InspectCommand c;
+  if (!r1::cli::parse(kSpec, c, argc, argv)) return 0;
+  const std::string& path = c.path;
+  const bool as_json = c.as_json;
   const json r = inspect(path);
   if (as_json)
     std::cout << r.dump(2) << std::endl;
@@ -165,7 +176,7 @@ int run(int argc, char** argv) {
   return 0;
 }
 
-r1::cli::RegisterCommand reg("inspect", "Show a checkpoint's architecture, parameters, dtypes, shards, chat template",
+r1::cli::RegisterCommand reg("inspect", "show a checkpoint's architecture, parameters, dtypes, shards, chat template",
                              run);
 
 }  // namespace

@@ -1,17 +1,21 @@
 // r1 pretrain: the main job's first stage — tokenizer and base model -> RUN_DIR/checkpoints/base.
 #include "commands/commands.h"
+#include "core/cli.h"
 #include "pipeline/r1zero.h"
 
 namespace {
 
+const r1::cli::CommandSpec kSpec{
+    "pretrain", "[--config FILE.json] [--key value ...]",
+    "Trains a byte-level BPE tokenizer and a base model on a corpus mixing direct answers and <think>\n"
+    "solutions of the configured task families; saves RUN_DIR/checkpoints/base (Hugging Face layout), with\n"
+    "step checkpoints under RUN_DIR/work/pretrain that a killed run continues from. Takes the same\n"
+    "configuration as `r1 demo`.",
+    {}};
+
 int run(int argc, char** argv) {
-  auto cfg = r1::cli::resolve_command_config(
-      "pretrain",
-      "Trains a byte-level BPE tokenizer and a base model on a corpus mixing direct answers and <think>\n"
-      "solutions of the configured task families; saves RUN_DIR/checkpoints/base (Hugging Face layout).\n"
-      "Takes the same configuration as `r1 demo`.",
-      r1::pipeline::r1zero_defaults(), argc, argv);
-  if (cfg.is_null()) return 0;
+  auto cfg = r1::pipeline::r1zero_defaults();
+  if (!r1::cli::parse(kSpec, cfg, argc, argv)) return 0;
   r1::pipeline::run_pretrain_stage(cfg);
   return 0;
 }

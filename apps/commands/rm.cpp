@@ -6,28 +6,45 @@
 #include <memory>
 
 #include "commands/commands.h"
+#include "core/cli.h"
 #include "core/error.h"
 #include "core/files.h"
 #include "core/log.h"
 #include "core/metrics.h"
 #include "io/model_dir.h"
 #include "rl/reward_model.h"
+#include "rl/reward_train_schema.h"
 #include "train/sft.h"
 
 namespace {
 
 using json = nlohmann::json;
 
-json defaults() {
-  r1::rl::RewardTrainConfig t;
-  return {{"model", ""},          {"data", ""},
-          {"out", ""},            {"max_length", 1024},
-          {"eval_fraction", 0.1}, {"steps", t.steps},
-          {"batch_size", t.batch_size}, {"lr", t.lr},
-          {"warmup_steps", t.warmup_steps}, {"weight_decay", t.weight_decay},
-          {"grad_clip", t.grad_clip}, {"seed", t.seed},
-          {"log_every", t.log_every}};
+struct RmCommand {
+  std::string model, data, out;
+  int64_t max_length = 0;
+  double eval_fraction = 0.1;
+  r1::rl::RewardTrainConfig train;
+};
+
+template <class V>
+void visit_fields(V& v, RmCommand& c) {
+  using namespace r1::schema;
+  v.field("model", c.model, "the backbone checkpoint", kRequired);
+  v.field("data", c.data, "JSONL of {\"prompt\", \"chosen\", \"rejected\"}", kRequired);
+  v.field("out", c.out, "output directory (HF sequence-classification layout, score.weight)", kRequired | kNotResult);
+  v.field("max_length", c.max_length, "tokens per side of a pair at most; 0 = the model's context", at_least(0));
+  v.field("eval_fraction", c.eval_fraction, "share of the pairs held out for pairwise accuracy", closed_open(0, 1));
+  visit_fields(v, c.train);
 }
+
+const r1::cli::CommandSpec kSpec{
+    "rm", "--model DIR --data PAIRS.jsonl --out DIR [--key value ...]",
+    "Trains a reward model (--model backbone + a scalar head on the last token, Bradley-Terry loss) on\n"
+    "--data: JSONL lines {\"prompt\", \"chosen\", \"rejected\"}, rendered as `r1 sft` renders a prompt and\n"
+    "response. Holds out eval_fraction of the pairs for pairwise accuracy; saves --out in the HF\n"
+    "sequence-classification layout (score.weight).",
+    {}};
 
 // One side of a pair as token ids: prompt + response + EOS (truncated to max_length).
 std::vector<int32_t> encode_side(const std::string& prompt, const std::string& response, const r1::train::SftFormat& f,
@@ -40,18 +57,15 @@ std::vector<int32_t> encode_side(const std::string& prompt, const std::string& r
 }
 
 int run(int argc, char** argv) {
-  auto cfg = r1::cli::resolve_command_config(
-      "rm",
-      "Trains a reward model (--model backbone + a scalar head on the last token, Bradley-Terry loss)\n"
-      "on --data: JSONL lines {\"prompt\", \"chosen\", \"rejected\"}. Holds out eval_fraction of the pairs\n"
-      "for pairwise accuracy; saves --out in the HF sequence-classification layout (score.weight).",
-      defaults(), argc, argv);
-  if (cfg.is_null()) return 0;
-  for (const char* k : {"model", "data", "out"})
-    r1::check(!cfg.at(k).get<std::string>().empty(), std::string("--") + k, "is required");
-  const std::string model_dir = cfg.at("model"), data = cfg.at("data"), out = cfg.at("out");
+  RmCommand c;
+  if (!r1::cli::parse(kSpec, c, argc, argv)) return 0;
+  const std::string &model_dir = c.model, &data = c.data, &out = c.out;
   auto loaded = r1::io::load_model_dir(model_dir);
-  auto fmt = r1::train::sft_format_of(loaded, model_dir, cfg.at("max_length"));
+  const int64_t context = loaded.model->config().max_position_embeddings;
+  if (c.max_length > context)
+    throw r1::UsageError("max_length", "must be at most the model's context, max_position_embeddings = " +
+                                           std::to_string(context) + " (" + model_dir + "/config.json)");
+  auto fmt = r1::train::sft_format_of(loaded, model_dir, c.max_length > 0 ? c.max_length : context);
 
   std::vector<r1::rl::PreferencePair> pairs;
   std::ifstream in(data);
@@ -71,19 +85,11 @@ int run(int argc, char** argv) {
     pairs.push_back({encode_side(j["prompt"], j["chosen"], fmt, where), encode_side(j["prompt"], j["rejected"], fmt, where)});
   }
   r1::check(pairs.size() >= 2, data, "needs at least 2 preference pairs");
-  const size_t n_eval = std::min(pairs.size() - 1, static_cast<size_t>(pairs.size() * cfg.at("eval_fraction").get<double>()));
+  const size_t n_eval = std::min(pairs.size() - 1, static_cast<size_t>(pairs.size() * c.eval_fraction));
   std::vector<r1::rl::PreferencePair> eval(pairs.end() - n_eval, pairs.end());
   pairs.resize(pairs.size() - n_eval);
 
-  r1::rl::RewardTrainConfig tc;
-  tc.steps = cfg.at("steps");
-  tc.batch_size = cfg.at("batch_size");
-  tc.lr = cfg.at("lr");
-  tc.warmup_steps = cfg.at("warmup_steps");
-  tc.weight_decay = cfg.at("weight_decay");
-  tc.grad_clip = cfg.at("grad_clip");
-  tc.seed = cfg.at("seed");
-  tc.log_every = cfg.at("log_every");
+  const r1::rl::RewardTrainConfig& tc = c.train;
   r1::rl::RewardModel rm(loaded.model, tc.seed);
   // The checkpoint directory is written atomically as a whole at the end, so the metrics go to a
   // sibling file first and move in afterwards.

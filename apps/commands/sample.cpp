@@ -3,68 +3,91 @@
 // survivors are written as an SFT dataset ({"prompt", "response"} JSONL, the format `r1 sft` reads)
 // with a statistics JSON beside it.
 #include <cstdio>
-#include <sstream>
 
 #include "commands/commands.h"
+#include "core/cli.h"
 #include "core/error.h"
 #include "core/files.h"
 #include "core/log.h"
 #include "io/model_dir.h"
-#include "pipeline/config_json.h"
-#include "pipeline/r1zero.h"
 #include "rl/rejection_sampling.h"
+#include "rl/rejection_schema.h"
 #include "rl/sample_candidates.h"
 #include "tasks/task.h"
+#include "tasks/task_options.h"
 #include "train/sft.h"
 
 namespace {
 
 using json = nlohmann::json;
 
-json defaults() {
-  return {{"model", ""},
-          {"tasks", "running_sum,countdown"},
-          {"task_options", r1::pipeline::r1zero_defaults().at("task_options")},
-          {"prompts", 16},
-          {"k", 4},
-          {"out", ""},
-          {"stats", ""},
-          {"seed", 1},
-          {"batch_prompts", 32},
-          {"sampling", {{"temperature", 0.6}, {"top_p", 0.95}, {"max_new_tokens", 64}}},
-          {"filter", r1::rl::RejectionConfig{}}};
+// How responses are sampled (each batch's seed derives from the command's seed).
+struct Sampling {
+  double temperature = 0.6;
+  double top_p = 0.95;
+  int64_t max_new_tokens = 64;
+};
+
+template <class V>
+void visit_fields(V& v, Sampling& c) {
+  using namespace r1::schema;
+  v.field("temperature", c.temperature, "sampling temperature", above(0));
+  v.field("top_p", c.top_p, "nucleus sampling", open_closed(0, 1));
+  v.field("max_new_tokens", c.max_new_tokens, "tokens per response at most", at_least(1));
 }
 
-int run(int argc, char** argv) {
-  auto cfg = r1::cli::resolve_command_config(
-      "sample",
-      "Samples k responses to each of --prompts generated problems per task (split evenly over --tasks, a\n"
-      "comma-separated list), scores them with the task's verifier, keeps the correct, single-language,\n"
-      "not overlong, not repetitive, de-duplicated ones, and writes them to --out as SFT JSONL plus\n"
-      "statistics (--stats, default OUT.stats.json).",
-      defaults(), argc, argv);
-  if (cfg.is_null()) return 0;
-  for (const char* k : {"model", "out"}) r1::check(!cfg.at(k).get<std::string>().empty(), std::string("--") + k, "is required");
-  const std::string model_dir = cfg.at("model"), out = cfg.at("out");
-  const std::string stats_path = cfg.at("stats").get<std::string>().empty() ? out + ".stats.json" : cfg.at("stats").get<std::string>();
+struct SampleCommand {
+  std::string model;
+  std::vector<std::string> tasks = {"running_sum", "countdown"};
+  r1::tasks::TaskOptions task_options;
+  int64_t prompts = 16;
+  int64_t k = 4;
+  std::string out, stats;
+  uint64_t seed = 1;
+  int64_t batch_prompts = 32;
+  Sampling sampling;
+  r1::rl::RejectionConfig filter;
+};
 
+template <class V>
+void visit_fields(V& v, SampleCommand& c) {
+  using namespace r1::schema;
+  v.field("model", c.model, "the checkpoint to sample from", kRequired);
+  v.field("tasks", c.tasks, "task families the problems are drawn from, in turn",
+          kRequired | one_of(r1::tasks::synthetic_task_names()));
+  v.field("task_options", c.task_options, "options of each task family");
+  v.field("prompts", c.prompts, "problems generated (split evenly over the tasks)", at_least(1));
+  v.field("k", c.k, "responses sampled per problem", at_least(1));
+  v.field("out", c.out, "the SFT JSONL of kept responses ({\"prompt\", \"response\"})", kRequired | kNotResult);
+  v.field("stats", c.stats, "statistics JSON; \"\" = OUT.stats.json", kNotResult);
+  v.field("seed", c.seed, "seed of the problems and of the sampling");
+  v.field("batch_prompts", c.batch_prompts, "problems per generate() call", at_least(1));
+  v.field("sampling", c.sampling, "how responses are sampled");
+  v.field("filter", c.filter, "what a response must pass to be kept");
+}
+
+const r1::cli::CommandSpec kSpec{
+    "sample", "--model DIR --out FILE.jsonl [--key value ...]",
+    "Rejection sampling (R1's stage 3): samples k responses to each of --prompts generated problems (split\n"
+    "evenly over --tasks), scores them with the task's verifier, keeps the correct, single-language, not\n"
+    "overlong, not repetitive, de-duplicated ones, and writes them to --out as SFT JSONL plus statistics\n"
+    "(--stats, default OUT.stats.json).",
+    {}};
+
+int run(int argc, char** argv) {
+  SampleCommand c;
+  if (!r1::cli::parse(kSpec, c, argc, argv)) return 0;
+  const std::string &model_dir = c.model, &out = c.out;
+  const std::string stats_path = c.stats.empty() ? out + ".stats.json" : c.stats;
   std::vector<std::unique_ptr<r1::tasks::Task>> tasks;
-  {
-    std::stringstream ss(cfg.at("tasks").get<std::string>());
-    for (std::string name; std::getline(ss, name, ',');) {
-      const json& opts = cfg.at("task_options").contains(name) ? cfg.at("task_options").at(name) : json::object();
-      tasks.push_back(r1::tasks::make_task(name, opts));
-    }
-  }
-  r1::check(!tasks.empty(), "--tasks", "names no task");
+  for (const auto& name : c.tasks) tasks.push_back(r1::tasks::make_synthetic_task(name, c.task_options));
 
   auto loaded = r1::io::load_model_dir(model_dir);
   auto fmt = r1::train::sft_format_of(loaded, model_dir, 0);
-  const auto rc = cfg.at("filter").get<r1::rl::RejectionConfig>();
 
   // Problems: round-robin over the tasks, from a seeded generator.
-  const int64_t n_prompts = cfg.at("prompts");
-  r1::tasks::Rng rng(cfg.at("seed").get<uint64_t>() * 104729 + 3);
+  const int64_t n_prompts = c.prompts;
+  r1::tasks::Rng rng(c.seed * 104729 + 3);
   std::vector<r1::rl::SampledProblem> problems;
   for (int64_t i = 0; i < n_prompts; ++i) {
     r1::rl::SampledProblem sp;
@@ -75,12 +98,12 @@ int run(int argc, char** argv) {
   }
 
   r1::rl::CandidateSampling cs;
-  cs.k = cfg.at("k");
-  cs.sampling.temperature = cfg.at("sampling").at("temperature");
-  cs.sampling.top_p = cfg.at("sampling").at("top_p");
-  cs.sampling.max_new_tokens = cfg.at("sampling").at("max_new_tokens");
-  cs.sampling.seed = cfg.at("seed").get<uint64_t>() * 7919;
-  cs.batch_problems = cfg.at("batch_prompts");
+  cs.k = c.k;
+  cs.sampling.temperature = c.sampling.temperature;
+  cs.sampling.top_p = c.sampling.top_p;
+  cs.sampling.max_new_tokens = c.sampling.max_new_tokens;
+  cs.sampling.seed = c.seed * 7919;
+  cs.batch_problems = c.batch_prompts;
   cs.eos_id = fmt.eos_id;
   cs.pad_id = fmt.eos_id;
   int64_t generated_tokens = 0;
@@ -92,7 +115,7 @@ int run(int argc, char** argv) {
   for (const auto& c : cands) correct_total += c.correct;
 
   r1::rl::RejectionStats st;
-  auto verdicts = r1::rl::rejection_filter(cands, rc, &st);
+  auto verdicts = r1::rl::rejection_filter(cands, c.filter, &st);
   std::string lines;
   for (size_t i = 0; i < cands.size(); ++i)
     if (verdicts[i] == r1::rl::DropReason::kKept)
@@ -102,7 +125,7 @@ int run(int argc, char** argv) {
   stats["correct_rate"] = cands.empty() ? 0.0 : static_cast<double>(correct_total) / cands.size();
   stats["generated_tokens"] = generated_tokens;
   stats["k"] = cs.k;
-  stats["config"] = cfg;
+  stats["config"] = r1::schema::to_json(c);
   r1::write_file_atomic(stats_path, stats.dump(2) + "\n");
   std::printf("sample: %lld responses, correct %.3f, kept %lld (incorrect %lld, overlong %lld, mixed-language %lld, "
               "repetitive %lld, duplicate %lld, over quota %lld) -> %s, %s\n",

@@ -1,10 +1,10 @@
 // r1 score: the logits of every position of a token sequence, written as safetensors — the way
 // one compares a port with its reference implementation.
-#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <torch/torch.h>
 
 #include "commands/commands.h"
+#include "core/cli.h"
 #include "core/error.h"
 #include "core/files.h"
 #include "io/model_dir.h"
@@ -12,17 +12,27 @@
 
 namespace {
 
+struct ScoreCommand {
+  std::string model, ids, out;
+};
+
+template <class V>
+void visit_fields(V& v, ScoreCommand& c) {
+  using r1::schema::kRequired;
+  v.field("model", c.model, "checkpoint directory", kRequired);
+  v.field("ids", c.ids, "JSON file holding an array of token ids", kRequired);
+  v.field("out", c.out, "output .safetensors (tensor \"logits\", plus \"ids\")", kRequired);
+}
+
+const r1::cli::CommandSpec kSpec{"score", "--model DIR --ids IDS.json --out LOGITS.safetensors",
+                                 "Writes the logits [T, V] (fp32) of every position of a JSON array of token ids: the "
+                                 "way one compares\na port with its reference implementation.",
+                                 {}};
+
 int run(int argc, char** argv) {
-  CLI::App app{"Writes the logits [T, V] (fp32) of every position of a JSON array of token ids.", "r1 score"};
-  std::string model_dir, ids_path, out_path;
-  app.add_option("--model", model_dir, "checkpoint directory")->required();
-  app.add_option("--ids", ids_path, "JSON file holding an array of token ids")->required();
-  app.add_option("--out", out_path, "output .safetensors (tensor \"logits\", plus \"ids\")")->required();
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e);
-  }
+  ScoreCommand c;
+  if (!r1::cli::parse(kSpec, c, argc, argv)) return 0;
+  const std::string &model_dir = c.model, &ids_path = c.ids, &out_path = c.out;
   auto j = nlohmann::json::parse(r1::read_file(ids_path), nullptr, false);
   r1::check(!j.is_discarded() && j.is_array() && !j.empty(), ids_path, "must hold a non-empty JSON array of token ids");
   std::vector<int64_t> ids;

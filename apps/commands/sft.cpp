@@ -3,53 +3,73 @@
 #include <cstdio>
 
 #include "commands/commands.h"
+#include "core/cli.h"
 #include "core/error.h"
 #include "core/log.h"
 #include "core/metrics.h"
 #include "core/files.h"
 #include "io/model_dir.h"
-#include "pipeline/config_json.h"
 #include "train/sft.h"
+#include "train/sft_schema.h"
 
 namespace {
 
 using json = nlohmann::json;
 
-json defaults() {
-  r1::train::LmTrainConfig t;
-  t.batch_size = 16;
-  t.lr = 1e-4;
-  t.warmup_steps = 10;
-  t.log_every = 1;
-  r1::train::SftConfig s;
-  return {{"model", ""},        {"data", ""},       {"out", ""},
-          {"epochs", s.epochs}, {"seed", s.seed},   {"max_length", 1024},
-          {"pack_length", 0},   {"checkpoint_every", s.checkpoint_every},
-          {"keep_checkpoints", s.keep_checkpoints}, {"stop_after", s.stop_after},
-          {"resume", s.resume}, {"train", t}};
+struct SftCommand {
+  std::string model, data, out;
+  int64_t max_length = 0;
+  int64_t pack_length = 0;
+  r1::train::SftConfig sft = [] {
+    r1::train::SftConfig s;
+    s.train.batch_size = 16;
+    s.train.lr = 1e-4;
+    s.train.warmup_steps = 10;
+    s.train.log_every = 1;
+    return s;
+  }();
+};
+
+template <class V>
+void visit_fields(V& v, SftCommand& c) {
+  using namespace r1::schema;
+  v.field("model", c.model, "the checkpoint to fine-tune", kRequired);
+  v.field("data", c.data, "JSONL of {\"messages\": [...]} or {\"prompt\", \"response\"}", kRequired);
+  v.field("out", c.out, "output directory: checkpoints/step-N (+ latest), final, metrics.jsonl", kRequired | kNotResult);
+  v.field("max_length", c.max_length,
+          "tokens per example at most (longer prompts are dropped, responses cut); 0 = the model's context",
+          at_least(0));
+  v.field("pack_length", c.pack_length, "pack examples into rows of this many tokens; 0 = one example per row",
+          at_least(0));
+  visit_fields(v, c.sft);
 }
 
+const r1::cli::CommandSpec kSpec{
+    "sft", "--model DIR --data FILE.jsonl --out DIR [--key value ...]",
+    "Fine-tunes --model on --data, loss on the final assistant turn only, rendered with the checkpoint's chat\n"
+    "template (else R1-Zero's \"User: ...\\nAssistant: \"). Writes OUT/checkpoints/step-N (+ latest) and\n"
+    "OUT/final; a rerun with the same --out resumes exactly from the latest checkpoint. train.steps applies\n"
+    "when epochs is 0.",
+    {}};
+
 int run(int argc, char** argv) {
-  auto cfg = r1::cli::resolve_command_config(
-      "sft",
-      "Fine-tunes --model on --data (JSONL of {\"messages\": [...]} or {\"prompt\", \"response\"}), loss on the\n"
-      "final assistant turn only, rendered with the checkpoint's chat template (else R1-Zero's\n"
-      "\"User: ...\\nAssistant: \"). Writes OUT/checkpoints/step-N (+ latest) and OUT/final; a rerun with the\n"
-      "same --out resumes exactly from the latest checkpoint. train.steps applies when epochs is 0.",
-      defaults(), argc, argv);
-  if (cfg.is_null()) return 0;
-  for (const char* k : {"model", "data", "out"})
-    r1::check(!cfg.at(k).get<std::string>().empty(), std::string("--") + k, "is required");
-  const std::string out = cfg.at("out");
+  SftCommand c;
+  if (!r1::cli::parse(kSpec, c, argc, argv)) return 0;
+  const std::string& out = c.out;
 
-  auto loaded = r1::io::load_model_dir(cfg.at("model"));
-  auto fmt = r1::train::sft_format_of(loaded, cfg.at("model"), cfg.at("max_length"));
+  auto loaded = r1::io::load_model_dir(c.model);
+  const int64_t context = loaded.model->config().max_position_embeddings;
+  if (c.max_length > context || c.pack_length > context)
+    throw r1::UsageError(c.max_length > context ? "max_length" : "pack_length",
+                         "must be at most the model's context, max_position_embeddings = " + std::to_string(context) +
+                             " (" + c.model + "/config.json)");
+  auto fmt = r1::train::sft_format_of(loaded, c.model, c.max_length > 0 ? c.max_length : context);
 
-  auto conversations = r1::train::read_sft_jsonl(cfg.at("data"));
+  auto conversations = r1::train::read_sft_jsonl(c.data);
   std::vector<r1::train::Example> examples;
   int64_t dropped = 0, response_tokens = 0;
-  for (const auto& c : conversations) {
-    auto e = r1::train::render_sft_example(c, fmt);
+  for (const auto& conv : conversations) {
+    auto e = r1::train::render_sft_example(conv, fmt);
     if (!e) {
       ++dropped;
       continue;
@@ -57,26 +77,18 @@ int run(int argc, char** argv) {
     for (auto m : e->loss_mask) response_tokens += m;
     examples.push_back(std::move(*e));
   }
-  auto units = r1::train::pack_examples(examples, cfg.at("pack_length"));
+  auto units = r1::train::pack_examples(examples, c.pack_length);
   r1::log_info("sft data: " + std::to_string(examples.size()) + " examples (" + std::to_string(dropped) +
                " dropped: prompt longer than max_length), " + std::to_string(response_tokens) +
                " response tokens, " + std::to_string(units.size()) + " training rows; template: " +
                (fmt.chat ? r1::text::chat_family_name(fmt.chat->family()) : std::string("R1-Zero")));
 
-  r1::train::SftConfig sc;
-  sc.train = cfg.at("train").get<r1::train::LmTrainConfig>();
-  sc.epochs = cfg.at("epochs");
-  sc.seed = cfg.at("seed");
-  sc.checkpoint_every = cfg.at("checkpoint_every");
-  sc.keep_checkpoints = cfg.at("keep_checkpoints");
-  sc.stop_after = cfg.at("stop_after");
-  sc.resume = cfg.at("resume");
   r1::make_dirs(out);
-  r1::write_file_atomic(out + "/sft_config.json", cfg.dump(2) + "\n");
+  r1::write_file_atomic(out + "/sft_config.json", r1::schema::to_json(c).dump(2) + "\n");
   r1::MetricsWriter metrics(out + "/metrics.jsonl");
   r1::train::SftOutput o{out, &*loaded.tokenizer, loaded.tokenizer_config};
   const int64_t pad = fmt.eos_id;
-  auto r = r1::train::run_sft(*loaded.model, units, sc, pad, o, &metrics);
+  auto r = r1::train::run_sft(*loaded.model, units, c.sft, pad, o, &metrics);
   std::printf("sft: steps %lld..%lld, final loss %.4f, %.0f tokens/s\n", static_cast<long long>(r.start_step),
               static_cast<long long>(r.end_step), r.train.final_loss,
               r.train.tokens / std::max(1e-9, r.train.seconds));

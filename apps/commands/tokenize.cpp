@@ -1,11 +1,11 @@
 // `r1 tokenize`: UTF-8 stdin -> token ids (JSON array), or ids -> text with --decode; --chat renders
 // a messages file through the model's chat template first.
-#include <CLI/CLI.hpp>
 #include <iostream>
 #include <iterator>
 #include <nlohmann/json.hpp>
 
 #include "commands/commands.h"
+#include "core/cli.h"
 #include "core/error.h"
 #include "core/files.h"
 #include "text/chat_template.h"
@@ -24,34 +24,54 @@ std::string sibling_config(const std::string& tokenizer_path) {
          "/tokenizer_config.json";
 }
 
+std::vector<std::string> family_choices() {
+  return {"", "deepseek_v3", "deepseek_r1", "r1_distill_qwen", "qwen2.5", "llama3"};
+}
+
+struct TokenizeCommand {
+  std::string tokenizer;
+  bool decode = false;
+  bool skip_special_tokens = false;
+  bool add_special_tokens = false;
+  std::string chat;
+  std::string tokenizer_config;
+  std::string chat_family;
+  bool generation_prompt = true;
+  bool render_only = false;
+};
+
+template <class V>
+void visit_fields(V& v, TokenizeCommand& c) {
+  using namespace r1::schema;
+  v.field("tokenizer", c.tokenizer, "tokenizer.json (or the directory holding it)", kRequired);
+  v.field("decode", c.decode, "read a JSON array of ids from stdin and print the text");
+  v.field("skip_special_tokens", c.skip_special_tokens, "with --decode: drop special tokens");
+  v.field("add_special_tokens", c.add_special_tokens, "apply the post-processor (e.g. BOS)");
+  v.field("chat", c.chat, "a JSON array of {role, content} to render through the chat template, then encode");
+  v.field("tokenizer_config", c.tokenizer_config,
+          "tokenizer_config.json with the chat_template; \"\" = the one beside tokenizer.json");
+  v.field("chat_family", c.chat_family, "with --chat: this family's native renderer instead of a chat_template",
+          one_of(family_choices()));
+  v.field("generation_prompt", c.generation_prompt, "with --chat: append the assistant generation prompt");
+  v.field("render_only", c.render_only, "with --chat: print the rendered prompt, not ids");
+  v.require(!c.decode || c.chat.empty(), "decode", "reads ids from stdin; it does not go with --chat");
+}
+
+const r1::cli::CommandSpec kSpec{
+    "tokenize", "--tokenizer PATH [--decode | --chat FILE.json] [--key value ...]",
+    "Tokenizes UTF-8 stdin with a Hugging Face tokenizer.json and prints the ids as a JSON array; --decode\n"
+    "reads a JSON array of ids and prints the text; --chat renders a messages file through the model's chat\n"
+    "template first.",
+    {}};
+
 int run_tokenize(int argc, char** argv) {
-  CLI::App app{"Tokenize stdin with a Hugging Face tokenizer.json", "r1 tokenize"};
-  std::string tokenizer_path, chat_file, config_path, family;
-  bool decode = false, add_special = false, skip_special = false, no_generation_prompt = false,
-       render_only = false;
-  app.add_option("--tokenizer", tokenizer_path, "tokenizer.json (or the directory holding it)")
-      ->required();
-  app.add_flag("--decode", decode, "read a JSON array of ids from stdin and print the text");
-  app.add_flag("--skip-special-tokens", skip_special, "with --decode: drop special tokens");
-  app.add_flag("--add-special-tokens", add_special, "apply the post-processor (e.g. BOS)");
-  app.add_option("--chat", chat_file, "JSON array of {role, content}: render it, then encode");
-  app.add_option("--tokenizer-config", config_path,
-                 "tokenizer_config.json with the chat_template (default: beside tokenizer.json)");
-  app.add_option("--chat-family", family,
-                 "use the native renderer of this family instead of a chat_template "
-                 "(deepseek_v3, deepseek_r1, r1_distill_qwen, qwen2.5, llama3)");
-  app.add_flag("--no-generation-prompt", no_generation_prompt,
-               "with --chat: do not append the assistant generation prompt");
-  app.add_flag("--render-only", render_only, "with --chat: print the rendered prompt, not ids");
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e);
-  }
+  TokenizeCommand c;
+  if (!r1::cli::parse(kSpec, c, argc, argv)) return 0;
+  std::string tokenizer_path = c.tokenizer;
   if (r1::path_exists(tokenizer_path + "/tokenizer.json")) tokenizer_path += "/tokenizer.json";
   const auto tok = r1::text::Tokenizer::from_file(tokenizer_path);
 
-  if (decode) {
+  if (c.decode) {
     nlohmann::json ids;
     try {
       ids = nlohmann::json::parse(read_stdin());
@@ -59,31 +79,40 @@ int run_tokenize(int argc, char** argv) {
       throw r1::Error("stdin", std::string("expected a JSON array of ids: ") + e.what());
     }
     if (!ids.is_array()) throw r1::Error("stdin", "expected a JSON array of ids");
-    std::cout << tok.decode(ids.get<std::vector<int32_t>>(), skip_special);
+    std::vector<int32_t> list;
+    const int64_t vocab = tok.vocab_size();
+    for (size_t i = 0; i < ids.size(); ++i) {
+      const bool in_range = ids[i].is_number_integer() && ids[i].get<int64_t>() >= 0 && ids[i].get<int64_t>() < vocab;
+      r1::check(in_range, "stdin: element " + std::to_string(i),
+                ids[i].dump() + " is not a token id of this tokenizer (ids are integers in [0, " +
+                    std::to_string(vocab) + "))");
+      list.push_back(static_cast<int32_t>(ids[i].get<int64_t>()));
+    }
+    std::cout << tok.decode(list, c.skip_special_tokens);
     return 0;
   }
 
   std::string text;
-  if (!chat_file.empty()) {
+  if (!c.chat.empty()) {
     nlohmann::json messages;
     try {
-      messages = nlohmann::json::parse(r1::read_file(chat_file));
+      messages = nlohmann::json::parse(r1::read_file(c.chat));
     } catch (const nlohmann::json::exception& e) {
-      throw r1::Error(chat_file, std::string("invalid JSON: ") + e.what());
+      throw r1::Error(c.chat, std::string("invalid JSON: ") + e.what());
     }
-    const auto tmpl = !family.empty()
-                          ? r1::text::ChatTemplate::builtin(r1::text::parse_chat_family(family))
+    const auto tmpl = !c.chat_family.empty()
+                          ? r1::text::ChatTemplate::builtin(r1::text::parse_chat_family(c.chat_family))
                           : r1::text::ChatTemplate::from_tokenizer_config(
-                                config_path.empty() ? sibling_config(tokenizer_path) : config_path);
-    text = tmpl.render(messages, !no_generation_prompt);
-    if (render_only) {
+                                c.tokenizer_config.empty() ? sibling_config(tokenizer_path) : c.tokenizer_config);
+    text = tmpl.render(messages, c.generation_prompt);
+    if (c.render_only) {
       std::cout << text;
       return 0;
     }
   } else {
     text = read_stdin();
   }
-  const auto ids = tok.encode(text, add_special);
+  const auto ids = tok.encode(text, c.add_special_tokens);
   std::cout << nlohmann::json(ids).dump() << "\n";
   return 0;
 }

@@ -1,14 +1,16 @@
 // `r1 tokenizer train`: trains a byte-level BPE tokenizer.json (loadable by r1cpp and by Hugging
 // Face / transformers.js tokenizers) from text or JSONL files.
-#include <CLI/CLI.hpp>
+#include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
 #include "commands/commands.h"
+#include "core/cli.h"
 #include "core/error.h"
 #include "core/files.h"
 #include "text/bpe_trainer.h"
+#include "text/bpe_trainer_schema.h"
 
 namespace {
 
@@ -40,49 +42,51 @@ void read_documents(const std::string& path, const std::string& jsonl_field,
   }
 }
 
-int run_tokenizer(int argc, char** argv) {
-  CLI::App app{"Tokenizer tools", "r1 tokenizer"};
-  app.require_subcommand(1);
-  auto* train = app.add_subcommand("train", "train a byte-level BPE tokenizer.json");
-  std::vector<std::string> corpus_files, special, added;
-  std::string out, jsonl_field, pre = "qwen2", bos;
-  r1::text::BpeTrainerConfig cfg;
-  bool no_nfc = false;
-  train->add_option("--corpus", corpus_files, "corpus files (text: one document per line)")
-      ->required()
-      ->check(CLI::ExistingFile);
-  train->add_option("--jsonl-field", jsonl_field,
-                    "read the corpus files as JSONL and take this string field of each record");
-  train->add_option("--vocab-size", cfg.vocab_size,
-                    "total ids: 256 byte tokens + merges + added tokens");
-  train->add_option("--num-merges", cfg.num_merges, "learn exactly this many merges instead");
-  train->add_option("--min-frequency", cfg.min_frequency, "never merge rarer pairs")
-      ->capture_default_str();
-  train->add_option("--special-token", special, "special added token (repeatable)");
-  train->add_option("--added-token", added, "non-special added token, e.g. <think> (repeatable)");
-  train->add_option("--pre-tokenizer", pre, "qwen2 | llama3 | gpt2")->capture_default_str();
-  train->add_flag("--no-nfc", no_nfc, "no NFC normalizer");
-  train->add_option("--bos-token", bos, "special token prepended by add_special_tokens");
-  train->add_option("--out", out, "output tokenizer.json")->required();
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e);
-  }
-  if (cfg.num_merges < 0 && cfg.vocab_size <= 0)
-    throw r1::Error("r1 tokenizer train", "give --vocab-size or --num-merges");
-  cfg.special_tokens = special;
-  cfg.added_tokens = added;
-  cfg.pre_tokenizer = r1::text::parse_pre_tokenizer_kind(pre);
-  cfg.nfc = !no_nfc;
-  cfg.bos_token = bos;
+struct TokenizerTrainCommand {
+  std::vector<std::string> corpus;
+  std::string jsonl_field;
+  std::string out;
+  r1::text::BpeTrainerConfig bpe;
+};
+
+template <class V>
+void visit_fields(V& v, TokenizerTrainCommand& c) {
+  using namespace r1::schema;
+  v.field("corpus", c.corpus, "corpus files (text: one document per line); also given as bare arguments", kRequired);
+  v.field("jsonl_field", c.jsonl_field, "read the corpus files as JSONL and take this string field of each record");
+  v.field("out", c.out, "output tokenizer.json", kRequired);
+  visit_fields(v, c.bpe);
+}
+
+const r1::cli::CommandSpec kSpec{
+    "tokenizer train", "[CORPUS ...] --out tokenizer.json (--vocab_size N | --num_merges N) [--key value ...]",
+    "Trains a byte-level BPE tokenizer.json (loadable by r1cpp and by Hugging Face / transformers.js\n"
+    "tokenizers) from text or JSONL files: ids 0..255 are the bytes, then one id per merge, then the added\n"
+    "tokens.",
+    {"corpus"}};
+
+int run_train(int argc, char** argv) {
+  TokenizerTrainCommand c;
+  if (!r1::cli::parse(kSpec, c, argc, argv)) return 0;
   std::vector<std::string> docs;
-  for (const auto& f : corpus_files) read_documents(f, jsonl_field, docs);
-  const auto tok = r1::text::train_bpe(docs, cfg);
-  tok.save(out);
-  std::cerr << "wrote " << out << ": " << tok.vocab_size() << " ids from " << docs.size()
-            << " documents\n";
+  for (const auto& f : c.corpus) read_documents(f, c.jsonl_field, docs);
+  const auto tok = r1::text::train_bpe(docs, c.bpe);
+  tok.save(c.out);
+  std::cerr << "wrote " << c.out << ": " << tok.vocab_size() << " ids from " << docs.size() << " documents\n";
   return 0;
+}
+
+// `r1 tokenizer <subcommand>`: train is the only one.
+int run_tokenizer(int argc, char** argv) {
+  const std::string sub = argc > 1 ? argv[1] : "";
+  if (sub == "train") return run_train(argc - 1, argv + 1);
+  if (sub == "--help" || sub == "-h") {
+    std::printf("usage: r1 tokenizer <subcommand> [options]\n\nsubcommands:\n"
+                "  train    train a byte-level BPE tokenizer.json (r1 tokenizer train --help)\n");
+    return 0;
+  }
+  throw r1::UsageError(sub.empty() ? std::string("r1 tokenizer") : "subcommand '" + sub + "'",
+                       "r1 tokenizer takes a subcommand: train (r1 tokenizer train --help)");
 }
 
 r1::cli::RegisterCommand reg("tokenizer", "tokenizer tools: `r1 tokenizer train` (byte-level BPE)",

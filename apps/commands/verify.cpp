@@ -8,12 +8,12 @@
 // the run: it is written back as {"line": N, "error": "..."} (also reported on stderr) and the
 // command exits with status 1 once all lines are done, so one bad record never hides the grades
 // of the others. Blank lines are skipped.
-#include <CLI/CLI.hpp>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
 #include "commands/commands.h"
+#include "core/cli.h"
 #include "core/error.h"
 #include "rewards/math/verify.h"
 
@@ -21,32 +21,52 @@ namespace {
 
 namespace m = r1::rewards::math;
 
-int run_verify(int argc, char** argv) {
-  CLI::App app{"Grade math answers: JSONL {gold, pred} in, the same records with verdicts out", "r1 verify"};
-  std::string in_path, out_path, choices;
-  m::VerifyOptions opt;
+// The command's options; the per-record grading options are rewards/math/verify.h's.
+struct VerifyCommand {
+  std::string in, out, choices;
+  int float_rounding = 6;
+  int timeout_ms = 3000;
   int boxed_priority = 0;
-  app.add_option("--in", in_path, "input JSONL (default: stdin)")->check(CLI::ExistingFile);
-  app.add_option("--out", out_path, "output JSONL (default: stdout)");
-  app.add_option("--float-rounding", opt.float_rounding, "decimal places for decimal answers")->capture_default_str();
-  app.add_option("--timeout-ms", opt.timeout_ms, "time bound of one record (0 = none)")->capture_default_str();
-  app.add_option("--boxed-priority", boxed_priority,
-                 "0: \\boxed{} before everything; 50: after \"final answer is\" (Math-Verify default); -1: off")
-      ->capture_default_str();
-  app.add_option("--choices", choices, "multiple-choice letters to extract, e.g. ABCD");
-  bool non_strict = false;
-  app.add_flag("--non-strict", non_strict, "variable names don't matter (f(x) == f(y))");
-  app.add_flag("--set-relation", opt.allow_set_relation_comp, "a gold interval may equal a predicted inequality");
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e);
-  }
-  opt.strict = !non_strict;
-  opt.pred_extract.boxed_priority = boxed_priority;
-  opt.gold_extract.boxed_priority = boxed_priority;
-  opt.pred_extract.choices = choices;
-  opt.gold_extract.choices = choices;
+  bool strict = true;
+  bool set_relation = false;
+};
+
+template <class V>
+void visit_fields(V& v, VerifyCommand& c) {
+  using namespace r1::schema;
+  v.field("in", c.in, "input JSONL; \"\" = stdin");
+  v.field("out", c.out, "output JSONL; \"\" = stdout");
+  v.field("float_rounding", c.float_rounding, "decimal places compared for decimal answers", closed(0, 30));
+  v.field("timeout_ms", c.timeout_ms, "time bound of one record; 0 = none", at_least(0));
+  v.field("boxed_priority", c.boxed_priority,
+          "0: \\boxed{} before everything; 50: after \"final answer is\" (Math-Verify's default); < 0: off");
+  v.field("choices", c.choices, "multiple-choice letters to extract, e.g. ABCD");
+  v.field("strict", c.strict, "variable names matter (false: f(x) == f(y))");
+  v.field("set_relation", c.set_relation, "a gold interval may equal a predicted inequality");
+}
+
+const r1::cli::CommandSpec kSpec{
+    "verify", "[--in FILE.jsonl] [--out FILE.jsonl] [--key value ...]",
+    "Grades math answers: JSONL records {\"gold\", \"pred\"} in, the same records with \"verdict\",\n"
+    "\"gold_extracted\", \"gold_rule\", \"pred_extracted\", \"pred_rule\" and \"reason\" out. \"pred\" may be a\n"
+    "whole model response (graded after its last </think>). A malformed line is written back as\n"
+    "{\"line\", \"error\"} and makes the exit status 1 once every line is done.",
+    {}};
+
+int run_verify(int argc, char** argv) {
+  VerifyCommand c;
+  if (!r1::cli::parse(kSpec, c, argc, argv)) return 0;
+  m::VerifyOptions opt;
+  opt.float_rounding = c.float_rounding;
+  opt.timeout_ms = c.timeout_ms;
+  opt.strict = c.strict;
+  opt.allow_set_relation_comp = c.set_relation;
+  opt.pred_extract.boxed_priority = c.boxed_priority;
+  opt.gold_extract.boxed_priority = c.boxed_priority;
+  opt.pred_extract.choices = c.choices;
+  opt.gold_extract.choices = c.choices;
+  const std::string& in_path = c.in;
+  const std::string& out_path = c.out;
 
   std::ifstream file;
   if (!in_path.empty()) {

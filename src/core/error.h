@@ -17,6 +17,14 @@ class Error : public std::runtime_error {
   std::string where_;
 };
 
+// A mistake in how a command was called: an unknown option, a value of the wrong type or outside its
+// allowed range, a config file that is not a JSON object of known keys. The CLI exits with status 2
+// for these (1 for every other error), before any work is done.
+class UsageError : public Error {
+ public:
+  using Error::Error;
+};
+
 // Throws r1::Error(where, what) unless cond holds.
 inline void check(bool cond, const std::string& where, const std::string& what) {
   if (!cond) throw Error(where, what);

@@ -5,6 +5,7 @@
 
 namespace r1::dist {
 
+// Config keys, ranges and docs: dist/threads_schema.h (add every new field there).
 struct ThreadSettings {
   int aten = 0;  // at::set_num_threads; 0 = leave libtorch's default
   int blas = 0;  // openblas_set_num_threads when the BLAS in use is OpenBLAS; 0 = leave as is

@@ -6,6 +6,7 @@
 
 namespace r1::engine {
 
+// Config keys, ranges and docs: engine/sampling_schema.h (add every new field there).
 struct SamplingParams {
   double temperature = 1.0;  // 0 = greedy
   double top_p = 1.0;        // nucleus: keep the smallest set with cumulative prob >= top_p

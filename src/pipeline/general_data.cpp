@@ -2,26 +2,21 @@
 
 #include "core/error.h"
 #include "pipeline/world.h"
+#include "tasks/greeting.h"
 #include "tasks/prompt_template.h"
 
 namespace r1::pipeline {
 
-using json = nlohmann::json;
-
-GeneralData::GeneralData(const json& cfg, uint64_t seed) : bad_fraction_(cfg.at("bad_fraction")) {
-  const std::string name = cfg.at("task");
-  std::shared_ptr<tasks::Task> t = tasks::make_task(name, cfg.at("options"));
-  task_ = std::dynamic_pointer_cast<const tasks::GeneralTask>(t);
-  check(task_ != nullptr, "config key general.task", "'" + name + "' is not a general task family (e.g. greeting)");
-  check(bad_fraction_ >= 0 && bad_fraction_ <= 1, "config key general.bad_fraction", "must be in [0, 1]");
+GeneralData::GeneralData(const GeneralSettings& cfg, uint64_t seed) : bad_fraction_(cfg.bad_fraction) {
+  task_ = std::make_shared<const tasks::Greeting>(cfg.options);
   tasks::Rng rng(seed * 2654435761u + 77);
-  heldout_ = distinct_problems(*task_, cfg.at("heldout"), rng);
+  heldout_ = distinct_problems(*task_, cfg.heldout, rng);
   for (const auto& p : heldout_) heldout_questions_.insert(p.question);
   // Training must still have prompts of its own.
   tasks::Rng probe(seed + 1);
   bool trainable = false;
   for (int i = 0; i < 10000 && !trainable; ++i) trainable = !heldout_questions_.count(task_->sample(probe).question);
-  check(trainable, "config key general.heldout", "holds out every prompt of " + name + "; lower it");
+  check(trainable, "config key general.heldout", "holds out every prompt of " + cfg.task + "; lower it");
 }
 
 tasks::Problem GeneralData::sample_train(tasks::Rng& rng) const {
@@ -40,11 +35,6 @@ PreferenceExample GeneralData::preference_pair(tasks::Rng& rng) const {
   e.chosen = task_->write_solution(e.problem, false, rng);
   e.rejected = task_->write_rejected(e.problem, rng);
   return e;
-}
-
-json general_data_defaults() {
-  return {{"task", "greeting"}, {"options", json::object()}, {"pretrain_fraction", 0.2},
-          {"bad_fraction", 0.6}, {"heldout", 20}};
 }
 
 }  // namespace r1::pipeline

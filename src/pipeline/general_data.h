@@ -5,11 +5,11 @@
 // prompts whose replies evaluation checks with the hidden rule.
 #pragma once
 #include <memory>
-#include <nlohmann/json.hpp>
 #include <string>
 #include <unordered_set>
 #include <vector>
 
+#include "pipeline/r1_pipeline_config.h"
 #include "tasks/task.h"
 
 namespace r1::pipeline {
@@ -21,9 +21,8 @@ struct PreferenceExample {
 
 class GeneralData {
  public:
-  // cfg: {"task", "options", "pretrain_fraction", "bad_fraction", "heldout"}; the held-out prompts
-  // are drawn with a seed of their own.
-  GeneralData(const nlohmann::json& cfg, uint64_t seed);
+  // The held-out prompts are drawn with a seed of their own.
+  GeneralData(const GeneralSettings& cfg, uint64_t seed);
 
   const tasks::GeneralTask& task() const { return *task_; }
   std::shared_ptr<const tasks::GeneralTask> shared_task() const { return task_; }
@@ -42,7 +41,5 @@ class GeneralData {
   std::vector<tasks::Problem> heldout_;
   std::unordered_set<std::string> heldout_questions_;
 };
-
-nlohmann::json general_data_defaults();
 
 }  // namespace r1::pipeline

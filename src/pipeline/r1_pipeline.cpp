@@ -10,7 +10,6 @@
 #include "core/files.h"
 #include "core/log.h"
 #include "io/model_dir.h"
-#include "pipeline/config_json.h"
 #include "pipeline/general_data.h"
 #include "pipeline/stages.h"
 #include "pipeline/world.h"
@@ -27,75 +26,69 @@ namespace {
 
 using json = nlohmann::json;
 
-// What each stage starts from and what else it reads ("" = nothing).
+class Pipeline;
+
+// One row of the stage table: what the stage starts from, what else it reads ("" = nothing), how it
+// runs, and whether its checkpoint is evaluated (the reward model is not a policy).
 struct StageSpec {
   std::string name, init, data_from;
+  void (Pipeline::*run)(const StageSpec&);
+  bool evaluated = true;
 };
-const std::vector<StageSpec>& stage_specs() {
-  static const std::vector<StageSpec> specs = {
-      {"base", "", ""},
-      {"r1_zero", "base", ""},
-      {"cold_start", "base", "r1_zero"},
-      {"reasoning_rl", "cold_start", ""},
-      {"reasoning_rl_no_lc", "cold_start", ""},
-      {"rejection_sft", "base", "reasoning_rl"},
-      {"reward_model", "base", ""},
-      {"final_rl", "rejection_sft", "reward_model"},
-      {"student_base", "", ""},
-      {"distill", "student_base", "final_rl"},
-      {"student_rl", "student_base", ""},
-  };
-  return specs;
-}
+const std::vector<StageSpec>& stage_specs();
 
-rl::RejectionConfig filter_defaults() {
-  rl::RejectionConfig rc;
-  rc.max_tokens = 60;
-  rc.max_per_prompt = 2;
-  return rc;
-}
-
-json sft_defaults(int64_t epochs, double lr) {
-  train::LmTrainConfig t;
-  t.batch_size = 16;
-  t.lr = lr;
-  t.warmup_steps = 10;
-  return {{"train", t}, {"epochs", epochs}};
-}
-
-// The reasoning tasks written in the target language only (config key readable_language merged
-// into each task's options): the source of the cold start's readable traces.
-std::vector<std::unique_ptr<tasks::Task>> readable_tasks(const json& cfg) {
+// The reasoning tasks written in the target language only (readable_language's zh_fraction in
+// running_sum's options): the source of the cold start's readable traces.
+std::vector<std::unique_ptr<tasks::Task>> readable_tasks(const R1PipelineConfig& cfg) {
+  tasks::TaskOptions options = cfg.task_options;
+  options.running_sum.zh_fraction = cfg.readable_language.running_sum.zh_fraction;
   std::vector<std::unique_ptr<tasks::Task>> out;
-  for (const auto& name : cfg.at("tasks").get<std::vector<std::string>>()) {
-    json options = cfg.at("task_options").at(name);
-    if (cfg.at("readable_language").contains(name)) options.update(cfg.at("readable_language").at(name));
-    out.push_back(tasks::make_task(name, options));
-  }
+  for (const auto& name : cfg.tasks) out.push_back(tasks::make_synthetic_task(name, options));
   return out;
 }
 
 class Pipeline {
  public:
-  explicit Pipeline(const json& cfg)
+  explicit Pipeline(const R1PipelineConfig& cfg)
       : cfg_(cfg),
-        run_dir_(cfg.at("run_dir")),
+        run_dir_(cfg.run_dir),
         metrics_(run_dir_ + "/metrics.jsonl"),
         clock_(run_dir_),
-        world_(build_world(cfg, run_dir_)),
-        general_(cfg.at("general"), cfg.at("seed")) {
+        world_(build_world(cfg)),
+        general_(cfg.general, cfg.seed) {
     world_.general_document = [this](tasks::Rng& rng) { return general_.document(rng); };
-    world_.general_fraction = cfg.at("general").at("pretrain_fraction");
+    world_.general_fraction = cfg.general.pretrain_fraction;
   }
 
-  json run(const std::vector<std::string>& stages) {
-    for (const auto& name : stages) run_stage(name);
+  json run() {
+    for (const auto& name : cfg_.stages) run_stage(name);
     json summary = summarize();
     write_file_atomic(run_dir_ + "/summary.json", summary.dump(2) + "\n");
     report::write_pipeline_report(run_dir_);
     print_table(summary);
     return summary;
   }
+
+  // --- stages: the runners of the stage table -------------------------------------------------
+
+  void run_base(const StageSpec& s) { stage_pretrain(s.name, cfg_.model, "model", cfg_.pretrain); }
+  void run_student_base(const StageSpec& s) {
+    stage_pretrain(s.name, cfg_.student_model, "student_model", cfg_.student_pretrain);
+  }
+  void run_r1_zero(const StageSpec& s) { stage_grpo(s, cfg_.r1_zero.rl, "r1_zero"); }
+  void run_reasoning_rl(const StageSpec& s) { stage_grpo(s, cfg_.reasoning_rl.rl, "reasoning_rl"); }
+  // The ablation: reasoning_rl's settings and seed without the language-consistency reward.
+  void run_reasoning_rl_no_lc(const StageSpec& s) {
+    rl::GrpoConfig gc = cfg_.reasoning_rl.rl;
+    gc.language_weight = 0.0;
+    stage_grpo(s, gc, "reasoning_rl");
+  }
+  void run_final_rl(const StageSpec& s) { stage_grpo(s, cfg_.final_rl.rl, "final_rl", cfg_.final_rl.general_share); }
+  void run_student_rl(const StageSpec& s) { stage_grpo(s, cfg_.student_rl.rl, "student_rl"); }
+  void run_cold_start(const StageSpec& s) { stage_sft(s, cold_start_data(), cfg_.cold_start.sft); }
+  void run_rejection_sft(const StageSpec& s) { stage_sft(s, rejection_sampling_data(), cfg_.rejection_sft.sft); }
+  void run_distill(const StageSpec& s) { stage_sft(s, distillation_data(), cfg_.distill.sft); }
+  void run_reward_model(const StageSpec&) { stage_reward_model(); }
 
  private:
   std::string checkpoint(const std::string& stage) const { return run_dir_ + "/checkpoints/" + stage; }
@@ -109,68 +102,47 @@ class Pipeline {
 
   model::CausalLM load(const std::string& stage) const { return load_checkpoint_model(checkpoint(stage)); }
 
+  // `name` is in the stage table: the config's schema checked `stages`.
   void run_stage(const std::string& name) {
-    auto spec = std::find_if(stage_specs().begin(), stage_specs().end(), [&](const auto& s) { return s.name == name; });
-    check(spec != stage_specs().end(), "config key stages", "unknown stage '" + name + "'");
+    const StageSpec& spec =
+        *std::find_if(stage_specs().begin(), stage_specs().end(), [&](const auto& s) { return s.name == name; });
     if (!finished(name)) {
-      require(name, spec->init);
-      require(name, spec->data_from);
+      require(name, spec.init);
+      require(name, spec.data_from);
       log_info("stage " + name);
       auto t = std::chrono::steady_clock::now();
-      if (name == "base" || name == "student_base") {
-        stage_pretrain(name);
-      } else if (name == "r1_zero" || name == "reasoning_rl" || name == "reasoning_rl_no_lc" || name == "student_rl") {
-        stage_grpo(name, spec->init, /*with_general=*/false);
-      } else if (name == "final_rl") {
-        stage_grpo(name, spec->init, /*with_general=*/true);
-      } else if (name == "cold_start") {
-        stage_sft(name, spec->init, cold_start_data());
-      } else if (name == "rejection_sft") {
-        stage_sft(name, spec->init, rejection_sampling_data());
-      } else if (name == "distill") {
-        stage_sft(name, spec->init, distillation_data());
-      } else if (name == "reward_model") {
-        stage_reward_model();
-      }
+      (this->*spec.run)(spec);
       clock_.record(name, seconds_since(t));
     }
-    if (name != "reward_model") evaluate(name);
+    if (spec.evaluated) evaluate(name);
   }
 
-  // --- stages ---------------------------------------------------------------------------------
-
-  void stage_pretrain(const std::string& name) {
-    const bool student = name == "student_base";
-    json c = cfg_;
-    if (student) c["model"] = cfg_.at("student_model");
-    auto m = build_model(c, world_);
+  void stage_pretrain(const std::string& name, const model::ModelConfig& mc, const std::string& model_key,
+                      const train::LmTrainConfig& tc) {
+    auto m = build_model(mc, model_key, cfg_.seed, world_);
     log_info(name + ": " + std::to_string(model::parameter_count(*m)) + " parameters");
-    auto tc = cfg_.at(student ? "student_pretrain" : "pretrain").get<train::LmTrainConfig>();
-    pretrain(*m, world_, cfg_, tc, metrics_, name, {work(name), cfg_.at("checkpoint_every")});
+    pretrain(*m, world_, cfg_, tc, metrics_, name, {work(name), cfg_.checkpoint_every});
     io::save_model_dir(checkpoint(name), *m, &world_.tokenizer);
   }
 
-  // GRPO on the world's reasoning tasks; with_general, a share of the prompts are general ones
-  // scored by the reward model.
-  void stage_grpo(const std::string& name, const std::string& init, bool with_general) {
-    const std::string key = name == "reasoning_rl_no_lc" ? "reasoning_rl" : name;
-    auto gc = cfg_.at(key).at("rl").get<rl::GrpoConfig>();
-    if (name == "reasoning_rl_no_lc") gc.language_weight = 0.0;
-    gc.seed = cfg_.at("seed").get<uint64_t>() * 31 + std::hash<std::string>{}(key) % 1000;
-    auto m = load(init);
+  // GRPO from the stage's init on the world's reasoning tasks; with general_share > 0, that share of
+  // the prompts are general ones scored by the reward model. `seed_key` names the stream its seed
+  // is derived from (when rl.seed is 0).
+  void stage_grpo(const StageSpec& spec, rl::GrpoConfig gc, const std::string& seed_key, double general_share = 0) {
+    if (gc.seed == 0) gc.seed = cfg_.seed * 31 + std::hash<std::string>{}(seed_key) % 1000;
+    auto m = load(spec.init);
     rl::GrpoEnvironment env = grpo_environment(world_, gc.seed, gc.prompts_per_step);
     std::unique_ptr<rl::PreferenceTask> preference;
-    if (with_general) {
+    if (general_share > 0) {
       rl::PreferenceTaskOptions po;
       po.score_offset = json::parse(read_file(run_dir_ + "/reward_model.json")).at("score_offset");
       preference = std::make_unique<rl::PreferenceTask>(rl::load_reward_model(checkpoint("reward_model")),
                                                         general_.shared_task(), preference_codec(), po);
-      const double share = cfg_.at(key).at("general_share");
       auto reasoning = env.prompts;
-      env.prompts = [this, reasoning, share, seed = gc.seed, p = preference.get()](int64_t step) {
+      env.prompts = [this, reasoning, general_share, seed = gc.seed, p = preference.get()](int64_t step) {
         auto prompts = reasoning(step);
         tasks::Rng rng(seed * 911 + step);
-        const size_t n_general = static_cast<size_t>(share * prompts.size() + 0.5);
+        const size_t n_general = static_cast<size_t>(general_share * prompts.size() + 0.5);
         for (size_t i = 0; i < n_general && i < prompts.size(); ++i) {
           auto& slot = prompts[prompts.size() - 1 - i];  // the last ones become general prompts
           slot.problem = general_.sample_train(rng);
@@ -181,15 +153,17 @@ class Pipeline {
       };
     }
     rl::GrpoRun run;
-    run.stage = name;
-    run.checkpoint_dir = work(name);
-    run.checkpoint_every = cfg_.at("checkpoint_every_rl");
+    run.stage = spec.name;
+    run.checkpoint_dir = work(spec.name);
+    run.checkpoint_every = cfg_.checkpoint_every_rl;
     run.tokenizer = &world_.tokenizer;
     rl::train_grpo(*m, env, gc, &metrics_, {}, run);
-    io::save_model_dir(checkpoint(name), *m, &world_.tokenizer);
+    io::save_model_dir(checkpoint(spec.name), *m, &world_.tokenizer);
   }
 
-  void stage_sft(const std::string& name, const std::string& init, const std::vector<json>& conversations) {
+  void stage_sft(const StageSpec& spec, const std::vector<json>& conversations, const SftSettings& settings) {
+    const std::string& name = spec.name;
+    const std::string& init = spec.init;
     auto m = load(init);
     if (conversations.empty()) {  // a tiny or failed teacher: the stage leaves the model as it was
       log_warn("stage " + name + ": no training data survived the filters; the model is " + init + " unchanged");
@@ -204,12 +178,12 @@ class Pipeline {
     std::vector<train::Example> units;
     for (const auto& messages : conversations)
       if (auto e = train::render_sft_example(messages, fmt)) units.push_back(std::move(*e));
-    const json& sc = cfg_.at(name).at("sft");
     train::SftConfig c;
-    c.train = sc.at("train").get<train::LmTrainConfig>();
-    c.epochs = sc.at("epochs");
-    c.seed = cfg_.at("seed");
-    c.checkpoint_every = cfg_.at("checkpoint_every");
+    c.train = settings.train;
+    c.epochs = settings.epochs;
+    c.seed = cfg_.seed;
+    c.checkpoint_every = cfg_.checkpoint_every;
+    c.resume = cfg_.resume;
     c.keep_checkpoints = 1;
     c.stage = name;
     train::SftOutput out;
@@ -221,9 +195,9 @@ class Pipeline {
   }
 
   void stage_reward_model() {
-    const json& rc = cfg_.at("reward_model");
-    const int64_t n_pairs = rc.at("pairs"), n_eval = rc.at("eval_pairs");
-    tasks::Rng rng(cfg_.at("seed").get<uint64_t>() * 7 + 5);
+    const RewardModelStage& rc = cfg_.reward_model;
+    const int64_t n_pairs = rc.pairs, n_eval = rc.eval_pairs;
+    tasks::Rng rng(cfg_.seed * 7 + 5);
     std::vector<rl::PreferencePair> pairs;
     const rl::PreferenceCodec codec = preference_codec();
     for (int64_t i = 0; i < n_pairs + n_eval; ++i) {
@@ -234,10 +208,10 @@ class Pipeline {
     std::vector<rl::PreferencePair> eval_pairs(pairs.end() - n_eval, pairs.end());
     pairs.resize(n_pairs);
     auto tc = rl::RewardTrainConfig{};
-    tc.steps = rc.at("steps");
-    tc.batch_size = rc.at("batch_size");
-    tc.lr = rc.at("lr");
-    tc.seed = cfg_.at("seed");
+    tc.steps = rc.steps;
+    tc.batch_size = rc.batch_size;
+    tc.lr = rc.lr;
+    tc.seed = cfg_.seed;
     rl::RewardModel rm(load("base"), tc.seed);
     const double before = rl::pairwise_accuracy(*rm, eval_pairs, world_.codec.pad_id);
     auto res = rl::train_reward_model(*rm, pairs, tc, world_.codec.pad_id, &metrics_);
@@ -271,7 +245,7 @@ class Pipeline {
 
   // n training problems over the reasoning tasks in turn, from a seed of their own.
   std::vector<rl::SampledProblem> training_problems(int64_t n, uint64_t salt) const {
-    tasks::Rng rng(cfg_.at("seed").get<uint64_t>() * 1299709 + salt);
+    tasks::Rng rng(cfg_.seed * 1299709 + salt);
     std::vector<rl::SampledProblem> out;
     for (int64_t i = 0; i < n; ++i) {
       rl::SampledProblem sp;
@@ -286,20 +260,21 @@ class Pipeline {
 
   // Samples k responses per problem from checkpoint `stage`, keeps those the filters pass, and
   // records the statistics as data_<name>.json.
-  std::vector<json> filtered_samples(const std::string& stage, const std::string& name, const json& c, uint64_t salt) {
+  std::vector<json> filtered_samples(const std::string& stage, const std::string& name, const SampledSftStage& c,
+                                     uint64_t salt) {
     auto m = load(stage);
-    auto problems = training_problems(c.at("prompts"), salt);
+    auto problems = training_problems(c.prompts, salt);
     rl::CandidateSampling cs;
-    cs.k = c.at("k");
-    cs.sampling.temperature = c.at("temperature");
+    cs.k = c.k;
+    cs.sampling.temperature = c.temperature;
     cs.sampling.top_p = 1.0;
-    cs.sampling.max_new_tokens = cfg_.at("eval").at("max_new_tokens");
-    cs.sampling.seed = cfg_.at("seed").get<uint64_t>() * 6151 + salt;
+    cs.sampling.max_new_tokens = cfg_.eval.max_new_tokens;
+    cs.sampling.seed = cfg_.seed * 6151 + salt;
     cs.eos_id = world_.codec.eos_id;
     cs.pad_id = world_.codec.pad_id;
     auto cands = rl::sample_candidates(*m, problems, world_.codec.decode, cs);
     rl::RejectionStats st;
-    auto verdicts = rl::rejection_filter(cands, c.at("filter").get<rl::RejectionConfig>(), &st);
+    auto verdicts = rl::rejection_filter(cands, c.filter, &st);
     std::vector<json> out;
     int64_t correct = 0;
     for (size_t i = 0; i < cands.size(); ++i) {
@@ -317,10 +292,10 @@ class Pipeline {
   // Cold start: solution-writer traces in the target language (thinking, then the answer) plus
   // R1-Zero's samples that verify and read in one language.
   std::vector<json> cold_start_data() {
-    const json& c = cfg_.at("cold_start");
+    const ColdStartStage& c = cfg_.cold_start;
     std::vector<json> data = filtered_samples("r1_zero", "cold_start", c, 11);
-    tasks::Rng rng(cfg_.at("seed").get<uint64_t>() * 104729 + 13);
-    const int64_t written = c.at("written");
+    tasks::Rng rng(cfg_.seed * 104729 + 13);
+    const int64_t written = c.extra;
     for (int64_t i = 0; i < written; ++i) {
       const size_t t = i % world_.tasks.size();
       auto p = world_.sample_train(t, rng);
@@ -331,10 +306,10 @@ class Pipeline {
 
   // Rejection sampling from reasoning RL, plus general (non-reasoning) replies.
   std::vector<json> rejection_sampling_data() {
-    const json& c = cfg_.at("rejection_sft");
+    const RejectionSftStage& c = cfg_.rejection_sft;
     std::vector<json> data = filtered_samples("reasoning_rl", "rejection_sft", c, 17);
-    tasks::Rng rng(cfg_.at("seed").get<uint64_t>() * 15485863 + 19);
-    const int64_t general = c.at("general");
+    tasks::Rng rng(cfg_.seed * 15485863 + 19);
+    const int64_t general = c.extra;
     for (int64_t i = 0; i < general; ++i) {
       auto e = general_.preference_pair(rng);
       data.push_back(conversation(e.problem.question, e.chosen));
@@ -342,13 +317,13 @@ class Pipeline {
     return data;
   }
 
-  std::vector<json> distillation_data() { return filtered_samples("final_rl", "distill", cfg_.at("distill"), 23); }
+  std::vector<json> distillation_data() { return filtered_samples("final_rl", "distill", cfg_.distill, 23); }
 
   // --- evaluation and summary -----------------------------------------------------------------
 
   // Held-out evaluation of checkpoint `stage`, free mode: each reasoning task and the general one.
   void evaluate(const std::string& stage) {
-    cached_eval(cfg_, stage, metrics_, clock_, [&] {
+    cached_eval(run_dir_, stage, metrics_, clock_, [&] {
       auto m = load(stage);
       const eval::TaskEvalConfig ec = task_eval_config(cfg_);
       json out;
@@ -367,7 +342,7 @@ class Pipeline {
       const std::string path = run_dir_ + "/eval_" + s.name + ".json";
       if (path_exists(path)) rows[s.name] = json::parse(read_file(path));
     }
-    json summary = {{"rows", rows}, {"wall_seconds", clock_.seconds}, {"tasks", cfg_.at("tasks")}};
+    json summary = {{"rows", rows}, {"wall_seconds", clock_.seconds}, {"tasks", cfg_.tasks}};
     if (path_exists(run_dir_ + "/reward_model.json"))
       summary["reward_model"] = json::parse(read_file(run_dir_ + "/reward_model.json"));
     for (const char* d : {"cold_start", "rejection_sft", "distill"})
@@ -396,7 +371,7 @@ class Pipeline {
     std::printf("\nrun directory: %s (report.html, summary.json, metrics.jsonl, checkpoints/)\n", run_dir_.c_str());
   }
 
-  json cfg_;
+  R1PipelineConfig cfg_;
   std::string run_dir_;
   MetricsWriter metrics_;
   StageClock clock_;
@@ -405,6 +380,23 @@ class Pipeline {
   // The reasoning tasks with their target-language options: the cold start's readable traces.
   std::vector<std::unique_ptr<tasks::Task>> readable_tasks_ = readable_tasks(cfg_);
 };
+
+const std::vector<StageSpec>& stage_specs() {
+  static const std::vector<StageSpec> specs = {
+      {"base", "", "", &Pipeline::run_base},
+      {"r1_zero", "base", "", &Pipeline::run_r1_zero},
+      {"cold_start", "base", "r1_zero", &Pipeline::run_cold_start},
+      {"reasoning_rl", "cold_start", "", &Pipeline::run_reasoning_rl},
+      {"reasoning_rl_no_lc", "cold_start", "", &Pipeline::run_reasoning_rl_no_lc},
+      {"rejection_sft", "base", "reasoning_rl", &Pipeline::run_rejection_sft},
+      {"reward_model", "base", "", &Pipeline::run_reward_model, /*evaluated=*/false},
+      {"final_rl", "rejection_sft", "reward_model", &Pipeline::run_final_rl},
+      {"student_base", "", "", &Pipeline::run_student_base},
+      {"distill", "student_base", "final_rl", &Pipeline::run_distill},
+      {"student_rl", "student_base", "", &Pipeline::run_student_rl},
+  };
+  return specs;
+}
 
 }  // namespace
 
@@ -417,73 +409,10 @@ const std::vector<std::string>& pipeline_stages() {
   return names;
 }
 
-json r1_pipeline_defaults() {
-  // The student: 0.5M parameters, narrower than the teacher but as deep. Depth is what the tiny
-  // world's addition needs: 64x2 and 128x2 students never learned it (pass@1 ~0.10 after 2000
-  // pretraining steps, distilled or not); this one does not learn it alone either, but does from
-  // the teacher's samples (0.10 -> 0.48 distilled, 0.10 by RL alone).
-  model::ModelConfig student = tiny_model_defaults();
-  student.hidden_size = 96;
-  student.intermediate_size = 288;
-  student.num_hidden_layers = 4;
-  student.num_attention_heads = 4;
-  student.num_key_value_heads = 2;
-  train::LmTrainConfig pre;
-  pre.steps = 2000;  // the demo's 1500 plus margin for the connectives and the general replies
-  pre.batch_size = 18;
-  pre.lr = 3e-3;
-  pre.warmup_steps = 50;
-  rl::GrpoConfig r1_zero;
-  rl::GrpoConfig reasoning = r1_zero;
-  reasoning.language_weight = 0.5;
-  reasoning.steps = 80;
-  rl::GrpoConfig final_rl = r1_zero;
-  final_rl.steps = 60;
-  json sample_cfg = {{"prompts", 200}, {"k", 4}, {"temperature", 0.8}, {"filter", filter_defaults()}};
-  json cold = sample_cfg;
-  cold["written"] = 100;
-  cold["sft"] = sft_defaults(2, 3e-4);
-  json rs = sample_cfg;
-  rs["prompts"] = 300;
-  rs["general"] = 150;
-  rs["sft"] = sft_defaults(2, 1e-3);
-  json distill = sample_cfg;
-  distill["prompts"] = 400;
-  distill["sft"] = sft_defaults(3, 1e-3);
-  return {
-      {"run_dir", "runs/pipeline"},
-      {"seed", 1},
-      {"threads", {{"aten", 1}, {"blas", 1}}},
-      {"stages", pipeline_stages()},
-      {"tasks", {"running_sum"}},
-      {"task_options",
-       {{"running_sum", {{"terms", 4}, {"max_digit", 9}, {"modulus", 10}, {"words", true}, {"zh_fraction", 0.3}}}}},
-      {"readable_language", {{"running_sum", {{"zh_fraction", 0.0}}}}},
-      {"general", general_data_defaults()},
-      {"tokenizer", {{"num_merges", 96}}},
-      {"model", tiny_model_defaults()},
-      {"student_model", student},
-      {"pretrain_data", {{"think_fraction", 0.5}, {"pack_length", 128}}},
-      {"pretrain", pre},
-      {"student_pretrain", pre},
-      {"checkpoint_every", 250},
-      {"checkpoint_every_rl", 20},
-      {"r1_zero", {{"rl", r1_zero}}},
-      {"cold_start", cold},
-      {"reasoning_rl", {{"rl", reasoning}}},
-      {"rejection_sft", rs},
-      {"reward_model", {{"pairs", 400}, {"eval_pairs", 100}, {"steps", 150}, {"batch_size", 16}, {"lr", 3e-4}}},
-      {"final_rl", {{"rl", final_rl}, {"general_share", 0.25}}},
-      {"distill", distill},
-      {"student_rl", {{"rl", r1_zero}}},
-      {"eval", {{"problems", 100}, {"k", 4}, {"temperature", 0.6}, {"top_p", 0.95}, {"max_new_tokens", 64}}},
-  };
-}
-
-json run_r1_pipeline(const json& cfg) {
-  prepare_run_dir(cfg);
+json run_r1_pipeline(const R1PipelineConfig& cfg) {
+  prepare_run_dir(cfg, schema::to_json(cfg));
   Pipeline p(cfg);
-  return p.run(cfg.at("stages").get<std::vector<std::string>>());
+  return p.run();
 }
 
 }  // namespace r1::pipeline

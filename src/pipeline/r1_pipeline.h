@@ -25,18 +25,13 @@
 // language mixing; general helpfulness); summary.json and report.html answer the paper's questions.
 #pragma once
 #include <nlohmann/json.hpp>
-#include <string>
-#include <vector>
+
+#include "pipeline/r1_pipeline_config.h"
 
 namespace r1::pipeline {
 
-// Every stage, in the order they run.
-const std::vector<std::string>& pipeline_stages();
-
-// The embedded default configuration (every key `r1 pipeline` accepts).
-nlohmann::json r1_pipeline_defaults();
-
-// Runs config key `stages` in order and writes summary.json and report.html. Returns the summary.
-nlohmann::json run_r1_pipeline(const nlohmann::json& config);
+// Runs config key `stages` in order (the stage table of r1_pipeline.cpp) and writes summary.json
+// and report.html. Returns the summary.
+nlohmann::json run_r1_pipeline(const R1PipelineConfig& cfg);
 
 }  // namespace r1::pipeline

@@ -6,7 +6,6 @@
 #include "core/files.h"
 #include "core/log.h"
 #include "io/model_dir.h"
-#include "pipeline/config_json.h"
 #include "pipeline/stages.h"
 #include "pipeline/world.h"
 #include "report/html_report.h"
@@ -16,10 +15,15 @@ namespace {
 
 using json = nlohmann::json;
 
-void grpo(model::CausalLMImpl& m, const World& w, const json& cfg, MetricsWriter& metrics) {
-  auto gc = cfg.at("rl").get<rl::GrpoConfig>();
-  gc.seed = cfg.at("seed");
-  rl::train_grpo(m, grpo_environment(w, gc.seed, gc.prompts_per_step), gc, &metrics);
+// GRPO with step checkpoints under work/grpo, so an interrupted run continues from the last one.
+void grpo(model::CausalLMImpl& m, const World& w, const R1ZeroConfig& cfg, MetricsWriter& metrics) {
+  rl::GrpoConfig gc = cfg.rl;
+  if (gc.seed == 0) gc.seed = cfg.seed;
+  rl::GrpoRun run;
+  run.checkpoint_dir = cfg.run_dir + "/work/grpo";
+  run.checkpoint_every = cfg.checkpoint_every_rl;
+  run.tokenizer = &w.tokenizer;
+  rl::train_grpo(m, grpo_environment(w, gc.seed, gc.prompts_per_step), gc, &metrics, {}, run);
 }
 
 void print_table(const json& base, const json& final_eval) {
@@ -39,46 +43,20 @@ void print_table(const json& base, const json& final_eval) {
 
 }  // namespace
 
-json r1zero_defaults() {
-  train::LmTrainConfig pre;
-  pre.steps = 1500;  // 1000 left the base unable to add reliably (think pass@1 0.11); 1200 reached 0.99
-  pre.batch_size = 18;  // rows of 128 packed tokens: ~2.3k tokens a step
-  pre.lr = 3e-3;
-  pre.warmup_steps = 50;
-  rl::GrpoConfig rl;
-  return {
-      {"run_dir", "runs/demo"},
-      {"seed", 1},
-      {"threads", {{"aten", 1}, {"blas", 1}}},  // 0 = library default; see dist/threads.h and bench/
-      {"tasks", {"running_sum", "countdown"}},
-      {"task_options",
-       {{"running_sum", {{"terms", 4}, {"max_digit", 9}, {"modulus", 10}}},
-        {"countdown", {{"numbers", 3}, {"max_number", 9}, {"max_target", 99}, {"max_failed_tries", 2}}}}},
-      // Benchmark files for tasks named by tasks/datasets/benchmarks.h (gsm8k, math500, ...); "" reads
-      // $R1_DATA_DIR. Those tasks need no task_options entry.
-      {"data_dir", ""},
-      {"tokenizer", {{"num_merges", 48}}},
-      {"model", tiny_model_defaults()},
-      {"pretrain_data", {{"think_fraction", 0.5}, {"pack_length", 128}}},
-      {"pretrain", pre},
-      {"rl", rl},
-      {"eval", {{"problems", 100}, {"k", 4}, {"temperature", 0.6}, {"top_p", 0.95}, {"max_new_tokens", 64}}},
-  };
-}
-
 namespace {
 
-std::string base_dir(const json& cfg) { return cfg.at("run_dir").get<std::string>() + "/checkpoints/base"; }
-std::string final_dir(const json& cfg) { return cfg.at("run_dir").get<std::string>() + "/checkpoints/final"; }
+std::string base_dir(const JobConfig& cfg) { return cfg.run_dir + "/checkpoints/base"; }
+std::string final_dir(const JobConfig& cfg) { return cfg.run_dir + "/checkpoints/final"; }
 
-// A finished stage's checkpoint is reused; otherwise the stage runs and saves one.
-model::CausalLM pretrained_base(const json& cfg, const World& w, MetricsWriter& metrics, StageClock& clock) {
+// A finished stage's checkpoint is reused; otherwise the stage runs (continuing from its step
+// checkpoints under work/pretrain) and saves one.
+model::CausalLM pretrained_base(const R1ZeroConfig& cfg, const World& w, MetricsWriter& metrics, StageClock& clock) {
   if (path_exists(base_dir(cfg) + "/config.json")) return load_checkpoint_model(base_dir(cfg));
   auto t = std::chrono::steady_clock::now();
-  auto m = build_model(cfg, w);
+  auto m = build_model(cfg.model, "model", cfg.seed, w);
   log_info("model: " + m->config().arch + ", " + std::to_string(model::parameter_count(*m)) + " parameters, vocab " +
            std::to_string(w.tokenizer.vocab_size()));
-  auto result = pretrain(*m, w, cfg, cfg.at("pretrain").get<train::LmTrainConfig>(), metrics);
+  auto result = pretrain(*m, w, cfg, cfg.pretrain, metrics, "pretrain", {cfg.run_dir + "/work/pretrain", cfg.checkpoint_every});
   io::save_model_dir(base_dir(cfg), *m, &w.tokenizer, w.tokenizer_config);
   clock.record("pretrain", seconds_since(t));
   log_info("pretraining: final loss " + std::to_string(result.final_loss) + ", " +
@@ -88,17 +66,17 @@ model::CausalLM pretrained_base(const json& cfg, const World& w, MetricsWriter& 
 
 }  // namespace
 
-json run_r1zero(const json& config) {
+json run_r1zero(R1ZeroConfig cfg) {
   auto t_all = std::chrono::steady_clock::now();
-  const json cfg = with_data_dir(config);
-  prepare_run_dir(cfg);
-  const std::string run_dir = cfg.at("run_dir");
+  resolve_data_dir(cfg);
+  prepare_run_dir(cfg, schema::to_json(cfg));
+  const std::string& run_dir = cfg.run_dir;
   MetricsWriter metrics(run_dir + "/metrics.jsonl");
   StageClock clock(run_dir);
 
-  World w = build_world(cfg, run_dir);
+  World w = build_world(cfg);
   auto m = pretrained_base(cfg, w, metrics, clock);
-  json base = cached_eval(cfg, "base", metrics, clock, [&] { return evaluate_all(*m, w, cfg, "base"); });
+  json base = cached_eval(run_dir, "base", metrics, clock, [&] { return evaluate_all(*m, w, cfg, "base"); });
   if (path_exists(final_dir(cfg) + "/config.json")) {
     m = load_checkpoint_model(final_dir(cfg));
   } else {
@@ -107,12 +85,12 @@ json run_r1zero(const json& config) {
     io::save_model_dir(final_dir(cfg), *m, &w.tokenizer, w.tokenizer_config);
     clock.record("grpo", seconds_since(t));
   }
-  json final_eval = cached_eval(cfg, "final", metrics, clock, [&] { return evaluate_all(*m, w, cfg, "final"); });
+  json final_eval = cached_eval(run_dir, "final", metrics, clock, [&] { return evaluate_all(*m, w, cfg, "final"); });
 
   json wall = clock.seconds;
   wall["this_run_total"] = seconds_since(t_all);
   json summary = {{"base", base}, {"final", final_eval}, {"wall_seconds", wall},
-                  {"parameters", model::parameter_count(*m)}, {"model", cfg.at("model").at("arch")}};
+                  {"parameters", model::parameter_count(*m)}, {"model", cfg.model.arch}};
   write_file_atomic(run_dir + "/summary.json", summary.dump(2) + "\n");
   report::write_r1zero_report(run_dir);
   print_table(base, final_eval);
@@ -121,25 +99,25 @@ json run_r1zero(const json& config) {
   return summary;
 }
 
-void run_pretrain_stage(const json& config) {
-  const json cfg = with_data_dir(config);
-  prepare_run_dir(cfg);
-  MetricsWriter metrics(cfg.at("run_dir").get<std::string>() + "/metrics.jsonl");
-  StageClock clock(cfg.at("run_dir"));
-  World w = build_world(cfg, cfg.at("run_dir"));
+void run_pretrain_stage(R1ZeroConfig cfg) {
+  resolve_data_dir(cfg);
   check(!path_exists(base_dir(cfg) + "/config.json"), base_dir(cfg),
         "already holds a pretrained checkpoint; choose another --run_dir");
+  prepare_run_dir(cfg, schema::to_json(cfg));
+  MetricsWriter metrics(cfg.run_dir + "/metrics.jsonl");
+  StageClock clock(cfg.run_dir);
+  World w = build_world(cfg);
   pretrained_base(cfg, w, metrics, clock);
   std::printf("base checkpoint: %s\n", base_dir(cfg).c_str());
 }
 
-void run_grpo_stage(const json& config, const std::string& init_dir) {
-  const json cfg = with_data_dir(config);
-  // Tasks first: an unknown task or a missing benchmark file fails before a checkpoint loads.
+void run_grpo_stage(R1ZeroConfig cfg, const std::string& init_dir) {
+  resolve_data_dir(cfg);
+  // Tasks first: a missing benchmark file fails before a checkpoint loads.
   World w = build_tasks(cfg);
-  prepare_run_dir(cfg);
-  MetricsWriter metrics(cfg.at("run_dir").get<std::string>() + "/metrics.jsonl");
-  StageClock clock(cfg.at("run_dir"));
+  prepare_run_dir(cfg, schema::to_json(cfg));
+  MetricsWriter metrics(cfg.run_dir + "/metrics.jsonl");
+  StageClock clock(cfg.run_dir);
   // The policy keeps the text format it was trained with: the checkpoint's tokenizer, special ids
   // and chat template (a tiny-world checkpoint holds the run's BPE tokenizer and no template).
   const std::string dir = init_dir.empty() ? base_dir(cfg) : init_dir;
@@ -153,7 +131,7 @@ void run_grpo_stage(const json& config, const std::string& init_dir) {
   grpo(*m, w, cfg, metrics);
   io::save_model_dir(final_dir(cfg), *m, &w.tokenizer, w.tokenizer_config);
   clock.record("grpo", seconds_since(t));
-  json final_eval = cached_eval(cfg, "final", metrics, clock, [&] { return evaluate_all(*m, w, cfg, "final"); });
+  json final_eval = cached_eval(cfg.run_dir, "final", metrics, clock, [&] { return evaluate_all(*m, w, cfg, "final"); });
   std::printf("RL checkpoint: %s\n%s\n", final_dir(cfg).c_str(), final_eval.dump(2).c_str());
 }
 

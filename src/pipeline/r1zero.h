@@ -7,15 +7,16 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "pipeline/job_config.h"
+
 namespace r1::pipeline {
 
-// The embedded default configuration (every key `r1 demo` accepts).
-nlohmann::json r1zero_defaults();
-
-// Runs the whole job from a resolved config. Returns the summary written to summary.json.
+// Runs the whole job from a validated config. Returns the summary written to summary.json.
 // Resumable: a stage whose checkpoint (checkpoints/base, checkpoints/final) or evaluation
-// (eval_base.json, eval_final.json) exists in the run directory is not run again.
-nlohmann::json run_r1zero(const nlohmann::json& config);
+// (eval_base.json, eval_final.json) exists in the run directory is not run again, and pretraining
+// and GRPO continue from their step checkpoints (work/pretrain, work/grpo; checkpoint_every,
+// checkpoint_every_rl) after an interruption.
+nlohmann::json run_r1zero(R1ZeroConfig cfg);
 
 // The stages on their own: `r1 pretrain` (tokenizer + base model -> checkpoints/base) and `r1 grpo`
 // (RL from init_dir, default checkpoints/base -> checkpoints/final, then evaluation).
@@ -28,7 +29,7 @@ nlohmann::json run_r1zero(const nlohmann::json& config);
 // "<think>\n", scored with it), in RL and in the evaluation after it (free mode only there; the
 // forced think/direct modes belong to the R1-Zero prompt). checkpoints/final keeps the
 // tokenizer_config.json.
-void run_pretrain_stage(const nlohmann::json& config);
-void run_grpo_stage(const nlohmann::json& config, const std::string& init_dir);
+void run_pretrain_stage(R1ZeroConfig cfg);
+void run_grpo_stage(R1ZeroConfig cfg, const std::string& init_dir);
 
 }  // namespace r1::pipeline

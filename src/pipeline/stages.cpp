@@ -7,7 +7,6 @@
 #include "core/log.h"
 #include "dist/threads.h"
 #include "io/model_dir.h"
-#include "pipeline/config_json.h"
 #include "train/training_checkpoint.h"
 
 namespace r1::pipeline {
@@ -33,11 +32,13 @@ void StageClock::record(const std::string& stage, double s) {
   write_file_atomic(path, seconds.dump(2) + "\n");
 }
 
-void prepare_run_dir(const json& cfg) {
-  const std::string run_dir = cfg.at("run_dir");
-  make_dirs(run_dir);
-  write_file_atomic(run_dir + "/config.json", cfg.dump(2) + "\n");
-  log_info(dist::apply_thread_settings({cfg.at("threads").at("aten"), cfg.at("threads").at("blas")}));
+void prepare_run_dir(const JobConfig& cfg, const json& resolved) {
+  const std::string config_path = cfg.run_dir + "/config.json";
+  if (cfg.resume == ResumeMode::kNever && path_exists(config_path))
+    throw UsageError(cfg.run_dir, "already holds a run (config.json) and resume is never: choose a fresh --run_dir");
+  make_dirs(cfg.run_dir);
+  write_file_atomic(config_path, resolved.dump(2) + "\n");
+  log_info(dist::apply_thread_settings(cfg.threads));
 }
 
 model::CausalLM load_checkpoint_model(const std::string& dir) {
@@ -46,10 +47,10 @@ model::CausalLM load_checkpoint_model(const std::string& dir) {
   return loaded.model;
 }
 
-train::LmTrainResult pretrain(model::CausalLMImpl& m, const World& w, const json& cfg, const train::LmTrainConfig& tc,
+train::LmTrainResult pretrain(model::CausalLMImpl& m, const World& w, const JobConfig& cfg, const train::LmTrainConfig& tc,
                               MetricsWriter& metrics, const std::string& stage, const Resume& resume) {
-  const uint64_t seed = cfg.at("seed");
-  const size_t pack = cfg.at("pretrain_data").at("pack_length").get<int64_t>();
+  const uint64_t seed = cfg.seed;
+  const size_t pack = static_cast<size_t>(cfg.pretrain_data.pack_length);
   auto source = [&](int64_t step) {
     tasks::Rng rng(seed * 1000003 + step);
     std::vector<train::Example> batch;
@@ -122,18 +123,17 @@ rl::GrpoEnvironment grpo_environment(const World& w, uint64_t seed, int64_t prom
   return env;
 }
 
-eval::TaskEvalConfig task_eval_config(const json& cfg) {
+eval::TaskEvalConfig task_eval_config(const JobConfig& cfg) {
   eval::TaskEvalConfig ec;
-  const json& e = cfg.at("eval");
-  ec.k = e.at("k");
-  ec.sampling.temperature = e.at("temperature");
-  ec.sampling.top_p = e.at("top_p");
-  ec.sampling.max_new_tokens = e.at("max_new_tokens");
-  ec.sampling.seed = cfg.at("seed").get<uint64_t>() + 4242;
+  ec.k = cfg.eval.k;
+  ec.sampling.temperature = cfg.eval.temperature;
+  ec.sampling.top_p = cfg.eval.top_p;
+  ec.sampling.max_new_tokens = cfg.eval.max_new_tokens;
+  ec.sampling.seed = cfg.seed + 4242;
   return ec;
 }
 
-json evaluate_all(model::CausalLMImpl& m, const World& w, const json& cfg, const std::string& label) {
+json evaluate_all(model::CausalLMImpl& m, const World& w, const JobConfig& cfg, const std::string& label) {
   eval::TaskEvalConfig ec = task_eval_config(cfg);
   json out;
   for (size_t t = 0; t < w.tasks.size(); ++t) {
@@ -166,9 +166,9 @@ json evaluate_all(model::CausalLMImpl& m, const World& w, const json& cfg, const
   return out;
 }
 
-json cached_eval(const json& cfg, const std::string& name, MetricsWriter& metrics, StageClock& clock,
+json cached_eval(const std::string& run_dir, const std::string& name, MetricsWriter& metrics, StageClock& clock,
                  const std::function<json()>& evaluate) {
-  const std::string path = cfg.at("run_dir").get<std::string>() + "/eval_" + name + ".json";
+  const std::string path = run_dir + "/eval_" + name + ".json";
   if (path_exists(path)) return json::parse(read_file(path));
   auto t = std::chrono::steady_clock::now();
   json results = evaluate();

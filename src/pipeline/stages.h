@@ -8,6 +8,7 @@
 #include <string>
 
 #include "core/metrics.h"
+#include "pipeline/job_config.h"
 #include "pipeline/world.h"
 #include "rl/grpo_trainer.h"
 #include "train/lm_trainer.h"
@@ -25,8 +26,10 @@ struct StageClock {
   void record(const std::string& stage, double s);
 };
 
-// Creates the run directory, writes the resolved config.json and applies `threads`.
-void prepare_run_dir(const nlohmann::json& cfg);
+// Creates the run directory, writes `resolved` (schema::to_json of the job's whole config) as its
+// config.json and applies `threads`. With resume never, a run directory that already holds a run's
+// config.json is an error.
+void prepare_run_dir(const JobConfig& cfg, const nlohmann::json& resolved);
 
 model::CausalLM load_checkpoint_model(const std::string& dir);
 
@@ -41,7 +44,7 @@ struct Resume {
 // per row when pack_length is 0; with a general_document source, a general_fraction share of the
 // documents are general (non-reasoning) ones. Each step's batch is a pure function of (seed, step):
 // reproducible and resumable (`resume`). `tc` holds the trainer settings.
-train::LmTrainResult pretrain(model::CausalLMImpl& m, const World& w, const nlohmann::json& cfg,
+train::LmTrainResult pretrain(model::CausalLMImpl& m, const World& w, const JobConfig& cfg,
                               const train::LmTrainConfig& tc, MetricsWriter& metrics,
                               const std::string& stage = "pretrain", const Resume& resume = {});
 
@@ -54,19 +57,18 @@ rl::GrpoEnvironment grpo_environment(const World& w, uint64_t seed, int64_t prom
 // format_rate, language_mixing.
 nlohmann::json task_eval_json(const eval::TaskEvalResult& r);
 
-// The settings of config key `eval` (k, temperature, top_p, max_new_tokens; seed + 4242).
-eval::TaskEvalConfig task_eval_config(const nlohmann::json& cfg);
+// The settings of config key `eval` (k, temperature, top_p, max_new_tokens; the run's seed + 4242).
+eval::TaskEvalConfig task_eval_config(const JobConfig& cfg);
 
 // Every task on the held-out problems with the `eval` settings, prompted as in RL. R1-Zero prompts in
 // three modes: {task: {prompt_style: "r1_zero", free: {...}, forced_think: {...}, forced_direct:
 // {...}}}; R1 chat prompts free only, {task: {prompt_style: "r1_chat", free: {...}}}, since their
 // response is already forced to open with "<think>\n" and a forced direct answer has no place there.
-nlohmann::json evaluate_all(model::CausalLMImpl& m, const World& w, const nlohmann::json& cfg,
-                            const std::string& label);
+nlohmann::json evaluate_all(model::CausalLMImpl& m, const World& w, const JobConfig& cfg, const std::string& label);
 
 // evaluate() cached as RUN_DIR/eval_<name>.json (a resumed run does not redo it), logged to the
 // metrics and timed as stage eval_<name>.
-nlohmann::json cached_eval(const nlohmann::json& cfg, const std::string& name, MetricsWriter& metrics,
+nlohmann::json cached_eval(const std::string& run_dir, const std::string& name, MetricsWriter& metrics,
                            StageClock& clock, const std::function<nlohmann::json()>& evaluate);
 
 }  // namespace r1::pipeline

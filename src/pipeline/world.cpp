@@ -4,8 +4,6 @@
 #include "core/error.h"
 #include "core/files.h"
 #include "eval/text_codec.h"
-#include "model/presets.h"
-#include "pipeline/config_json.h"
 #include "tasks/datasets/benchmarks.h"
 #include "tasks/datasets/dataset_task.h"
 #include "tasks/prompt_template.h"
@@ -13,8 +11,6 @@
 
 namespace r1::pipeline {
 namespace {
-
-using json = nlohmann::json;
 
 constexpr const char* kBos = "<|bos|>";
 constexpr const char* kEos = "<|eos|>";
@@ -24,25 +20,12 @@ constexpr int64_t kMaxTrainDraws = 1000000;
 
 const tasks::DatasetTask* as_file_task(const tasks::Task& t) { return dynamic_cast<const tasks::DatasetTask*>(&t); }
 
-// A job whose defaults have no data_dir key offers synthetic families only.
-std::string data_dir_of(const json& cfg) { return cfg.contains("data_dir") ? cfg.at("data_dir").get<std::string>() : ""; }
-
-// A task of the config's "tasks" list: a synthetic family (tasks::make_task with its task_options
-// entry) or a benchmark file under data_dir (tasks/datasets/benchmarks.h).
-std::unique_ptr<tasks::Task> make_job_task(const std::string& name, const json& cfg) {
-  if (tasks::is_dataset_benchmark(name)) {
-    return tasks::make_dataset_task(name, data_dir_of(cfg));
-  }
-  const json& options = cfg.at("task_options");
-  if (!options.contains(name)) {
-    std::string known;
-    for (auto it = options.begin(); it != options.end(); ++it) known += (known.empty() ? "" : ", ") + it.key();
-    known += " (synthetic); ";
-    for (const auto& n : tasks::dataset_benchmark_names()) known += n + ", ";
-    known.resize(known.size() - 2);
-    throw Error("config key tasks", "unknown task '" + name + "' (known: " + known + " (benchmark files under data_dir))");
-  }
-  return tasks::make_task(name, options.at(name));
+// A task of the config's "tasks" list: a synthetic family with its task_options entry, or a
+// benchmark file under data_dir (tasks/datasets/benchmarks.h). The names were checked with the
+// config (check_task_names).
+std::unique_ptr<tasks::Task> make_job_task(const std::string& name, const JobConfig& cfg) {
+  if (tasks::is_dataset_benchmark(name)) return tasks::make_dataset_task(name, cfg.data_dir);
+  return tasks::make_synthetic_task(name, cfg.task_options);
 }
 
 }  // namespace
@@ -85,25 +68,24 @@ eval::EvalPrompt World::prompt(const tasks::Problem& p, size_t t) const {
   return prompt_style(t) == eval::PromptStyle::kR1Chat ? eval::r1_chat_prompt(*chat, p) : eval::r1_zero_prompt(p);
 }
 
-json with_data_dir(json cfg) {
-  if (!cfg.contains("data_dir") || !data_dir_of(cfg).empty()) return cfg;
-  for (const auto& name : cfg.at("tasks").get<std::vector<std::string>>())
+void resolve_data_dir(JobConfig& cfg) {
+  if (!cfg.data_dir.empty()) return;
+  for (const auto& name : cfg.tasks)
     if (tasks::is_dataset_benchmark(name)) {
-      cfg["data_dir"] = find_data_dir(tasks::benchmark_file(name));
-      break;
+      cfg.data_dir = find_data_dir(tasks::benchmark_file(name));
+      return;
     }
-  return cfg;
 }
 
-World build_tasks(const json& cfg) {
+World build_tasks(const JobConfig& cfg) {
   World w;
-  for (const auto& name : cfg.at("tasks").get<std::vector<std::string>>()) w.tasks.push_back(make_job_task(name, cfg));
+  for (const auto& name : cfg.tasks) w.tasks.push_back(make_job_task(name, cfg));
   check(!w.tasks.empty(), "config key tasks", "needs at least one task family");
-  w.think_fraction = cfg.at("pretrain_data").at("think_fraction");
+  w.think_fraction = cfg.pretrain_data.think_fraction;
   // Held-out problems: a fixed seed of their own, excluded from every training stream.
-  const int64_t n_eval = cfg.at("eval").at("problems");
+  const int64_t n_eval = cfg.eval.problems;
   for (size_t t = 0; t < w.tasks.size(); ++t) {
-    tasks::Rng rng(cfg.at("seed").get<uint64_t>() * 7919 + 17 + t);
+    tasks::Rng rng(cfg.seed * 7919 + 17 + t);
     auto ps = distinct_problems(*w.tasks[t], n_eval, rng);
     for (const auto& p : ps) w.heldout_questions.insert(p.question);
     w.heldout.push_back(std::move(ps));
@@ -121,20 +103,20 @@ World build_tasks(const json& cfg) {
   return w;
 }
 
-World build_world(const json& cfg, const std::string& run_dir) {
+World build_world(const JobConfig& cfg) {
   World w = build_tasks(cfg);
-  std::string tok_path = run_dir + "/tokenizer.json";
+  std::string tok_path = cfg.run_dir + "/tokenizer.json";
   if (path_exists(tok_path)) {
     w.tokenizer = text::Tokenizer::from_file(tok_path);
   } else {
-    tasks::Rng rng(cfg.at("seed").get<uint64_t>() + 99);
+    tasks::Rng rng(cfg.seed + 99);
     std::vector<std::string> corpus;
     for (int i = 0; i < 2000; ++i) {
       size_t t = i % w.tasks.size();
       corpus.push_back(w.document(w.sample_train(t, rng), t, rng));
     }
     text::BpeTrainerConfig tc;
-    tc.num_merges = cfg.at("tokenizer").at("num_merges");
+    tc.num_merges = cfg.tokenizer.num_merges;
     tc.special_tokens = {kBos, kEos};
     tc.added_tokens = {"<think>", "</think>", "<answer>", "</answer>"};
     tc.bos_token = kBos;
@@ -154,20 +136,16 @@ void use_checkpoint_text(World& w, const io::LoadedModel& loaded, const std::str
   w.chat = eval::model_chat_template(loaded.tokenizer_config, dir + "/tokenizer_config.json");
 }
 
-model::ModelConfig tiny_model_defaults() {
-  model::ModelConfig m = model::tiny_qwen2(0);
-  m.max_position_embeddings = 256;
-  return m;
-}
-
-
-model::CausalLM build_model(const json& cfg, const World& w) {
-  model::ModelConfig mc = cfg.at("model").get<model::ModelConfig>();
-  mc.vocab_size = w.tokenizer.vocab_size();
+model::CausalLM build_model(model::ModelConfig mc, const std::string& config_key, uint64_t seed, const World& w) {
+  const int64_t vocab = w.tokenizer.vocab_size();
+  if (mc.vocab_size != 0 && mc.vocab_size != vocab)
+    throw UsageError(config_key + ".vocab_size", "is " + std::to_string(mc.vocab_size) + " but the tokenizer has " +
+                                                     std::to_string(vocab) + " ids; leave it 0 (the tokenizer's size)");
+  mc.vocab_size = vocab;
   mc.bos_token_id = w.codec.bos_id;
   mc.eos_token_id = w.codec.eos_id;
   model::CausalLM m(mc);
-  model::init_weights(*m, cfg.at("seed").get<uint64_t>());
+  model::init_weights(*m, seed);
   return m;
 }
 

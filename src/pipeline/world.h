@@ -16,6 +16,7 @@
 #include "eval/task_eval.h"
 #include "io/model_dir.h"
 #include "model/causal_lm.h"
+#include "pipeline/job_config.h"
 #include "tasks/task.h"
 #include "text/chat_template.h"
 #include "text/tokenizer.h"
@@ -51,10 +52,10 @@ struct World {
   eval::EvalPrompt prompt(const tasks::Problem& p, size_t t) const;
 };
 
-// An empty config key data_dir is filled with the data folder the first benchmark-file task is found
-// in (core/data_dir.h: $R1_DATA_DIR, the installed data, the source tree's data/), so the run's
+// An empty data_dir is set to the data folder the first benchmark-file task is found in
+// (core/data_dir.h: $R1_DATA_DIR, the installed data, the source tree's data/), so the run's
 // config.json records the folder actually used.
-nlohmann::json with_data_dir(nlohmann::json cfg);
+void resolve_data_dir(JobConfig& cfg);
 
 // Up to n distinct problems of `task` (by question), at most 100 n draws: a held-out set.
 std::vector<tasks::Problem> distinct_problems(const tasks::Task& task, int64_t n, tasks::Rng& rng);
@@ -68,23 +69,20 @@ tasks::Problem sample_excluding(const tasks::Task& task, const std::unordered_se
 // tasks/datasets/benchmarks.h (gsm8k, math500, countdown_cd3, ...) read from `data_dir`; and
 // `eval.problems` held-out problems per task (a seed of their own), never trained on. A benchmark
 // file whose every problem is held out is an error. No tokenizer yet.
-World build_tasks(const nlohmann::json& cfg);
+World build_tasks(const JobConfig& cfg);
 
 // build_tasks and the tiny world's tokenizer: RUN_DIR/tokenizer.json when it exists, else trained
 // on a sample of the corpus (`tokenizer.num_merges`) and saved there; <|bos|>/<|eos|> frame every
 // document.
-World build_world(const nlohmann::json& cfg, const std::string& run_dir);
+World build_world(const JobConfig& cfg);
 
 // The text format of a loaded checkpoint, as `r1 eval` reads it: its tokenizer.json, BOS/EOS from
 // its config.json, and the chat template of its tokenizer_config.json when there is one.
 void use_checkpoint_text(World& w, const io::LoadedModel& loaded, const std::string& dir);
 
-// The demo policy's shape: model/presets.h's ~0.8M-parameter Qwen2 with 256 positions. With
-// `--model.arch deepseek_v3` the same jobs run on MLA + MoE: the DeepSeek-V3 settings a run config
-// leaves out take DeepSeekV3Config's CPU-sized defaults (model/deepseek_v3_config.h).
-model::ModelConfig tiny_model_defaults();
-
-// A freshly initialised model of config key `model`, sized to the world's vocabulary.
-model::CausalLM build_model(const nlohmann::json& cfg, const World& w);
+// A freshly initialised model of architecture `mc` (`config_key` names it in errors: "model",
+// "student_model") for the world's tokenizer: vocab_size 0 becomes the tokenizer's size, any other
+// value must equal it; BOS/EOS are the tokenizer's.
+model::CausalLM build_model(model::ModelConfig mc, const std::string& config_key, uint64_t seed, const World& w);
 
 }  // namespace r1::pipeline

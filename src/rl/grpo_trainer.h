@@ -23,6 +23,7 @@ class Tokenizer;
 
 namespace r1::rl {
 
+// Config keys, ranges and docs: rl/grpo_schema.h (add every new field there).
 struct GrpoConfig {
   int64_t steps = 120;
   int64_t prompts_per_step = 8;

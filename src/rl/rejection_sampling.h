@@ -26,6 +26,7 @@ struct Candidate {
   int64_t tokens = -1;  // response length in tokens; -1 = unknown (only max_chars applies)
 };
 
+// Config keys, ranges and docs: rl/rejection_schema.h (add every new field there).
 struct RejectionConfig {
   std::string language = "en";   // target language of the CoT ("en" | "zh")
   double min_language = 0.95;    // < 0 disables

@@ -51,6 +51,7 @@ std::vector<double> score_sequences(RewardModelImpl& rm, const std::vector<std::
 // Share of pairs with r_chosen > r_rejected.
 double pairwise_accuracy(RewardModelImpl& rm, const std::vector<PreferencePair>& pairs, int64_t pad_id);
 
+// Config keys, ranges and docs: rl/reward_train_schema.h (add every new field there).
 struct RewardTrainConfig {
   int64_t steps = 100;
   int64_t batch_size = 8;  // pairs per step

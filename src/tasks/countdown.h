@@ -7,6 +7,7 @@
 
 namespace r1::tasks {
 
+// Config keys, ranges and docs: tasks/task_options.h (add every new field there).
 struct CountdownOptions {
   int numbers = 3;          // operands per problem
   int max_number = 9;       // operands drawn from 1..max_number

@@ -30,6 +30,7 @@
 
 namespace r1::tasks {
 
+// Config keys, ranges and docs: tasks/task_options.h (add every new field there).
 struct GreetingOptions {
   int names = 16;     // prompts draw the person from the first `names` of greeting_names() (2..16)
   int max_words = 6;  // rule 4's limit (>= 3: the longest good reply, "Thank you, Ann!", has 3)

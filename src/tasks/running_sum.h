@@ -15,6 +15,7 @@
 
 namespace r1::tasks {
 
+// Config keys, ranges and docs: tasks/task_options.h (add every new field there).
 struct RunningSumOptions {
   int terms = 4;
   int max_digit = 9;         // terms are drawn from 0..max_digit

@@ -22,6 +22,7 @@ enum class PreTokenizerKind {
   Gpt2ByteLevel,  // ByteLevel(use_regex=true): the GPT-2 regex
 };
 
+// Config keys, ranges and docs: text/bpe_trainer_schema.h (add every new field there).
 struct BpeTrainerConfig {
   // Total number of ids (256 byte tokens + merged tokens + added tokens). Used when num_merges < 0.
   int64_t vocab_size = 0;

@@ -21,6 +21,7 @@ class MetricsWriter;
 
 namespace r1::train {
 
+// Config keys, ranges and docs: train/train_schema.h (add every new field there).
 struct LmTrainConfig {
   int64_t steps = 1000;
   int64_t batch_size = 64;         // examples per optimizer step (split into micro-batches)

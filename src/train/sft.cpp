@@ -211,19 +211,26 @@ SftResult run_sft(model::CausalLMImpl& model, const std::vector<Example>& units,
   SftResult result;
 
   TrainingCheckpoints checkpoints(out.out_dir, cfg.keep_checkpoints);
-  if (cfg.resume) {
-    const std::string dir = checkpoints.latest();
-    if (!dir.empty()) {
-      json st = checkpoints.restore(dir, model, *opt);
-      const std::string where = dir + "/trainer_state.json";
-      check(st.at("data_hash").get<std::string>() == std::to_string(data_hash), where,
-            "the training data differ from the data of this checkpoint");
-      check(st.at("seed").get<uint64_t>() == cfg.seed && st.at("batch_size").get<int64_t>() == cfg.train.batch_size &&
-                st.at("total_steps").get<int64_t>() == cfg.train.steps,
-            where, "seed, batch_size or total steps differ from this run's configuration");
-      result.start_step = st.at("step");
-      log_info("resuming from " + dir + " at step " + std::to_string(result.start_step));
-    }
+  if (const std::string dir = checkpoints.latest(); !dir.empty()) {
+    check(cfg.resume != ResumeMode::kNever, out.out_dir,
+          "holds checkpoints of an earlier run and resume is never: choose a fresh output directory");
+    json st = checkpoints.restore(dir, model, *opt);
+    const std::string where = dir + "/trainer_state.json";
+    // force resumes a run whose data or schedule changed; auto refuses it.
+    auto agree = [&](bool same, const std::string& what) {
+      if (same) return;
+      if (cfg.resume == ResumeMode::kForce)
+        log_warn(where + ": " + what + "; resuming anyway (resume force)");
+      else
+        throw Error(where, what + " (resume force continues anyway)");
+    };
+    agree(st.at("data_hash").get<std::string>() == std::to_string(data_hash),
+          "the training data differ from the data of this checkpoint");
+    agree(st.at("seed").get<uint64_t>() == cfg.seed && st.at("batch_size").get<int64_t>() == cfg.train.batch_size &&
+              st.at("total_steps").get<int64_t>() == cfg.train.steps,
+          "seed, batch_size or total steps differ from this run's configuration");
+    result.start_step = st.at("step");
+    log_info("resuming from " + dir + " at step " + std::to_string(result.start_step));
   }
 
   auto save = [&](int64_t step) {

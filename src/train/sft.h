@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "core/resume.h"
 #include "io/model_dir.h"
 #include "text/chat_template.h"
 #include "text/tokenizer.h"
@@ -60,6 +61,7 @@ std::optional<Example> render_sft_example(const nlohmann::json& messages, const 
 // packed examples (as in most SFT packers); the prompt of the next one is context, not a target.
 std::vector<Example> pack_examples(const std::vector<Example>& examples, int64_t pack_length);
 
+// Config keys, ranges and docs: train/sft_schema.h (add every new field there).
 struct SftConfig {
   LmTrainConfig train;        // train.steps is replaced by the epoch count when epochs > 0
   int64_t epochs = 1;         // passes over the data; 0 = run train.steps steps
@@ -67,7 +69,8 @@ struct SftConfig {
   int64_t checkpoint_every = 0;  // steps; 0 = only at the end
   int64_t keep_checkpoints = 2;  // newest step-N directories kept
   int64_t stop_after = 0;     // stop (with a checkpoint) after this many steps of this run; 0 = no limit
-  bool resume = true;         // continue from OUT/checkpoints/latest when present
+  ResumeMode resume = ResumeMode::kAuto;  // OUT/checkpoints/latest: continue from it (auto refuses one
+                                          // of other data, seed or schedule; force continues anyway)
   std::string stage = "sft";  // the metrics' "stage" and the progress label
 };
 
@@ -102,7 +105,7 @@ struct SftResult {
 };
 
 // Trains `model` on `units` (rendered or packed examples), resuming from OUT/checkpoints/latest when
-// cfg.resume and one exists (its weights replace the model's).
+// one exists (its weights replace the model's) and cfg.resume allows it.
 SftResult run_sft(model::CausalLMImpl& model, const std::vector<Example>& units, SftConfig cfg, int64_t pad_id,
                   const SftOutput& out, MetricsWriter* metrics);
 

@@ -45,8 +45,8 @@ class EvalCli : public ::testing::Test {
   }
   static void TearDownTestSuite() { fs::remove_all(root_); }
   static std::string eval_args(const fs::path& out, const std::string& model = "") {
-    return "eval --model " + (model.empty() ? model_.string() : model) + " --data-dir " + R1_SOURCE_DATA_DIR +
-           " --bench countdown_cd3,running_sum --limit 8 --k 2 --max-new-tokens 24 --seed 7 --quiet --out " +
+    return "eval --model " + (model.empty() ? model_.string() : model) + " --data_dir " + R1_SOURCE_DATA_DIR +
+           " --bench countdown_cd3,running_sum --limit 8 --k 2 --max_new_tokens 24 --seed 7 --quiet --out " +
            out.string();
   }
   static fs::path root_, model_;
@@ -127,8 +127,8 @@ TEST_F(EvalCli, ChatTemplateModelsGetTheR1Prompt) {
               "{% if add_generation_prompt %}<|assistant|>{% endif %}"}};
   std::ofstream(chat_model / "tokenizer_config.json") << tc.dump();
   fs::path out = root_ / "out_chat";
-  auto r = run_r1("eval --model " + chat_model.string() + " --data-dir " + R1_SOURCE_DATA_DIR +
-                  " --bench countdown_cd3 --limit 2 --k 2 --max-new-tokens 8 --quiet --out " + out.string());
+  auto r = run_r1("eval --model " + chat_model.string() + " --data_dir " + R1_SOURCE_DATA_DIR +
+                  " --bench countdown_cd3 --limit 2 --k 2 --max_new_tokens 8 --quiet --out " + out.string());
   ASSERT_EQ(r.status, 0) << r.output;
   auto summary = json::parse(slurp(out / "summary.json"));
   EXPECT_EQ(summary["benchmarks"]["countdown_cd3"]["prompt_style"], "r1_chat");
@@ -140,7 +140,7 @@ TEST_F(EvalCli, BadArgumentsAreErrorsNamingThem) {
   auto r = run_r1("eval --model " + model_.string() + " --bench nope");
   EXPECT_NE(r.status, 0);
   EXPECT_NE(r.output.find("nope"), std::string::npos) << r.output;
-  r = run_r1("eval --model " + model_.string() + " --bench gsm8k --data-dir /nonexistent");
+  r = run_r1("eval --model " + model_.string() + " --bench gsm8k --data_dir /nonexistent");
   EXPECT_NE(r.status, 0);
   EXPECT_NE(r.output.find("/nonexistent/gsm8k_test.jsonl"), std::string::npos) << r.output;
   r = run_r1("eval --model /nonexistent --bench running_sum");

@@ -120,8 +120,8 @@ TEST_F(GrpoCli, BadTasksAndDataDirAreErrorsNamingThem) {
   ::unsetenv("R1_DATA_DIR");
   const std::string init = "grpo --init " + chat_.string() + " --run_dir " + (root_ / "bad").string();
   auto r = run_r1(init + " --tasks gsm8kk --data_dir " + data_dir());
-  EXPECT_NE(r.status, 0);
-  EXPECT_NE(r.output.find("config key tasks"), std::string::npos) << r.output;
+  EXPECT_EQ(r.status, 2);  // a usage error, found before any work
+  EXPECT_NE(r.output.find("error: tasks: unknown task 'gsm8kk'"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("gsm8kk"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("math500"), std::string::npos) << r.output;  // the known names are listed
 

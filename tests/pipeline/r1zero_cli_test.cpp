@@ -71,7 +71,7 @@ TEST(R1ZeroCli, DemoWritesTheRunDirectoryAndResumes) {
   EXPECT_EQ(nlohmann::json::parse(slurp(dir / "summary.json"))["final"], summary["final"]);
   // The checkpoint generates through `r1 generate`.
   auto gen = run_r1("generate --model " + (dir / "checkpoints/final").string() +
-                    " --prompt 'User: 1+2+3+4 mod 10' --max-new-tokens 5 --n 2");
+                    " --prompt 'User: 1+2+3+4 mod 10' --max_new_tokens 5 --n 2");
   EXPECT_EQ(gen.status, 0) << gen.output;
   // `r1 score` writes the logits the model computes in process.
   r1::write_file_atomic((dir / "ids.json").string(), "[1, 5, 17, 42, 9]");

@@ -35,9 +35,9 @@ TEST(TokenizerCli, TrainTokenizeDecodeAndChat) {
                         "3+5+2+7=17\n<think>3+5=8 8+2=10</think> the answer is 17\n"
                         "12+34=46 the answer is 46\n");
   const std::string bin = R1_BINARY;
-  Result r = sh(bin + " tokenizer train --corpus " + dir + "/corpus.txt --vocab-size 270 "
-                "--min-frequency 1 --special-token '<|endoftext|>' --added-token '<think>' "
-                "--added-token '</think>' --out " + dir + "/tokenizer.json 2>&1");
+  Result r = sh(bin + " tokenizer train " + dir + "/corpus.txt --vocab_size 270 "
+                "--min_frequency 1 --special_tokens '<|endoftext|>' --added_tokens '<think>' "
+                "--added_tokens '</think>' --out " + dir + "/tokenizer.json 2>&1");
   ASSERT_EQ(r.status, 0) << r.out;
   const auto tok = r1::text::Tokenizer::from_file(dir + "/tokenizer.json");
   EXPECT_EQ(tok.vocab_size(), 270);
@@ -55,7 +55,7 @@ TEST(TokenizerCli, TrainTokenizeDecodeAndChat) {
 
   r1::write_file_atomic(dir + "/chat.json", R"([{"role": "user", "content": "What is 3+5?"}])");
   r = sh(bin + " tokenize --tokenizer " + dir + " --chat " + dir +
-         "/chat.json --chat-family deepseek_r1 --render-only");
+         "/chat.json --chat_family deepseek_r1 --render_only");
   ASSERT_EQ(r.status, 0) << r.out;
   EXPECT_EQ(r.out, "<｜begin▁of▁sentence｜><｜User｜>What is 3+5?<｜Assistant｜><think>\n");
 
