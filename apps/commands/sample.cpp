@@ -9,6 +9,7 @@
 #include "core/error.h"
 #include "core/files.h"
 #include "core/log.h"
+#include "core/seed.h"
 #include "io/model_dir.h"
 #include "pipeline/config_json.h"
 #include "pipeline/r1zero.h"
@@ -64,23 +65,25 @@ int run(int argc, char** argv) {
 
   // Problems: round-robin over the tasks, from a seeded generator.
   const int64_t n_prompts = cfg.at("prompts");
-  r1::tasks::Rng rng(cfg.at("seed").get<uint64_t>() * 104729 + 3);
-  std::vector<r1::rl::SampledProblem> problems;
+  r1::tasks::Rng rng(r1::derive_seed(cfg.at("seed").get<uint64_t>(), "sample/problems"));
+  std::vector<r1::rollout::RolloutPrompt> problems;
   for (int64_t i = 0; i < n_prompts; ++i) {
-    r1::rl::SampledProblem sp;
-    sp.task = tasks[i % tasks.size()].get();
-    sp.problem = sp.task->sample(rng);
-    sp.prompt_ids = r1::train::encode_sft_prompt(json::array({{{"role", "user"}, {"content", sp.problem.question}}}), fmt);
-    problems.push_back(std::move(sp));
+    r1::rollout::RolloutPrompt p;
+    p.task = tasks[i % tasks.size()].get();
+    p.problem = p.task->sample(rng);
+    p.ids = r1::train::encode_sft_prompt(json::array({{{"role", "user"}, {"content", p.problem.question}}}), fmt);
+    p.index = static_cast<uint64_t>(i);
+    problems.push_back(std::move(p));
   }
 
-  r1::rl::CandidateSampling cs;
-  cs.k = cfg.at("k");
+  r1::rollout::RolloutConfig cs;
+  cs.samples_per_prompt = cfg.at("k");
   cs.sampling.temperature = cfg.at("sampling").at("temperature");
   cs.sampling.top_p = cfg.at("sampling").at("top_p");
   cs.sampling.max_new_tokens = cfg.at("sampling").at("max_new_tokens");
-  cs.sampling.seed = cfg.at("seed").get<uint64_t>() * 7919;
-  cs.batch_problems = cfg.at("batch_prompts");
+  cs.sampling.seed = cfg.at("seed");
+  cs.stream = "sample/samples";
+  cs.prompts_per_call = cfg.at("batch_prompts");
   cs.eos_id = fmt.eos_id;
   cs.pad_id = fmt.eos_id;
   int64_t generated_tokens = 0;
@@ -101,7 +104,7 @@ int run(int argc, char** argv) {
   json stats = st.to_json();
   stats["correct_rate"] = cands.empty() ? 0.0 : static_cast<double>(correct_total) / cands.size();
   stats["generated_tokens"] = generated_tokens;
-  stats["k"] = cs.k;
+  stats["k"] = cs.samples_per_prompt;
   stats["config"] = cfg;
   r1::write_file_atomic(stats_path, stats.dump(2) + "\n");
   std::printf("sample: %lld responses, correct %.3f, kept %lld (incorrect %lld, overlong %lld, mixed-language %lld, "

@@ -22,6 +22,16 @@ Score Task::score(const Problem& p, std::string_view response) const {
   return s;
 }
 
+bool Task::equivalent_answers(std::string_view a, std::string_view b) const {
+  auto squeeze = [](std::string_view s) {
+    std::string out;
+    for (char c : s)
+      if (c != ' ' && c != '\t' && c != '\n' && c != '\r') out += c;
+    return out;
+  };
+  return squeeze(a) == squeeze(b);
+}
+
 std::unique_ptr<Task> make_task(const std::string& name, const nlohmann::json& options) {
   if (name == "running_sum") {
     RunningSumOptions o;

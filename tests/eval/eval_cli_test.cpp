@@ -36,9 +36,7 @@ class EvalCli : public ::testing::Test {
     // ctest runs each test of this suite in its own process, concurrently: one directory per process.
     root_ = fs::temp_directory_path() / ("r1_eval_cli_test_" + std::to_string(::getpid()));
     fs::remove_all(root_);
-    auto r = run_r1("pretrain --run_dir " + (root_ / "run").string() +
-                    " --pretrain.steps 30 --pretrain.batch_size 8 --model.hidden_size 32 --model.intermediate_size 64"
-                    " --model.num_hidden_layers 1 --tokenizer.num_merges 16");
+    auto r = r1::test::pretrain_tiny(root_ / "run", 30, 8, 16);
     ASSERT_EQ(r.status, 0) << r.output;
     model_ = root_ / "run/checkpoints/base";
     ASSERT_TRUE(fs::exists(model_ / "model.safetensors"));
