@@ -22,11 +22,12 @@ json defaults() {
   t.warmup_steps = 10;
   t.log_every = 1;
   r1::train::SftConfig s;
+  r1::train::RunControl rc;
   return {{"model", ""},        {"data", ""},       {"out", ""},
           {"epochs", s.epochs}, {"seed", s.seed},   {"max_length", 1024},
-          {"pack_length", 0},   {"checkpoint_every", s.checkpoint_every},
-          {"keep_checkpoints", s.keep_checkpoints}, {"stop_after", s.stop_after},
-          {"resume", s.resume}, {"train", t}};
+          {"pack_length", 0},   {"checkpoint_every", rc.checkpoint_every},
+          {"keep_checkpoints", 2}, {"stop_after", rc.stop_after},
+          {"resume", r1::train::resume_mode_name(rc.resume)}, {"train", t}};
 }
 
 int run(int argc, char** argv) {
@@ -35,7 +36,8 @@ int run(int argc, char** argv) {
       "Fine-tunes --model on --data (JSONL of {\"messages\": [...]} or {\"prompt\", \"response\"}), loss on the\n"
       "final assistant turn only, rendered with the checkpoint's chat template (else R1-Zero's\n"
       "\"User: ...\\nAssistant: \"). Writes OUT/checkpoints/step-N (+ latest) and OUT/final; a rerun with the\n"
-      "same --out resumes exactly from the latest checkpoint. train.steps applies when epochs is 0.",
+      "same --out resumes exactly from the latest checkpoint (--resume auto: only under the same configuration;\n"
+      "force: whatever it was; never: start over). train.steps applies when epochs is 0.",
       defaults(), argc, argv);
   if (cfg.is_null()) return 0;
   for (const char* k : {"model", "data", "out"})
@@ -67,16 +69,21 @@ int run(int argc, char** argv) {
   sc.train = cfg.at("train").get<r1::train::LmTrainConfig>();
   sc.epochs = cfg.at("epochs");
   sc.seed = cfg.at("seed");
-  sc.checkpoint_every = cfg.at("checkpoint_every");
-  sc.keep_checkpoints = cfg.at("keep_checkpoints");
-  sc.stop_after = cfg.at("stop_after");
-  sc.resume = cfg.at("resume");
+  r1::train::RunControl rc;
+  rc.checkpoint_every = cfg.at("checkpoint_every");
+  rc.keep = cfg.at("keep_checkpoints");
+  rc.stop_after = cfg.at("stop_after");
+  rc.resume = r1::train::parse_resume_mode(cfg.at("resume"));
+  // What changes the result: the command's config without output, cadence and logging keys.
+  rc.fingerprint = cfg;
+  for (const char* k : {"out", "checkpoint_every", "keep_checkpoints", "stop_after", "resume"}) rc.fingerprint.erase(k);
+  rc.fingerprint["train"].erase("log_every");
   r1::make_dirs(out);
   r1::write_file_atomic(out + "/sft_config.json", cfg.dump(2) + "\n");
   r1::MetricsWriter metrics(out + "/metrics.jsonl");
   r1::train::SftOutput o{out, &*loaded.tokenizer, loaded.tokenizer_config};
   const int64_t pad = fmt.eos_id;
-  auto r = r1::train::run_sft(*loaded.model, units, sc, pad, o, &metrics);
+  auto r = r1::train::run_sft(*loaded.model, units, sc, pad, rc, o, &metrics);
   std::printf("sft: steps %lld..%lld, final loss %.4f, %.0f tokens/s\n", static_cast<long long>(r.start_step),
               static_cast<long long>(r.end_step), r.train.final_loss,
               r.train.tokens / std::max(1e-9, r.train.seconds));
