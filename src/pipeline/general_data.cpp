@@ -1,6 +1,7 @@
 #include "pipeline/general_data.h"
 
 #include "core/error.h"
+#include "core/seed.h"
 #include "pipeline/world.h"
 #include "tasks/prompt_template.h"
 
@@ -14,11 +15,11 @@ GeneralData::GeneralData(const json& cfg, uint64_t seed) : bad_fraction_(cfg.at(
   task_ = std::dynamic_pointer_cast<const tasks::GeneralTask>(t);
   check(task_ != nullptr, "config key general.task", "'" + name + "' is not a general task family (e.g. greeting)");
   check(bad_fraction_ >= 0 && bad_fraction_ <= 1, "config key general.bad_fraction", "must be in [0, 1]");
-  tasks::Rng rng(seed * 2654435761u + 77);
+  tasks::Rng rng(derive_seed(seed, "general/heldout"));
   heldout_ = distinct_problems(*task_, cfg.at("heldout"), rng);
   for (const auto& p : heldout_) heldout_questions_.insert(p.question);
   // Training must still have prompts of its own.
-  tasks::Rng probe(seed + 1);
+  tasks::Rng probe(derive_seed(seed, "general/probe"));
   bool trainable = false;
   for (int i = 0; i < 10000 && !trainable; ++i) trainable = !heldout_questions_.count(task_->sample(probe).question);
   check(trainable, "config key general.heldout", "holds out every prompt of " + name + "; lower it");

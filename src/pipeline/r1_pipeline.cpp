@@ -9,6 +9,7 @@
 #include "core/error.h"
 #include "core/files.h"
 #include "core/log.h"
+#include "core/seed.h"
 #include "io/model_dir.h"
 #include "pipeline/config_json.h"
 #include "pipeline/general_data.h"
@@ -146,7 +147,7 @@ class Pipeline {
     auto m = build_model(c, world_);
     log_info(name + ": " + std::to_string(model::parameter_count(*m)) + " parameters");
     auto tc = cfg_.at(student ? "student_pretrain" : "pretrain").get<train::LmTrainConfig>();
-    pretrain(*m, world_, cfg_, tc, metrics_, name, {work(name), cfg_.at("checkpoint_every")});
+    pretrain(*m, world_, cfg_, tc, metrics_, name, work(name), run_control(cfg_, "checkpoint_every"));
     io::save_model_dir(checkpoint(name), *m, &world_.tokenizer);
   }
 
@@ -156,7 +157,7 @@ class Pipeline {
     const std::string key = name == "reasoning_rl_no_lc" ? "reasoning_rl" : name;
     auto gc = cfg_.at(key).at("rl").get<rl::GrpoConfig>();
     if (name == "reasoning_rl_no_lc") gc.language_weight = 0.0;
-    gc.seed = cfg_.at("seed").get<uint64_t>() * 31 + std::hash<std::string>{}(key) % 1000;
+    gc.seed = derive_seed(cfg_.at("seed").get<uint64_t>(), "rl/" + key);
     auto m = load(init);
     rl::GrpoEnvironment env = grpo_environment(world_, gc.seed, gc.prompts_per_step);
     std::unique_ptr<rl::PreferenceTask> preference;
@@ -169,13 +170,14 @@ class Pipeline {
       auto reasoning = env.prompts;
       env.prompts = [this, reasoning, share, seed = gc.seed, p = preference.get()](int64_t step) {
         auto prompts = reasoning(step);
-        tasks::Rng rng(seed * 911 + step);
+        tasks::Rng rng(derive_seed(seed, "final_rl/general", {static_cast<uint64_t>(step)}));
         const size_t n_general = static_cast<size_t>(share * prompts.size() + 0.5);
         for (size_t i = 0; i < n_general && i < prompts.size(); ++i) {
           auto& slot = prompts[prompts.size() - 1 - i];  // the last ones become general prompts
           slot.problem = general_.sample_train(rng);
           slot.task = p;
-          slot.ids = eval::encode_prompt(world_.codec, slot.problem, tasks::ResponseMode::kFree);
+          slot.ids = tasks::encode_prompt(world_.codec, tasks::r1_zero_prompt(slot.problem));
+          slot.response_prefix.clear();
         }
         return prompts;
       };
@@ -183,7 +185,7 @@ class Pipeline {
     rl::GrpoRun run;
     run.stage = name;
     run.checkpoint_dir = work(name);
-    run.checkpoint_every = cfg_.at("checkpoint_every_rl");
+    run.control = run_control(cfg_, "checkpoint_every_rl");
     run.tokenizer = &world_.tokenizer;
     rl::train_grpo(*m, env, gc, &metrics_, {}, run);
     io::save_model_dir(checkpoint(name), *m, &world_.tokenizer);
@@ -209,13 +211,11 @@ class Pipeline {
     c.train = sc.at("train").get<train::LmTrainConfig>();
     c.epochs = sc.at("epochs");
     c.seed = cfg_.at("seed");
-    c.checkpoint_every = cfg_.at("checkpoint_every");
-    c.keep_checkpoints = 1;
     c.stage = name;
     train::SftOutput out;
     out.out_dir = work(name);
     out.tokenizer = &world_.tokenizer;
-    auto r = train::run_sft(*m, units, c, world_.codec.pad_id, out, &metrics_);
+    auto r = train::run_sft(*m, units, c, world_.codec.pad_id, run_control(cfg_, "checkpoint_every"), out, &metrics_);
     metrics_.write({{"stage", name + "_data"}, {"examples", units.size()}, {"steps", r.end_step}});
     io::save_model_dir(checkpoint(name), *m, &world_.tokenizer);
   }
@@ -223,7 +223,7 @@ class Pipeline {
   void stage_reward_model() {
     const json& rc = cfg_.at("reward_model");
     const int64_t n_pairs = rc.at("pairs"), n_eval = rc.at("eval_pairs");
-    tasks::Rng rng(cfg_.at("seed").get<uint64_t>() * 7 + 5);
+    tasks::Rng rng(derive_seed(cfg_.at("seed").get<uint64_t>(), "reward_model/pairs"));
     std::vector<rl::PreferencePair> pairs;
     const rl::PreferenceCodec codec = preference_codec();
     for (int64_t i = 0; i < n_pairs + n_eval; ++i) {
@@ -258,7 +258,7 @@ class Pipeline {
     rl::PreferenceCodec c;
     c.encode = world_.codec.encode;
     c.encode_prompt = [this](const tasks::Problem& p) {
-      return eval::encode_prompt(world_.codec, p, tasks::ResponseMode::kFree);
+      return tasks::encode_prompt(world_.codec, tasks::r1_zero_prompt(p));
     };
     c.eos_id = world_.codec.eos_id;
     c.pad_id = world_.codec.pad_id;
@@ -269,35 +269,39 @@ class Pipeline {
     return json::array({{{"role", "user"}, {"content", question}}, {{"role", "assistant"}, {"content", response}}});
   }
 
-  // n training problems over the reasoning tasks in turn, from a seed of their own.
-  std::vector<rl::SampledProblem> training_problems(int64_t n, uint64_t salt) const {
-    tasks::Rng rng(cfg_.at("seed").get<uint64_t>() * 1299709 + salt);
-    std::vector<rl::SampledProblem> out;
+  // n training problems over the reasoning tasks in turn, from a stream of their own, as R1-Zero
+  // prompts numbered 0..n-1.
+  std::vector<rollout::RolloutPrompt> training_problems(int64_t n, const std::string& stream) const {
+    tasks::Rng rng(derive_seed(cfg_.at("seed").get<uint64_t>(), stream));
+    std::vector<rollout::RolloutPrompt> out;
     for (int64_t i = 0; i < n; ++i) {
-      rl::SampledProblem sp;
+      rollout::RolloutPrompt p;
       const size_t t = i % world_.tasks.size();
-      sp.problem = world_.sample_train(t, rng);
-      sp.task = world_.tasks[t].get();
-      sp.prompt_ids = eval::encode_prompt(world_.codec, sp.problem, tasks::ResponseMode::kFree);
-      out.push_back(std::move(sp));
+      p.problem = world_.sample_train(t, rng);
+      p.task = world_.tasks[t].get();
+      p.ids = tasks::encode_prompt(world_.codec, tasks::r1_zero_prompt(p.problem));
+      p.index = static_cast<uint64_t>(i);
+      out.push_back(std::move(p));
     }
     return out;
   }
 
   // Samples k responses per problem from checkpoint `stage`, keeps those the filters pass, and
   // records the statistics as data_<name>.json.
-  std::vector<json> filtered_samples(const std::string& stage, const std::string& name, const json& c, uint64_t salt) {
+  std::vector<json> filtered_samples(const std::string& stage, const std::string& name, const json& c) {
     auto m = load(stage);
-    auto problems = training_problems(c.at("prompts"), salt);
-    rl::CandidateSampling cs;
-    cs.k = c.at("k");
-    cs.sampling.temperature = c.at("temperature");
-    cs.sampling.top_p = 1.0;
-    cs.sampling.max_new_tokens = cfg_.at("eval").at("max_new_tokens");
-    cs.sampling.seed = cfg_.at("seed").get<uint64_t>() * 6151 + salt;
-    cs.eos_id = world_.codec.eos_id;
-    cs.pad_id = world_.codec.pad_id;
-    auto cands = rl::sample_candidates(*m, problems, world_.codec.decode, cs);
+    auto problems = training_problems(c.at("prompts"), name + "/problems");
+    rollout::RolloutConfig rc;
+    rc.samples_per_prompt = c.at("k");
+    rc.sampling.temperature = c.at("temperature");
+    rc.sampling.top_p = 1.0;
+    rc.sampling.max_new_tokens = cfg_.at("eval").at("max_new_tokens");
+    rc.sampling.seed = cfg_.at("seed");
+    rc.stream = name + "/samples";
+    rc.prompts_per_call = 32;
+    rc.eos_id = world_.codec.eos_id;
+    rc.pad_id = world_.codec.pad_id;
+    auto cands = rl::sample_candidates(*m, problems, world_.codec.decode, rc);
     rl::RejectionStats st;
     auto verdicts = rl::rejection_filter(cands, c.at("filter").get<rl::RejectionConfig>(), &st);
     std::vector<json> out;
@@ -314,41 +318,44 @@ class Pipeline {
     return out;
   }
 
+  // `n` written conversations appended to `data`, the i-th from write(i, rng) on a stream of its own.
+  void append_written(std::vector<json>& data, int64_t n, const std::string& stream,
+                      const std::function<json(int64_t, tasks::Rng&)>& write) const {
+    tasks::Rng rng(derive_seed(cfg_.at("seed").get<uint64_t>(), stream));
+    for (int64_t i = 0; i < n; ++i) data.push_back(write(i, rng));
+  }
+
   // Cold start: solution-writer traces in the target language (thinking, then the answer) plus
   // R1-Zero's samples that verify and read in one language.
   std::vector<json> cold_start_data() {
     const json& c = cfg_.at("cold_start");
-    std::vector<json> data = filtered_samples("r1_zero", "cold_start", c, 11);
-    tasks::Rng rng(cfg_.at("seed").get<uint64_t>() * 104729 + 13);
-    const int64_t written = c.at("written");
-    for (int64_t i = 0; i < written; ++i) {
+    std::vector<json> data = filtered_samples("r1_zero", "cold_start", c);
+    append_written(data, c.at("written"), "cold_start/written", [this](int64_t i, tasks::Rng& rng) {
       const size_t t = i % world_.tasks.size();
       auto p = world_.sample_train(t, rng);
-      data.push_back(conversation(p.question, readable_tasks_[t]->write_solution(p, /*think=*/true, rng)));
-    }
+      return conversation(p.question, readable_tasks_[t]->write_solution(p, /*think=*/true, rng));
+    });
     return data;
   }
 
   // Rejection sampling from reasoning RL, plus general (non-reasoning) replies.
   std::vector<json> rejection_sampling_data() {
     const json& c = cfg_.at("rejection_sft");
-    std::vector<json> data = filtered_samples("reasoning_rl", "rejection_sft", c, 17);
-    tasks::Rng rng(cfg_.at("seed").get<uint64_t>() * 15485863 + 19);
-    const int64_t general = c.at("general");
-    for (int64_t i = 0; i < general; ++i) {
+    std::vector<json> data = filtered_samples("reasoning_rl", "rejection_sft", c);
+    append_written(data, c.at("general"), "rejection_sft/general", [this](int64_t, tasks::Rng& rng) {
       auto e = general_.preference_pair(rng);
-      data.push_back(conversation(e.problem.question, e.chosen));
-    }
+      return conversation(e.problem.question, e.chosen);
+    });
     return data;
   }
 
-  std::vector<json> distillation_data() { return filtered_samples("final_rl", "distill", cfg_.at("distill"), 23); }
+  std::vector<json> distillation_data() { return filtered_samples("final_rl", "distill", cfg_.at("distill")); }
 
   // --- evaluation and summary -----------------------------------------------------------------
 
   // Held-out evaluation of checkpoint `stage`, free mode: each reasoning task and the general one.
   void evaluate(const std::string& stage) {
-    cached_eval(cfg_, stage, metrics_, clock_, [&] {
+    cached_eval(cfg_, stage, checkpoint(stage), metrics_, clock_, [&] {
       auto m = load(stage);
       const eval::TaskEvalConfig ec = task_eval_config(cfg_);
       json out;
@@ -453,6 +460,7 @@ json r1_pipeline_defaults() {
   return {
       {"run_dir", "runs/pipeline"},
       {"seed", 1},
+      {"resume", "auto"},  // auto | force | never (pipeline/stages.h)
       {"threads", {{"aten", 1}, {"blas", 1}}},
       {"stages", pipeline_stages()},
       {"tasks", {"running_sum"}},

@@ -16,10 +16,16 @@ namespace {
 
 using json = nlohmann::json;
 
+// GRPO from `m`, resumable from RUN_DIR/work/grpo.
 void grpo(model::CausalLMImpl& m, const World& w, const json& cfg, MetricsWriter& metrics) {
   auto gc = cfg.at("rl").get<rl::GrpoConfig>();
   gc.seed = cfg.at("seed");
-  rl::train_grpo(m, grpo_environment(w, gc.seed, gc.prompts_per_step), gc, &metrics);
+  rl::GrpoRun run;
+  run.checkpoint_dir = cfg.at("run_dir").get<std::string>() + "/work/grpo";
+  run.control = run_control(cfg, "checkpoint_every_rl");
+  run.tokenizer = &w.tokenizer;
+  run.tokenizer_config = w.tokenizer_config;
+  rl::train_grpo(m, grpo_environment(w, gc.seed, gc.prompts_per_step), gc, &metrics, {}, run);
 }
 
 void print_table(const json& base, const json& final_eval) {
@@ -49,6 +55,11 @@ json r1zero_defaults() {
   return {
       {"run_dir", "runs/demo"},
       {"seed", 1},
+      // Step checkpoints (RUN_DIR/work/<stage>) every this many pretraining / RL steps; a rerun
+      // continues from the latest one as `resume` says (auto | force | never, pipeline/stages.h).
+      {"checkpoint_every", 250},
+      {"checkpoint_every_rl", 20},
+      {"resume", "auto"},
       {"threads", {{"aten", 1}, {"blas", 1}}},  // 0 = library default; see dist/threads.h and bench/
       {"tasks", {"running_sum", "countdown"}},
       {"task_options",
@@ -78,7 +89,8 @@ model::CausalLM pretrained_base(const json& cfg, const World& w, MetricsWriter& 
   auto m = build_model(cfg, w);
   log_info("model: " + m->config().arch + ", " + std::to_string(model::parameter_count(*m)) + " parameters, vocab " +
            std::to_string(w.tokenizer.vocab_size()));
-  auto result = pretrain(*m, w, cfg, cfg.at("pretrain").get<train::LmTrainConfig>(), metrics);
+  auto result = pretrain(*m, w, cfg, cfg.at("pretrain").get<train::LmTrainConfig>(), metrics, "pretrain",
+                         cfg.at("run_dir").get<std::string>() + "/work/pretrain", run_control(cfg, "checkpoint_every"));
   io::save_model_dir(base_dir(cfg), *m, &w.tokenizer, w.tokenizer_config);
   clock.record("pretrain", seconds_since(t));
   log_info("pretraining: final loss " + std::to_string(result.final_loss) + ", " +
@@ -98,7 +110,7 @@ json run_r1zero(const json& config) {
 
   World w = build_world(cfg, run_dir);
   auto m = pretrained_base(cfg, w, metrics, clock);
-  json base = cached_eval(cfg, "base", metrics, clock, [&] { return evaluate_all(*m, w, cfg, "base"); });
+  json base = cached_eval(cfg, "base", base_dir(cfg), metrics, clock, [&] { return evaluate_all(*m, w, cfg, "base"); });
   if (path_exists(final_dir(cfg) + "/config.json")) {
     m = load_checkpoint_model(final_dir(cfg));
   } else {
@@ -107,7 +119,8 @@ json run_r1zero(const json& config) {
     io::save_model_dir(final_dir(cfg), *m, &w.tokenizer, w.tokenizer_config);
     clock.record("grpo", seconds_since(t));
   }
-  json final_eval = cached_eval(cfg, "final", metrics, clock, [&] { return evaluate_all(*m, w, cfg, "final"); });
+  json final_eval =
+      cached_eval(cfg, "final", final_dir(cfg), metrics, clock, [&] { return evaluate_all(*m, w, cfg, "final"); });
 
   json wall = clock.seconds;
   wall["this_run_total"] = seconds_since(t_all);
@@ -127,10 +140,10 @@ void run_pretrain_stage(const json& config) {
   MetricsWriter metrics(cfg.at("run_dir").get<std::string>() + "/metrics.jsonl");
   StageClock clock(cfg.at("run_dir"));
   World w = build_world(cfg, cfg.at("run_dir"));
-  check(!path_exists(base_dir(cfg) + "/config.json"), base_dir(cfg),
-        "already holds a pretrained checkpoint; choose another --run_dir");
+  // prepare_run_dir has checked that a finished base belongs to this configuration.
+  const bool done = path_exists(base_dir(cfg) + "/config.json");
   pretrained_base(cfg, w, metrics, clock);
-  std::printf("base checkpoint: %s\n", base_dir(cfg).c_str());
+  std::printf("base checkpoint%s: %s\n", done ? " (already complete)" : "", base_dir(cfg).c_str());
 }
 
 void run_grpo_stage(const json& config, const std::string& init_dir) {
@@ -146,14 +159,15 @@ void run_grpo_stage(const json& config, const std::string& init_dir) {
   auto loaded = io::load_model_dir(dir);
   use_checkpoint_text(w, loaded, dir);
   for (size_t t = 0; t < w.tasks.size(); ++t)
-    log_info("task " + w.tasks[t]->name() + ": " + eval::prompt_style_name(w.prompt_style(t)) + " prompts, " +
+    log_info("task " + w.tasks[t]->name() + ": " + tasks::prompt_style_name(w.prompt_style(t)) + " prompts, " +
              std::to_string(w.heldout[t].size()) + " held-out problems");
   auto m = loaded.model;
   auto t = std::chrono::steady_clock::now();
   grpo(*m, w, cfg, metrics);
   io::save_model_dir(final_dir(cfg), *m, &w.tokenizer, w.tokenizer_config);
   clock.record("grpo", seconds_since(t));
-  json final_eval = cached_eval(cfg, "final", metrics, clock, [&] { return evaluate_all(*m, w, cfg, "final"); });
+  json final_eval =
+      cached_eval(cfg, "final", final_dir(cfg), metrics, clock, [&] { return evaluate_all(*m, w, cfg, "final"); });
   std::printf("RL checkpoint: %s\n%s\n", final_dir(cfg).c_str(), final_eval.dump(2).c_str());
 }
 

@@ -1,18 +1,22 @@
 #include "pipeline/stages.h"
 
+#include <algorithm>
 #include <cstdio>
+#include <filesystem>
 
 #include "core/error.h"
 #include "core/files.h"
 #include "core/log.h"
+#include "core/seed.h"
 #include "dist/threads.h"
 #include "io/model_dir.h"
 #include "pipeline/config_json.h"
-#include "train/training_checkpoint.h"
+#include "train/resumable_run.h"
 
 namespace r1::pipeline {
 
 using json = nlohmann::json;
+namespace fs = std::filesystem;
 
 json task_eval_json(const eval::TaskEvalResult& r) {
   return {{"pass@1", r.pass1}, {"k", r.k}, {"problems", r.problems}, {"think_rate", r.think_rate},
@@ -33,10 +37,58 @@ void StageClock::record(const std::string& stage, double s) {
   write_file_atomic(path, seconds.dump(2) + "\n");
 }
 
+json result_fingerprint(const json& cfg) {
+  json f = cfg;
+  for (const char* k : {"run_dir", "threads", "stages", "checkpoint_every", "checkpoint_every_rl", "resume", "data_dir"})
+    f.erase(k);
+  for (const char* k : {"pretrain", "student_pretrain"})
+    if (f.contains(k) && f[k].is_object()) f[k].erase("log_every");
+  return f;
+}
+
+namespace {
+
+// What a run directory's own outputs are: removed when a run starts over there (resume = never).
+void remove_run_outputs(const std::string& run_dir) {
+  for (const char* d : {"checkpoints", "work"}) fs::remove_all(run_dir + "/" + d);
+  for (const auto& e : fs::directory_iterator(run_dir)) {
+    const std::string f = e.path().filename().string();
+    const bool job_file = f == "metrics.jsonl" || f == "stage_seconds.json" || f == "tokenizer.json" ||
+                          f == "summary.json" || f == "report.html" || f == "reward_model.json" ||
+                          ((f.rfind("eval_", 0) == 0 || f.rfind("data_", 0) == 0) && f.size() > 5 &&
+                           f.compare(f.size() - 5, 5, ".json") == 0);
+    if (job_file) fs::remove(e.path());
+  }
+}
+
+}  // namespace
+
 void prepare_run_dir(const json& cfg) {
   const std::string run_dir = cfg.at("run_dir");
+  const train::ResumeMode mode = train::parse_resume_mode(cfg.at("resume"));
   make_dirs(run_dir);
-  write_file_atomic(run_dir + "/config.json", cfg.dump(2) + "\n");
+  const std::string config_path = run_dir + "/config.json";
+  if (path_exists(config_path)) {
+    if (mode == train::ResumeMode::kNever) {
+      log_info("resume = never: removing the outputs of the run in " + run_dir);
+      remove_run_outputs(run_dir);
+    } else {
+      const std::string diff =
+          train::fingerprint_difference(result_fingerprint(json::parse(read_file(config_path))), result_fingerprint(cfg));
+      if (!diff.empty()) {
+        check(mode == train::ResumeMode::kForce, config_path,
+              "this run directory holds a run with another configuration (" + diff +
+                  "); pass --resume force to reuse its finished stages and checkpoints anyway, --resume never to "
+                  "start over, or choose another --run_dir");
+        log_warn("resume = force: continuing a run whose configuration differs (" + diff + ")");
+      }
+    }
+  }
+  // Temporary model directories of an interrupted save (checkpoints/<stage>.tmp-PID-N).
+  if (fs::is_directory(run_dir + "/checkpoints"))
+    for (const auto& e : fs::directory_iterator(run_dir + "/checkpoints"))
+      if (e.path().filename().string().find(".tmp-") != std::string::npos) fs::remove_all(e.path());
+  write_file_atomic(config_path, cfg.dump(2) + "\n");
   log_info(dist::apply_thread_settings({cfg.at("threads").at("aten"), cfg.at("threads").at("blas")}));
 }
 
@@ -46,12 +98,21 @@ model::CausalLM load_checkpoint_model(const std::string& dir) {
   return loaded.model;
 }
 
+train::RunControl run_control(const json& cfg, const std::string& every_key) {
+  train::RunControl c;
+  c.checkpoint_every = cfg.at(every_key);
+  c.resume = train::parse_resume_mode(cfg.at("resume"));
+  c.fingerprint = result_fingerprint(cfg);
+  return c;
+}
+
 train::LmTrainResult pretrain(model::CausalLMImpl& m, const World& w, const json& cfg, const train::LmTrainConfig& tc,
-                              MetricsWriter& metrics, const std::string& stage, const Resume& resume) {
+                              MetricsWriter& metrics, const std::string& stage, const std::string& work_dir,
+                              const train::RunControl& control) {
   const uint64_t seed = cfg.at("seed");
   const size_t pack = cfg.at("pretrain_data").at("pack_length").get<int64_t>();
   auto source = [&](int64_t step) {
-    tasks::Rng rng(seed * 1000003 + step);
+    tasks::Rng rng(derive_seed(seed, "pretrain/batch", {static_cast<uint64_t>(step)}));
     std::vector<train::Example> batch;
     size_t doc_index = 0;  // alternates task families
     std::bernoulli_distribution general(w.general_fraction);
@@ -80,23 +141,9 @@ train::LmTrainResult pretrain(model::CausalLMImpl& m, const World& w, const json
     }
     return batch;
   };
-  if (resume.dir.empty()) return train::train_lm(m, source, tc, w.codec.pad_id, &metrics, stage);
   // The batches are a pure function of the step: model + optimizer + step is the whole state.
-  train::TrainingCheckpoints checkpoints(resume.dir, 1);
-  auto opt = train::make_adamw(m, tc);
-  int64_t start = 0;
-  if (auto dir = checkpoints.latest(); !dir.empty()) {
-    auto st = checkpoints.restore(dir, m, *opt);
-    check(st.at("total_steps").get<int64_t>() == tc.steps, dir + "/trainer_state.json",
-          "total steps differ from this run's configuration");
-    start = st.at("step");
-    log_info(stage + ": resuming from " + dir + " at step " + std::to_string(start));
-  }
-  auto after = [&](int64_t done) {
-    if (done == tc.steps || (resume.every > 0 && done % resume.every == 0))
-      checkpoints.save(done, m, *opt, {{"step", done}, {"total_steps", tc.steps}, {"stage", stage}});
-  };
-  return train::train_lm_from(m, source, tc, w.codec.pad_id, &metrics, stage, *opt, start, tc.steps, after);
+  train::ResumableRun run(control, {work_dir, stage, &metrics, &w.tokenizer, w.tokenizer_config});
+  return train::train_lm_resumable(m, source, tc, w.codec.pad_id, run);
 }
 
 rl::GrpoEnvironment grpo_environment(const World& w, uint64_t seed, int64_t prompts_per_step) {
@@ -105,16 +152,16 @@ rl::GrpoEnvironment grpo_environment(const World& w, uint64_t seed, int64_t prom
   env.pad_id = w.codec.pad_id;
   env.decode = w.codec.decode;
   env.prompts = [&w, seed, prompts_per_step](int64_t step) {
-    tasks::Rng rng(seed * 7777 + step);
-    std::vector<rl::RolloutPrompt> out;
+    tasks::Rng rng(derive_seed(seed, "grpo/prompts", {static_cast<uint64_t>(step)}));
+    std::vector<rollout::RolloutPrompt> out;
     for (int64_t i = 0; i < prompts_per_step; ++i) {
       size_t t = (step * prompts_per_step + i) % w.tasks.size();
-      rl::RolloutPrompt p;
+      rollout::RolloutPrompt p;
       p.problem = w.sample_train(t, rng);
       p.task = w.tasks[t].get();
-      const eval::EvalPrompt ep = w.prompt(p.problem, t);
-      p.ids = eval::encode_eval_prompt(w.codec, ep);
-      p.response_prefix = ep.response_prefix;
+      const tasks::Prompt prompt = w.prompt(p.problem, t);
+      p.ids = tasks::encode_prompt(w.codec, prompt);
+      p.response_prefix = prompt.response_prefix;
       out.push_back(std::move(p));
     }
     return out;
@@ -129,7 +176,7 @@ eval::TaskEvalConfig task_eval_config(const json& cfg) {
   ec.sampling.temperature = e.at("temperature");
   ec.sampling.top_p = e.at("top_p");
   ec.sampling.max_new_tokens = e.at("max_new_tokens");
-  ec.sampling.seed = cfg.at("seed").get<uint64_t>() + 4242;
+  ec.sampling.seed = derive_seed(cfg.at("seed").get<uint64_t>(), "eval");
   return ec;
 }
 
@@ -137,9 +184,9 @@ json evaluate_all(model::CausalLMImpl& m, const World& w, const json& cfg, const
   eval::TaskEvalConfig ec = task_eval_config(cfg);
   json out;
   for (size_t t = 0; t < w.tasks.size(); ++t) {
-    const eval::PromptStyle style = w.prompt_style(t);
-    json per = {{"prompt_style", eval::prompt_style_name(style)}};
-    if (style == eval::PromptStyle::kR1Chat) {
+    const tasks::PromptStyle style = w.prompt_style(t);
+    json per = {{"prompt_style", tasks::prompt_style_name(style)}};
+    if (style == tasks::PromptStyle::kR1Chat) {
       ec.chat = &*w.chat;
       ec.mode = tasks::ResponseMode::kFree;
       per["free"] = task_eval_json(eval::evaluate_task(m, *w.tasks[t], w.heldout[t], w.codec, ec));
@@ -166,13 +213,41 @@ json evaluate_all(model::CausalLMImpl& m, const World& w, const json& cfg, const
   return out;
 }
 
-json cached_eval(const json& cfg, const std::string& name, MetricsWriter& metrics, StageClock& clock,
-                 const std::function<json()>& evaluate) {
-  const std::string path = cfg.at("run_dir").get<std::string>() + "/eval_" + name + ".json";
-  if (path_exists(path)) return json::parse(read_file(path));
+namespace {
+
+// A hash of the files that make up the model in `dir` (config, weights, tokenizer), in name order.
+std::string model_dir_hash(const std::string& dir) {
+  std::vector<std::string> files;
+  for (const auto& e : fs::directory_iterator(dir)) {
+    const std::string f = e.path().filename().string();
+    if (f == "config.json" || f == "tokenizer.json" || f == "tokenizer_config.json" ||
+        (f.size() > 12 && f.compare(f.size() - 12, 12, ".safetensors") == 0))
+      files.push_back(f);
+  }
+  std::sort(files.begin(), files.end());
+  uint64_t h = kFnvOffset;
+  for (const auto& f : files) h = fnv1a64(read_file(dir + "/" + f), fnv1a64(f, h));
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
+  return hex;
+}
+
+}  // namespace
+
+json cached_eval(const json& cfg, const std::string& name, const std::string& checkpoint_dir, MetricsWriter& metrics,
+                 StageClock& clock, const std::function<json()>& evaluate) {
+  const std::string run_dir = cfg.at("run_dir");
+  const std::string path = run_dir + "/eval_" + name + ".json", key_path = run_dir + "/eval_" + name + ".key.json";
+  json settings = json::object();
+  for (const char* k : {"eval", "tasks", "task_options", "seed", "general", "data_dir"})
+    if (cfg.contains(k)) settings[k] = cfg.at(k);
+  const json key = {{"checkpoint", model_dir_hash(checkpoint_dir)}, {"settings", settings}};
+  if (path_exists(path) && path_exists(key_path) && json::parse(read_file(key_path)) == key)
+    return json::parse(read_file(path));
   auto t = std::chrono::steady_clock::now();
   json results = evaluate();
   write_file_atomic(path, results.dump(2) + "\n");
+  write_file_atomic(key_path, key.dump(2) + "\n");  // last: results without a key are never reused
   metrics.write({{"stage", "eval"}, {"model", name}, {"results", results}});
   clock.record("eval_" + name, seconds_since(t));
   return results;
