@@ -46,42 +46,23 @@ json result_fingerprint(const json& cfg) {
   return f;
 }
 
-namespace {
-
-// What a run directory's own outputs are: removed when a run starts over there (resume = never).
-void remove_run_outputs(const std::string& run_dir) {
-  for (const char* d : {"checkpoints", "work"}) fs::remove_all(run_dir + "/" + d);
-  for (const auto& e : fs::directory_iterator(run_dir)) {
-    const std::string f = e.path().filename().string();
-    const bool job_file = f == "metrics.jsonl" || f == "stage_seconds.json" || f == "tokenizer.json" ||
-                          f == "summary.json" || f == "report.html" || f == "reward_model.json" ||
-                          ((f.rfind("eval_", 0) == 0 || f.rfind("data_", 0) == 0) && f.size() > 5 &&
-                           f.compare(f.size() - 5, 5, ".json") == 0);
-    if (job_file) fs::remove(e.path());
-  }
-}
-
-}  // namespace
-
 void prepare_run_dir(const json& cfg) {
   const std::string run_dir = cfg.at("run_dir");
   const train::ResumeMode mode = train::parse_resume_mode(cfg.at("resume"));
   make_dirs(run_dir);
   const std::string config_path = run_dir + "/config.json";
   if (path_exists(config_path)) {
-    if (mode == train::ResumeMode::kNever) {
-      log_info("resume = never: removing the outputs of the run in " + run_dir);
-      remove_run_outputs(run_dir);
-    } else {
-      const std::string diff =
-          train::fingerprint_difference(result_fingerprint(json::parse(read_file(config_path))), result_fingerprint(cfg));
-      if (!diff.empty()) {
-        check(mode == train::ResumeMode::kForce, config_path,
-              "this run directory holds a run with another configuration (" + diff +
-                  "); pass --resume force to reuse its finished stages and checkpoints anyway, --resume never to "
-                  "start over, or choose another --run_dir");
-        log_warn("resume = force: continuing a run whose configuration differs (" + diff + ")");
-      }
+    // Its checkpoints may be this job's inputs (`r1 grpo` starts from checkpoints/base): never
+    // deletes nothing, it asks for a fresh directory.
+    check(mode != train::ResumeMode::kNever, config_path,
+          "resume = never, but this run directory already holds a run; choose a fresh --run_dir or remove this one");
+    const std::string diff =
+        train::fingerprint_difference(result_fingerprint(json::parse(read_file(config_path))), result_fingerprint(cfg));
+    if (!diff.empty()) {
+      check(mode == train::ResumeMode::kForce, config_path,
+            "this run directory holds a run with another configuration (" + diff +
+                "); pass --resume force to reuse its finished stages and checkpoints anyway, or choose another --run_dir");
+      log_warn("resume = force: continuing a run whose configuration differs (" + diff + ")");
     }
   }
   // Temporary model directories of an interrupted save (checkpoints/<stage>.tmp-PID-N).

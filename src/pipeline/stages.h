@@ -34,8 +34,8 @@ nlohmann::json result_fingerprint(const nlohmann::json& cfg);
 // Creates the run directory, removes what an interrupted save left in RUN_DIR/checkpoints, and
 // writes the resolved config.json; applies `threads`. A directory already holding a run is reused
 // as config key `resume` says: auto — only when that run's result_fingerprint equals this one's
-// (else an r1::Error naming the keys that differ); force — whatever it was; never — its outputs
-// (checkpoints, work, evaluations, metrics) are removed and every stage starts over.
+// (else an r1::Error naming the keys that differ); force — whatever it was; never — not at all (an
+// r1::Error: a fresh directory is needed).
 void prepare_run_dir(const nlohmann::json& cfg);
 
 model::CausalLM load_checkpoint_model(const std::string& dir);

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -85,7 +86,12 @@ TEST_F(EvalCli, WritesSamplesAndSummaryAndResumes) {
     EXPECT_TRUE(s["pass@k"].contains("1") && s["pass@k"].contains("2"));
     EXPECT_GE(s["pass@k"]["2"].get<double>(), s["pass@1"].get<double>());
     EXPECT_GT(s["seconds"]["generation"].get<double>(), 0.0);
-    EXPECT_GE(s["seconds"]["outside_generation"].get<double>(), 0.0);
+    EXPECT_NEAR(s["seconds"]["generation"].get<double>() + s["seconds"]["outside_generation"].get<double>(),
+                s["seconds"]["total"].get<double>(), 1e-9);
+    // pass@1 is a mean over 8 problems x 2 samples.
+    const double correct = s["pass@1"].get<double>() * 16;
+    EXPECT_NEAR(correct, std::round(correct), 1e-9);
+    EXPECT_EQ(std::lround(correct), s["correct_samples"].get<int64_t>());
   }
   EXPECT_TRUE(summary["seconds"].contains("generation"));
 

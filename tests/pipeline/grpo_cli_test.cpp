@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -80,7 +81,12 @@ TEST_F(GrpoCli, ChatTemplateCheckpointTrainsOnGsm8k) {
   auto steps = grpo_lines(run / "metrics.jsonl");
   ASSERT_EQ(steps.size(), 2u);
   for (const auto& s : steps) {
-    EXPECT_GE(s["reward"].get<double>(), 0.0);
+    // On-policy (μ = 1) the ratio is exactly 1: no clipping; β = 0: no KL. Two groups: a share of
+    // equal-reward groups in {0, 1/2, 1}.
+    EXPECT_EQ(s["clip_fraction"].get<double>(), 0.0);
+    EXPECT_EQ(s["kl"].get<double>(), 0.0);
+    const double zero_std = s["zero_std_groups"].get<double>() * 2;
+    EXPECT_NEAR(zero_std, std::round(zero_std), 1e-9);
     EXPECT_GT(s["response_length"].get<double>(), 0.0);
     EXPECT_LE(s["response_length"].get<double>(), 8.0);
   }

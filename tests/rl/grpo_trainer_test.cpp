@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "common/rule_task.h"
 #include "common/tiny_model.h"
 #include "core/error.h"
 #include "core/files.h"
@@ -227,24 +228,9 @@ TEST(GrpoTrainer, TrainerLogprobsEqualTheSamplersAtTemperature) {
 }
 
 // A problem a tiny policy can learn: four answers 'a'..'d', one token each, and only 'c' is right.
-class PickC : public tasks::Task {
- public:
-  std::string name() const override { return "pick_c"; }
-  tasks::Problem sample(tasks::Rng&) const override { return {"pick_c", "pick", "c"}; }
-  std::string write_solution(const tasks::Problem&, bool, tasks::Rng&) const override { return "c"; }
-  bool check_answer(const tasks::Problem&, std::string_view a) const override { return a == "c"; }
-  tasks::Score score(const tasks::Problem& p, std::string_view response) const override {
-    tasks::Score s;
-    s.answer = std::string(response);
-    s.correct = check_answer(p, response);
-    s.reward = s.correct;
-    return s;
-  }
-};
-
 TEST(GrpoTrainer, RaisesTheRewardOnALearnableProblem) {
   auto policy = test::tiny_qwen2(5, 16, 21);  // tokens 0..3 are 'a'..'d', 4 the prompt token
-  PickC task;
+  const test::RuleTask task("pick_c", [](std::string_view r) { return r == "c"; });
   const std::vector<int32_t> prompt = {4, 4};
   auto p_c = [&] {
     torch::NoGradGuard ng;

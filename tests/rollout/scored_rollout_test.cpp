@@ -6,29 +6,13 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include "common/rule_task.h"
 #include "common/tiny_model.h"
-#include "tasks/task.h"
 
 namespace r1::rollout {
 namespace {
 
 constexpr int32_t kVocab = 12;
-
-// Scores a response by its own text: correct when it contains "3" (token 3 decodes to "3").
-class EchoTask : public tasks::Task {
- public:
-  std::string name() const override { return "echo"; }
-  tasks::Problem sample(tasks::Rng&) const override { return {"echo", "q", "3"}; }
-  std::string write_solution(const tasks::Problem&, bool, tasks::Rng&) const override { return "3"; }
-  bool check_answer(const tasks::Problem&, std::string_view a) const override { return a == "3"; }
-  tasks::Score score(const tasks::Problem&, std::string_view response) const override {
-    tasks::Score s;
-    s.answer = std::string(response);
-    s.correct = response.find('3') != std::string_view::npos;
-    s.reward = s.correct;
-    return s;
-  }
-};
 
 std::string digits(const std::vector<int32_t>& ids) {
   std::string s;
@@ -36,22 +20,29 @@ std::string digits(const std::vector<int32_t>& ids) {
   return s;
 }
 
-std::vector<RolloutPrompt> prompts(const EchoTask& task, const std::string& prefix) {
+// Correct when the response holds a "3" (token 3 decodes to "3").
+const test::RuleTask kEcho("echo", [](std::string_view r) { return r.find('3') != std::string_view::npos; });
+
+// Three prompts with global indices 100..102.
+std::vector<RolloutPrompt> prompts(const std::string& prefix) {
   std::vector<RolloutPrompt> out;
-  for (uint64_t i = 0; i < 3; ++i) out.push_back({{1, 2, static_cast<int32_t>(4 + i)}, prefix, {"echo", "q", "3"}, &task, 100 + i});
+  for (uint64_t i = 0; i < 3; ++i) out.push_back({{1, 2, static_cast<int32_t>(4 + i)}, prefix, {"echo", "q", ""}, &kEcho, 100 + i});
   return out;
+}
+
+RolloutConfig config(int64_t max_new_tokens, uint64_t seed, int64_t samples) {
+  RolloutConfig cfg;
+  cfg.sampling.max_new_tokens = max_new_tokens;
+  cfg.sampling.seed = seed;
+  cfg.samples_per_prompt = samples;
+  return cfg;
 }
 
 TEST(ScoredRollout, SampleHoldsPrefixPlusTextAndCountsTheEos) {
   auto m = test::tiny_qwen2(kVocab, 64, 3);
-  EchoTask task;
-  RolloutConfig cfg;
-  cfg.sampling.max_new_tokens = 6;
-  cfg.sampling.seed = 7;
-  cfg.samples_per_prompt = 4;
+  RolloutConfig cfg = config(6, 7, 4);
   cfg.eos_id = 11;
-  cfg.pad_id = 0;
-  auto samples = rollout_and_score(*m, prompts(task, "P:"), digits, cfg);
+  auto samples = rollout_and_score(*m, prompts("P:"), digits, cfg);
   ASSERT_EQ(samples.size(), 12u);
   int stopped = 0;
   for (size_t r = 0; r < samples.size(); ++r) {
@@ -76,21 +67,17 @@ TEST(ScoredRollout, SampleHoldsPrefixPlusTextAndCountsTheEos) {
 
 TEST(ScoredRollout, RandomnessBelongsToTheSample) {
   auto m = test::tiny_qwen2(kVocab, 64, 4);
-  EchoTask task;
-  RolloutConfig cfg;
-  cfg.sampling.max_new_tokens = 5;
-  cfg.sampling.seed = 9;
-  cfg.samples_per_prompt = 3;
+  RolloutConfig cfg = config(5, 9, 3);
   cfg.stream = "test";
-  auto all = rollout_and_score(*m, prompts(task, ""), digits, cfg);
+  auto all = rollout_and_score(*m, prompts(""), digits, cfg);
   cfg.prompts_per_call = 1;  // one prompt per generate() call
-  auto one_by_one = rollout_and_score(*m, prompts(task, ""), digits, cfg);
-  auto last_alone = rollout_and_score(*m, {prompts(task, "")[2]}, digits, cfg);  // its global index 102
+  auto one_by_one = rollout_and_score(*m, prompts(""), digits, cfg);
+  auto last_alone = rollout_and_score(*m, {prompts("")[2]}, digits, cfg);  // its global index 102
   for (size_t r = 0; r < all.size(); ++r) EXPECT_EQ(all[r].tokens, one_by_one[r].tokens) << r;
   for (size_t j = 0; j < 3; ++j) EXPECT_EQ(last_alone[j].tokens, all[6 + j].tokens) << j;
   // Another stream or run seed draws other samples.
   cfg.stream = "other";
-  auto other = rollout_and_score(*m, prompts(task, ""), digits, cfg);
+  auto other = rollout_and_score(*m, prompts(""), digits, cfg);
   int same = 0;
   for (size_t r = 0; r < all.size(); ++r) same += other[r].tokens == all[r].tokens;
   EXPECT_LT(same, 9);
