@@ -98,6 +98,19 @@ model::CausalLM pretrained_base(const json& cfg, const World& w, MetricsWriter& 
   return m;
 }
 
+// GRPO from `m` (resumable in RUN_DIR/work/grpo), then checkpoints/final with the world's tokenizer
+// and template; timed as stage grpo.
+void grpo_to_final(model::CausalLMImpl& m, const World& w, const json& cfg, MetricsWriter& metrics, StageClock& clock) {
+  auto t = std::chrono::steady_clock::now();
+  grpo(m, w, cfg, metrics);
+  io::save_model_dir(final_dir(cfg), m, &w.tokenizer, w.tokenizer_config);
+  clock.record("grpo", seconds_since(t));
+}
+
+json evaluate_final(model::CausalLMImpl& m, const World& w, const json& cfg, MetricsWriter& metrics, StageClock& clock) {
+  return cached_eval(cfg, "final", final_dir(cfg), metrics, clock, [&] { return evaluate_all(m, w, cfg, "final"); });
+}
+
 }  // namespace
 
 json run_r1zero(const json& config) {
@@ -111,16 +124,11 @@ json run_r1zero(const json& config) {
   World w = build_world(cfg, run_dir);
   auto m = pretrained_base(cfg, w, metrics, clock);
   json base = cached_eval(cfg, "base", base_dir(cfg), metrics, clock, [&] { return evaluate_all(*m, w, cfg, "base"); });
-  if (path_exists(final_dir(cfg) + "/config.json")) {
+  if (path_exists(final_dir(cfg) + "/config.json"))
     m = load_checkpoint_model(final_dir(cfg));
-  } else {
-    auto t = std::chrono::steady_clock::now();
-    grpo(*m, w, cfg, metrics);
-    io::save_model_dir(final_dir(cfg), *m, &w.tokenizer, w.tokenizer_config);
-    clock.record("grpo", seconds_since(t));
-  }
-  json final_eval =
-      cached_eval(cfg, "final", final_dir(cfg), metrics, clock, [&] { return evaluate_all(*m, w, cfg, "final"); });
+  else
+    grpo_to_final(*m, w, cfg, metrics, clock);
+  json final_eval = evaluate_final(*m, w, cfg, metrics, clock);
 
   json wall = clock.seconds;
   wall["this_run_total"] = seconds_since(t_all);
@@ -162,12 +170,8 @@ void run_grpo_stage(const json& config, const std::string& init_dir) {
     log_info("task " + w.tasks[t]->name() + ": " + tasks::prompt_style_name(w.prompt_style(t)) + " prompts, " +
              std::to_string(w.heldout[t].size()) + " held-out problems");
   auto m = loaded.model;
-  auto t = std::chrono::steady_clock::now();
-  grpo(*m, w, cfg, metrics);
-  io::save_model_dir(final_dir(cfg), *m, &w.tokenizer, w.tokenizer_config);
-  clock.record("grpo", seconds_since(t));
-  json final_eval =
-      cached_eval(cfg, "final", final_dir(cfg), metrics, clock, [&] { return evaluate_all(*m, w, cfg, "final"); });
+  grpo_to_final(*m, w, cfg, metrics, clock);
+  json final_eval = evaluate_final(*m, w, cfg, metrics, clock);
   std::printf("RL checkpoint: %s\n%s\n", final_dir(cfg).c_str(), final_eval.dump(2).c_str());
 }
 
