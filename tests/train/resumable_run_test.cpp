@@ -5,12 +5,12 @@
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <limits>
 #include <sstream>
 
+#include "common/temp_dir.h"
 #include "common/tiny_model.h"
 #include "core/error.h"
 #include "core/files.h"
@@ -26,12 +26,7 @@ namespace {
 namespace fs = std::filesystem;
 using json = nlohmann::json;
 
-std::string temp_dir(const std::string& name) {
-  auto d = fs::temp_directory_path() / ("r1_run_test_" + name + "_" + std::to_string(::getpid()));
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d.string();
-}
+std::string temp_dir(const std::string& name) { return test::fresh_temp_dir("run_test_" + name); }
 
 text::Tokenizer tiny_tokenizer() {
   text::BpeTrainerConfig c;

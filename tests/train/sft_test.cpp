@@ -9,8 +9,7 @@
 #include <fstream>
 #include <random>
 
-#include <unistd.h>
-
+#include "common/temp_dir.h"
 #include "common/tiny_model.h"
 #include "core/error.h"
 #include "core/files.h"
@@ -23,12 +22,7 @@ namespace {
 namespace fs = std::filesystem;
 using json = nlohmann::json;
 
-std::string temp_dir(const std::string& name) {
-  auto d = fs::temp_directory_path() / ("r1_sft_test_" + name + "_" + std::to_string(::getpid()));
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d.string();
-}
+std::string temp_dir(const std::string& name) { return test::fresh_temp_dir("sft_test_" + name); }
 
 std::string write_lines(const std::string& dir, const std::vector<std::string>& lines) {
   std::string p = dir + "/data.jsonl";
