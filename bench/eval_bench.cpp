@@ -27,8 +27,8 @@ model::CausalLM demo_sized_model() {
 }
 
 // Bytes as tokens: every id decodes, so the scorer sees whatever the model samples.
-eval::TextCodec byte_codec() {
-  eval::TextCodec codec;
+text::TextCodec byte_codec() {
+  text::TextCodec codec;
   codec.encode = [](const std::string& s) {
     std::vector<int32_t> ids;
     for (unsigned char ch : s) ids.push_back(ch);

@@ -11,11 +11,12 @@
 #include "eval/benchmark.h"
 #include "eval/benchmark_runner.h"
 #include "engine/sampling_schema.h"
-#include "eval/text_codec.h"
 #include "io/model_dir.h"
 #include "tasks/datasets/benchmarks.h"
+#include "tasks/prompt_template.h"
 #include "tasks/task_options.h"
 #include "text/chat_template.h"
+#include "text/text_codec.h"
 
 namespace {
 
@@ -104,10 +105,11 @@ int run(int argc, char** argv) {
 
   auto loaded = r1::io::load_model_dir(model_dir);
   r1::check(loaded.tokenizer.has_value(), model_dir, "has no tokenizer.json");
-  const r1::eval::TextCodec codec = r1::eval::checkpoint_codec(*loaded.tokenizer, loaded.model->config());
+  const auto& mc = loaded.model->config();
+  const r1::text::TextCodec codec = r1::text::make_codec(*loaded.tokenizer, mc.bos_token_id, mc.eos_token_id);
   std::optional<r1::text::ChatTemplate> tmpl;
   if (prompt == "auto")
-    tmpl = r1::eval::model_chat_template(loaded.tokenizer_config, model_dir + "/tokenizer_config.json");
+    tmpl = r1::tasks::model_chat_template(loaded.tokenizer_config, model_dir + "/tokenizer_config.json");
 
   // What the samples depend on; a rerun into the same --out must agree (top_k only when set, so out
   // dirs written before it existed still resume).

@@ -9,6 +9,7 @@
 #include "core/error.h"
 #include "core/files.h"
 #include "core/log.h"
+#include "core/seed.h"
 #include "io/model_dir.h"
 #include "rl/rejection_sampling.h"
 #include "rl/rejection_schema.h"
@@ -87,23 +88,25 @@ int run(int argc, char** argv) {
 
   // Problems: round-robin over the tasks, from a seeded generator.
   const int64_t n_prompts = c.prompts;
-  r1::tasks::Rng rng(c.seed * 104729 + 3);
-  std::vector<r1::rl::SampledProblem> problems;
+  r1::tasks::Rng rng(r1::derive_seed(c.seed, "sample/problems"));
+  std::vector<r1::rollout::RolloutPrompt> problems;
   for (int64_t i = 0; i < n_prompts; ++i) {
-    r1::rl::SampledProblem sp;
-    sp.task = tasks[i % tasks.size()].get();
-    sp.problem = sp.task->sample(rng);
-    sp.prompt_ids = r1::train::encode_sft_prompt(json::array({{{"role", "user"}, {"content", sp.problem.question}}}), fmt);
-    problems.push_back(std::move(sp));
+    r1::rollout::RolloutPrompt p;
+    p.task = tasks[i % tasks.size()].get();
+    p.problem = p.task->sample(rng);
+    p.ids = r1::train::encode_sft_prompt(json::array({{{"role", "user"}, {"content", p.problem.question}}}), fmt);
+    p.index = static_cast<uint64_t>(i);
+    problems.push_back(std::move(p));
   }
 
-  r1::rl::CandidateSampling cs;
-  cs.k = c.k;
+  r1::rollout::RolloutConfig cs;
+  cs.samples_per_prompt = c.k;
   cs.sampling.temperature = c.sampling.temperature;
   cs.sampling.top_p = c.sampling.top_p;
   cs.sampling.max_new_tokens = c.sampling.max_new_tokens;
-  cs.sampling.seed = c.seed * 7919;
-  cs.batch_problems = c.batch_prompts;
+  cs.sampling.seed = c.seed;
+  cs.stream = "sample/samples";
+  cs.prompts_per_call = c.batch_prompts;
   cs.eos_id = fmt.eos_id;
   cs.pad_id = fmt.eos_id;
   int64_t generated_tokens = 0;
@@ -124,7 +127,7 @@ int run(int argc, char** argv) {
   json stats = st.to_json();
   stats["correct_rate"] = cands.empty() ? 0.0 : static_cast<double>(correct_total) / cands.size();
   stats["generated_tokens"] = generated_tokens;
-  stats["k"] = cs.k;
+  stats["k"] = cs.samples_per_prompt;
   stats["config"] = r1::schema::to_json(c);
   r1::write_file_atomic(stats_path, stats.dump(2) + "\n");
   std::printf("sample: %lld responses, correct %.3f, kept %lld (incorrect %lld, overlong %lld, mixed-language %lld, "

@@ -10,6 +10,7 @@
 #include "core/files.h"
 #include "io/model_dir.h"
 #include "train/sft.h"
+#include "train/run_control_schema.h"
 #include "train/sft_schema.h"
 
 namespace {
@@ -28,6 +29,11 @@ struct SftCommand {
     s.train.log_every = 1;
     return s;
   }();
+  r1::train::RunControl run = [] {
+    r1::train::RunControl rc;
+    rc.keep = 2;
+    return rc;
+  }();
 };
 
 template <class V>
@@ -42,6 +48,7 @@ void visit_fields(V& v, SftCommand& c) {
   v.field("pack_length", c.pack_length, "pack examples into rows of this many tokens; 0 = one example per row",
           at_least(0));
   visit_fields(v, c.sft);
+  r1::train::visit_run_control_fields(v, c.run);
 }
 
 const r1::cli::CommandSpec kSpec{
@@ -83,12 +90,14 @@ int run(int argc, char** argv) {
                " response tokens, " + std::to_string(units.size()) + " training rows; template: " +
                (fmt.chat ? r1::text::chat_family_name(fmt.chat->family()) : std::string("R1-Zero")));
 
+  // What changes the result: the command's result part (no output, cadence or logging keys).
+  c.run.fingerprint = r1::schema::result_part(c);
   r1::make_dirs(out);
   r1::write_file_atomic(out + "/sft_config.json", r1::schema::to_json(c).dump(2) + "\n");
   r1::MetricsWriter metrics(out + "/metrics.jsonl");
   r1::train::SftOutput o{out, &*loaded.tokenizer, loaded.tokenizer_config};
   const int64_t pad = fmt.eos_id;
-  auto r = r1::train::run_sft(*loaded.model, units, c.sft, pad, o, &metrics);
+  auto r = r1::train::run_sft(*loaded.model, units, c.sft, pad, c.run, o, &metrics);
   std::printf("sft: steps %lld..%lld, final loss %.4f, %.0f tokens/s\n", static_cast<long long>(r.start_step),
               static_cast<long long>(r.end_step), r.train.final_loss,
               r.train.tokens / std::max(1e-9, r.train.seconds));

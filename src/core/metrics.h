@@ -2,6 +2,7 @@
 // everything written so far).
 #pragma once
 #include <cstdio>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -16,7 +17,13 @@ class MetricsWriter {
   MetricsWriter& operator=(const MetricsWriter&) = delete;
   void write(const nlohmann::json& record);
 
+  // Rewrites the file (atomically) without the rows `drop` selects and without a torn last line (a
+  // crash mid-write); later writes append to the rewritten file. A resumed run drops the rows it
+  // is about to write again.
+  void drop_rows(const std::function<bool(const nlohmann::json& row)>& drop);
+
  private:
+  std::string path_;
   std::FILE* file_ = nullptr;
 };
 

@@ -6,6 +6,7 @@
 #include <chrono>
 
 #include "core/error.h"
+#include "core/seed.h"
 #include "model/causal_lm.h"
 #include "model/mla.h"
 
@@ -56,11 +57,17 @@ std::vector<Completion> generate(model::CausalLMImpl& model, const std::vector<s
   const int64_t P = ids.size(1), max_new = cfg.sampling.max_new_tokens;
   auto fan_out = torch::arange(N, torch::kInt64).repeat_interleave(G).to(dev);  // [R]
 
-  auto gen = at::make_generator<at::CPUGeneratorImpl>(cfg.sampling.seed);
+  check(cfg.row_seeds.empty() || static_cast<int64_t>(cfg.row_seeds.size()) == R, "generate",
+        "row_seeds has " + std::to_string(cfg.row_seeds.size()) + " seeds for " + std::to_string(R) + " rows");
+  std::vector<at::Generator> gens;  // one per row: a row's draws depend on its seed alone
+  for (int64_t r = 0; r < R; ++r)
+    gens.push_back(at::make_generator<at::CPUGeneratorImpl>(
+        cfg.row_seeds.empty() ? derive_seed(cfg.sampling.seed, "generate", {static_cast<uint64_t>(r)}) : cfg.row_seeds[r]));
+  const bool greedy = cfg.sampling.temperature <= 0.0;
   auto stop_ids = torch::tensor(std::vector<int64_t>(cfg.stop_token_ids.begin(), cfg.stop_token_ids.end()),
                                 torch::kInt64).to(dev);
   auto done = torch::zeros({R}, torch::dtype(torch::kBool).device(dev));
-  std::vector<torch::Tensor> steps;  // each [R]
+  std::vector<torch::Tensor> steps, step_logprobs;  // each [R]
 
   model::KVCache cache;
   torch::Tensor seq, seq_valid, last_logits;  // reference path: the whole sequence so far
@@ -76,8 +83,11 @@ std::vector<Completion> generate(model::CausalLMImpl& model, const std::vector<s
   }
 
   for (int64_t step = 0; step < max_new; ++step) {
-    // Sampling runs on CPU with one generator, so results don't depend on the device.
-    auto next = sample_tokens(last_logits.to(torch::kCPU), cfg.sampling, gen).to(dev);  // [R]
+    // Sampling runs on CPU with per-row generators, so results don't depend on the device.
+    auto logprobs = sampling_logprobs(last_logits.to(torch::kCPU), cfg.sampling);  // [R, V]
+    auto next = greedy ? logprobs.argmax(-1) : sample_with_noise(logprobs, exponential_noise(logprobs.size(1), gens));
+    step_logprobs.push_back(logprobs.gather(1, next.unsqueeze(1)).squeeze(1));  // [R]
+    next = next.to(dev);
     next = torch::where(done, torch::full_like(next, cfg.pad_token_id), next);
     steps.push_back(next);
     auto row_valid = ~done;
@@ -95,12 +105,15 @@ std::vector<Completion> generate(model::CausalLMImpl& model, const std::vector<s
   // Collect tokens per row up to and including its stop token.
   auto all = torch::stack(steps, 1).to(torch::kCPU);  // [R, steps]
   auto acc = all.accessor<int64_t, 2>();
+  auto all_logprobs = torch::stack(step_logprobs, 1);  // [R, steps]
+  auto lp = all_logprobs.accessor<float, 2>();
   std::vector<int32_t> stops(cfg.stop_token_ids);
   int64_t generated = 0;
   for (int64_t r = 0; r < R; ++r) {
     for (int64_t t = 0; t < all.size(1); ++t) {
       int32_t tok = static_cast<int32_t>(acc[r][t]);
       out[r].tokens.push_back(tok);
+      out[r].logprobs.push_back(lp[r][t]);
       if (std::find(stops.begin(), stops.end(), tok) != stops.end()) {
         out[r].stopped = true;
         break;

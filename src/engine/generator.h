@@ -16,6 +16,10 @@ namespace r1::engine {
 
 struct GenerationConfig {
   SamplingParams sampling;
+  // One seed per completion row (prompts x samples_per_prompt, grouped by prompt): row r's tokens
+  // are drawn from a generator of its own, so a sample does not depend on which batch it sits in or
+  // on its neighbours. Empty: row r is seeded by derive_seed(sampling.seed, "generate", {r}).
+  std::vector<uint64_t> row_seeds;
   std::vector<int32_t> stop_token_ids;  // a row stops after emitting one of these (kept in its tokens)
   bool use_cache = true;                // false: recompute the whole sequence every step (reference path)
   int64_t pad_token_id = 0;
@@ -24,6 +28,9 @@ struct GenerationConfig {
 struct Completion {
   int64_t prompt_index = 0;
   std::vector<int32_t> tokens;  // generated ids, including the stop token when one was emitted
+  // Per token of `tokens`: its log-prob under the distribution it was drawn from (sampling.h's
+  // sampling_logprobs: temperature, top-k, top-p) — what rollout/training mismatch corrections need.
+  std::vector<float> logprobs;
   bool stopped = false;         // true: ended on a stop token; false: hit max_new_tokens
 };
 

@@ -1,7 +1,6 @@
 #include "eval/benchmark.h"
 
 #include "core/error.h"
-#include "rewards/math/verify.h"
 #include "tasks/datasets/benchmarks.h"
 
 namespace r1::eval {
@@ -25,13 +24,6 @@ Benchmark make_benchmark(const std::string& name, const BenchmarkOptions& opt) {
     b.problems = task->problems();
     b.task = std::move(task);
     if (opt.limit > 0 && static_cast<int64_t>(b.problems.size()) > opt.limit) b.problems.resize(opt.limit);
-    if (name == "countdown_cd3") {
-      b.equivalent = [](const std::string& x, const std::string& y) { return squeeze(x) == squeeze(y); };
-    } else {
-      b.equivalent = [](const std::string& x, const std::string& y) {
-        return rewards::math::answers_equivalent(x, y);
-      };
-    }
     return b;
   }
   std::unique_ptr<tasks::Task> task;
@@ -51,7 +43,6 @@ Benchmark make_benchmark(const std::string& name, const BenchmarkOptions& opt) {
     b.problems.push_back(std::move(p));
   }
   b.task = std::move(task);
-  b.equivalent = [](const std::string& x, const std::string& y) { return squeeze(x) == squeeze(y); };
   return b;
 }
 

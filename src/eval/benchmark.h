@@ -1,5 +1,5 @@
-// A benchmark as eval runs it: its problems, the task that scores responses, and how answers are
-// compared for the majority vote. Names: the files of tasks/datasets/benchmarks.h (gsm8k, math500,
+// A benchmark as eval runs it: its problems and the task that scores responses (and clusters
+// answers for the majority vote: Task::equivalent_answers). Names: the files of tasks/datasets/benchmarks.h (gsm8k, math500,
 // aime24, aime25, amc23, minerva, olympiadbench, countdown_cd3, gsm8k_train) and the synthetic
 // families of tasks::make_task (running_sum, countdown), whose problems are drawn with a fixed seed.
 #pragma once
@@ -17,7 +17,6 @@ struct Benchmark {
   std::string name;
   std::shared_ptr<const tasks::Task> task;
   std::vector<tasks::Problem> problems;  // each has data["id"], unique within the benchmark
-  Equivalent equivalent;                 // answer clustering for cons@k
   bool synthetic = false;                // a make_task family: always prompted in the R1-Zero format
 };
 

@@ -11,8 +11,8 @@
 #include "core/files.h"
 #include "core/metrics.h"
 #include "core/progress.h"
-#include "engine/generator.h"
-#include "model/causal_lm.h"
+#include "core/seed.h"
+#include "rollout/scored_rollout.h"
 
 namespace r1::eval {
 
@@ -49,15 +49,6 @@ namespace {
 double now_seconds() {
   using namespace std::chrono;
   return duration<double>(steady_clock::now().time_since_epoch()).count();
-}
-
-uint64_t mix_seed(uint64_t seed, const std::string& id) {
-  uint64_t h = 1469598103934665603ull;  // FNV-1a of the prompt id
-  for (unsigned char c : id) h = (h ^ c) * 1099511628211ull;
-  uint64_t z = seed + 0x9e3779b97f4a7c15ull * (h | 1);  // splitmix64 finalizer
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  return (z ^ (z >> 31)) & 0x7fffffffffffffffull;
 }
 
 // Records already written; a torn last line (a crash mid-write) is dropped and the file rewritten.
@@ -100,8 +91,8 @@ std::string running_pass1(int64_t correct, int64_t samples) {
 
 }  // namespace
 
-PromptStyle choose_prompt_style(const Benchmark& bench, const text::ChatTemplate* tmpl) {
-  return tmpl && !bench.synthetic ? PromptStyle::kR1Chat : PromptStyle::kR1Zero;
+tasks::PromptStyle choose_prompt_style(const Benchmark& bench, const text::ChatTemplate* tmpl) {
+  return tmpl && !bench.synthetic ? tasks::PromptStyle::kR1Chat : tasks::PromptStyle::kR1Zero;
 }
 
 json summarize(const Benchmark& bench, const std::vector<SampleRecord>& records, int64_t k) {
@@ -131,8 +122,11 @@ json summarize(const Benchmark& bench, const std::vector<SampleRecord>& records,
     pass1 += static_cast<double>(c) / n;
     for (size_t i = 0; i < ks.size(); ++i) pass_sum[i] += pass_at_k(n, c, std::min(ks[i], n));
     mg += mg_pass_at_k(n, c, n);
-    Vote v = majority_vote(answers, bench.equivalent);
-    cons += v.winner >= 0 && rs[v.winner]->correct;
+    std::vector<bool> verdicts;
+    for (auto* r : rs) verdicts.push_back(r->correct);
+    cons += cons_at_k(answers, verdicts, [&bench](const std::string& a, const std::string& b) {
+      return bench.task->equivalent_answers(a, b);
+    });
   }
   const double problems = std::max<size_t>(by_prompt.size(), 1), ns = std::max<int64_t>(samples, 1);
   json pass_k = json::object();
@@ -173,12 +167,12 @@ void check_run_settings(const std::string& out_dir, const json& settings) {
               ", not " + it.value().dump() + "; use another --out to change settings");
 }
 
-json run_benchmark(model::CausalLMImpl& model, const Benchmark& bench, const TextCodec& codec,
+json run_benchmark(model::CausalLMImpl& model, const Benchmark& bench, const text::TextCodec& codec,
                    const text::ChatTemplate* tmpl, const EvalRunConfig& cfg, BenchTimings* timings) {
   check(cfg.k >= 1, "eval", "k must be >= 1");
   const double t0 = now_seconds();
   double gen_seconds = 0;
-  const PromptStyle style = choose_prompt_style(bench, tmpl);
+  const tasks::PromptStyle style = choose_prompt_style(bench, tmpl);
   std::string path = cfg.out_dir.empty() ? "" : cfg.out_dir + "/" + bench.name + ".jsonl";
   std::vector<SampleRecord> records = path.empty() ? std::vector<SampleRecord>{} : load_records(path);
   std::set<std::pair<std::string, int64_t>> done;
@@ -198,39 +192,38 @@ json run_benchmark(model::CausalLMImpl& model, const Benchmark& bench, const Tex
     make_dirs(cfg.out_dir);
     writer = std::make_unique<MetricsWriter>(path, /*append=*/true);
   }
-  engine::GenerationConfig gen;
-  gen.sampling = cfg.sampling;
-  if (codec.eos_id >= 0) gen.stop_token_ids = {codec.eos_id};
-  gen.pad_token_id = codec.pad_id;
+  rollout::RolloutConfig rc;
+  rc.sampling = cfg.sampling;
+  rc.stream = "eval/" + bench.name;
+  rc.samples_per_prompt = cfg.k;
+  rc.eos_id = codec.eos_id;
+  rc.pad_id = codec.pad_id;
   Progress progress(bench.name, missing, "sample");
   int64_t written = 0, correct_new = 0;
   for (size_t i : todo) {
     const auto& p = bench.problems[i];
     const std::string id = p.data.at("id");
-    EvalPrompt ep = style == PromptStyle::kR1Chat ? r1_chat_prompt(*tmpl, p) : r1_zero_prompt(p);
-    const std::vector<int32_t> ids = encode_eval_prompt(codec, ep);
-    const int64_t prefix_tokens = ep.response_prefix.empty() ? 0 : codec.encode(ep.response_prefix).size();
-    gen.sampling.seed = mix_seed(cfg.sampling.seed, id);
+    const tasks::Prompt prompt = style == tasks::PromptStyle::kR1Chat ? tasks::r1_chat_prompt(*tmpl, p) : tasks::r1_zero_prompt(p);
+    // One prompt per call, its samples seeded by its id: a restarted run writes exactly the
+    // samples an uninterrupted one would have.
+    const rollout::RolloutPrompt rp{tasks::encode_prompt(codec, prompt), prompt.response_prefix, p, bench.task.get(),
+                                    fnv1a64(id)};
     const double g0 = now_seconds();
-    auto completions = engine::generate(model, {ids}, cfg.k, gen);
+    auto samples = rollout::rollout_and_score(model, {rp}, codec.decode, rc);
     gen_seconds += now_seconds() - g0;
-    for (int64_t s = 0; s < cfg.k; ++s) {
-      if (done.count({id, s})) continue;
-      const auto& c = completions[s];
-      std::vector<int32_t> out(c.tokens);
-      if (c.stopped && !out.empty()) out.pop_back();
+    for (auto& smp : samples) {
+      if (done.count({id, smp.sample})) continue;
       SampleRecord r;
       r.prompt_id = id;
       r.prompt_index = static_cast<int64_t>(i);
-      r.sample = s;
-      r.response = valid_utf8(ep.response_prefix + codec.decode(out));
-      auto score = bench.task->score(p, r.response);
-      r.answer = score.answer;
-      r.correct = score.correct;
-      r.thinks = score.thinks;
-      r.well_formed = score.well_formed;
-      r.stopped = c.stopped;
-      r.tokens = static_cast<int64_t>(c.tokens.size()) + prefix_tokens;
+      r.sample = smp.sample;
+      r.response = valid_utf8(smp.response);
+      r.answer = smp.score.answer;
+      r.correct = smp.score.correct;
+      r.thinks = smp.score.thinks;
+      r.well_formed = smp.score.well_formed;
+      r.stopped = smp.stopped;
+      r.tokens = smp.response_tokens();
       if (writer) writer->write(to_json(r));
       correct_new += r.correct;
       records.push_back(std::move(r));
@@ -246,7 +239,7 @@ json run_benchmark(model::CausalLMImpl& model, const Benchmark& bench, const Tex
   for (auto& r : records)
     if (ids.count(r.prompt_id)) mine.push_back(std::move(r));
   json summary = summarize(bench, mine, cfg.k);
-  summary["prompt_style"] = prompt_style_name(style);
+  summary["prompt_style"] = tasks::prompt_style_name(style);
   summary["new_samples"] = written;
   const double total = now_seconds() - t0;
   summary["seconds"] = {{"generation", gen_seconds},

@@ -7,10 +7,10 @@
 //                       {prompt_id, prompt_index, sample, response, answer, correct, thinks,
 //                        well_formed, stopped, tokens}
 //   summary.json        every metric per benchmark (written by the eval command)
-// A restarted run skips the (prompt, sample) pairs already in <bench>.jsonl. Each prompt is
-// generated on its own with a seed derived from (seed, prompt id), so the missing samples come out
-// exactly as an uninterrupted run would have produced them, and the metrics are computed from the
-// file, so they are too.
+// A restarted run skips the (prompt, sample) pairs already in <bench>.jsonl. Sample j of a prompt
+// is seeded by (seed, "eval/<bench>", hash of the prompt id, j) (rollout/scored_rollout.h), so the
+// missing samples come out exactly as an uninterrupted run would have produced them, and the
+// metrics are computed from the file, so they are too.
 #pragma once
 #include <cstdint>
 #include <nlohmann/json.hpp>
@@ -20,9 +20,9 @@
 
 #include "engine/sampling.h"
 #include "eval/benchmark.h"
-#include "eval/eval_prompt.h"
-#include "eval/task_eval.h"
+#include "tasks/prompt_template.h"
 #include "text/chat_template.h"
+#include "text/text_codec.h"
 
 namespace r1::model {
 class CausalLMImpl;
@@ -34,11 +34,11 @@ struct SampleRecord {
   std::string prompt_id;
   int64_t prompt_index = 0;
   int64_t sample = 0;
-  std::string response;  // including the forced prefix
+  std::string response;  // the scored response: forced prefix + sampled text
   std::string answer;    // extracted ("" = none)
   bool correct = false, thinks = false, well_formed = false;
   bool stopped = false;  // ended on EOS (false: hit max_new_tokens)
-  int64_t tokens = 0;    // response tokens, forced prefix included
+  int64_t tokens = 0;    // response tokens: sampled, EOS included, the forced prefix not
 };
 nlohmann::json to_json(const SampleRecord& r);
 SampleRecord sample_from_json(const nlohmann::json& j, const std::string& where);
@@ -61,11 +61,11 @@ nlohmann::json summarize(const Benchmark& bench, const std::vector<SampleRecord>
 
 // The prompt style a benchmark gets: R1 chat when the model has a template and the benchmark is not
 // a synthetic family.
-PromptStyle choose_prompt_style(const Benchmark& bench, const text::ChatTemplate* tmpl);
+tasks::PromptStyle choose_prompt_style(const Benchmark& bench, const text::ChatTemplate* tmpl);
 
 // Generates the missing samples (appending them to OUT/<bench>.jsonl), then summarizes. `tmpl` may
 // be null (R1-Zero prompts).
-nlohmann::json run_benchmark(model::CausalLMImpl& model, const Benchmark& bench, const TextCodec& codec,
+nlohmann::json run_benchmark(model::CausalLMImpl& model, const Benchmark& bench, const text::TextCodec& codec,
                              const text::ChatTemplate* tmpl, const EvalRunConfig& cfg, BenchTimings* timings = nullptr);
 
 // Checks OUT/run.json against `settings` (writes it when absent); differing settings are an error.

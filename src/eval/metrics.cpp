@@ -84,4 +84,10 @@ Vote majority_vote(const std::vector<std::string>& answers, const Equivalent& eq
   return v;
 }
 
+double cons_at_k(const std::vector<std::string>& answers, const std::vector<bool>& correct, const Equivalent& equivalent) {
+  check(answers.size() == correct.size(), "cons@k", "one verdict per answer");
+  const Vote v = majority_vote(answers, equivalent);
+  return v.winner >= 0 && correct[v.winner] ? 1.0 : 0.0;
+}
+
 }  // namespace r1::eval

@@ -43,4 +43,8 @@ struct Vote {
 // first member it is equivalent to (identical strings skip the comparison).
 Vote majority_vote(const std::vector<std::string>& answers, const Equivalent& equivalent);
 
+// cons@k of one problem, the definition every evaluation uses: 1 when the majority vote's winning
+// cluster (its first member's verdict) is correct, 0 when it is wrong or nobody answered.
+double cons_at_k(const std::vector<std::string>& answers, const std::vector<bool>& correct, const Equivalent& equivalent);
+
 }  // namespace r1::eval

@@ -1,21 +1,14 @@
 #include "eval/task_eval.h"
 
 #include "core/error.h"
-#include "engine/generator.h"
 #include "eval/metrics.h"
-#include "model/causal_lm.h"
 #include "rewards/language.h"
-#include "rewards/tagged_response.h"
-#include "tasks/task.h"
+#include "rollout/scored_rollout.h"
 
 namespace r1::eval {
 
-std::vector<int32_t> encode_prompt(const TextCodec& codec, const tasks::Problem& p, tasks::ResponseMode mode) {
-  return encode_eval_prompt(codec, r1_zero_prompt(p, mode));
-}
-
 TaskEvalResult evaluate_task(model::CausalLMImpl& model, const tasks::Task& task,
-                             const std::vector<tasks::Problem>& problems, const TextCodec& codec,
+                             const std::vector<tasks::Problem>& problems, const text::TextCodec& codec,
                              const TaskEvalConfig& cfg) {
   TaskEvalResult res;
   res.task = task.name();
@@ -23,61 +16,43 @@ TaskEvalResult evaluate_task(model::CausalLMImpl& model, const tasks::Task& task
   res.k = cfg.k;
   check(!cfg.chat || cfg.mode == tasks::ResponseMode::kFree, "evaluate_task " + task.name(),
         "a forced response mode needs the R1-Zero prompt (the R1 chat prompt already forces \"<think>\\n\")");
-  engine::GenerationConfig gen;
-  gen.sampling = cfg.sampling;
-  gen.stop_token_ids = {codec.eos_id};
-  gen.pad_token_id = codec.pad_id;
-  int64_t samples = 0, thinking = 0;
-  // Per problem, per sample: the extracted answer and its verdict (for the vote).
-  std::vector<std::vector<std::string>> answers(problems.size(), std::vector<std::string>(cfg.k));
-  std::vector<std::vector<char>> verdicts(problems.size(), std::vector<char>(cfg.k, 0));
-  for (size_t start = 0; start < problems.size(); start += cfg.batch_problems) {
-    size_t end = std::min(problems.size(), start + static_cast<size_t>(cfg.batch_problems));
-    std::vector<EvalPrompt> eps;
-    std::vector<std::vector<int32_t>> prompts;
-    std::vector<int64_t> prefix_tokens;  // per prompt: the forced prefix, counted in the response length
-    for (size_t i = start; i < end; ++i) {
-      eps.push_back(cfg.chat ? r1_chat_prompt(*cfg.chat, problems[i]) : r1_zero_prompt(problems[i], cfg.mode));
-      prompts.push_back(encode_eval_prompt(codec, eps.back()));
-      const std::string& prefix = eps.back().response_prefix;
-      prefix_tokens.push_back(prefix.empty() ? 0 : codec.encode(prefix).size());
-    }
-    gen.sampling.seed = cfg.sampling.seed + start;
-    auto completions = engine::generate(model, prompts, cfg.k, gen);
-    std::vector<int64_t> sample_of(prompts.size(), 0);
-    for (size_t i = start; i < end; ++i) res.correct.push_back(0);
-    for (const auto& c : completions) {
-      std::vector<int32_t> body(c.tokens);
-      if (c.stopped && !body.empty()) body.pop_back();
-      const size_t i = start + c.prompt_index;
-      const auto& p = problems[i];
-      // The forced prefix is part of the scored response and of its length.
-      const std::string response = eps[c.prompt_index].response_prefix + codec.decode(body);
-      auto s = task.score(p, response);
-      const int64_t j = sample_of[c.prompt_index]++;  // completions come grouped by prompt
-      answers[i][j] = s.answer;
-      verdicts[i][j] = s.correct;
-      if (s.thinks) {
-        auto words = rewards::count_words(rewards::parse_tagged_response(response).think);
-        res.language_mixing += words.latin > 0 && words.han > 0;
-        ++thinking;
-      }
-      res.correct[i] += s.correct;
-      res.pass1 += s.correct;
-      res.think_rate += s.thinks;
-      res.format_rate += s.well_formed;
-      res.response_length += c.tokens.size() + prefix_tokens[c.prompt_index];
-      ++samples;
-    }
-  }
-  if (samples > 0)
-    for (double* v : {&res.pass1, &res.think_rate, &res.format_rate, &res.response_length}) *v /= samples;
-  if (thinking > 0) res.language_mixing /= thinking;
-  const auto same = [](const std::string& a, const std::string& b) { return a == b; };
+  std::vector<rollout::RolloutPrompt> prompts;
   for (size_t i = 0; i < problems.size(); ++i) {
-    Vote v = majority_vote(answers[i], same);
-    res.cons_at_k += v.winner >= 0 && verdicts[i][v.winner];
+    const tasks::Prompt p = cfg.chat ? tasks::r1_chat_prompt(*cfg.chat, problems[i]) : tasks::r1_zero_prompt(problems[i], cfg.mode);
+    prompts.push_back({tasks::encode_prompt(codec, p), p.response_prefix, problems[i], &task, i});
   }
+  rollout::RolloutConfig rc;
+  rc.sampling = cfg.sampling;
+  rc.stream = "eval/" + task.name();
+  rc.samples_per_prompt = cfg.k;
+  rc.prompts_per_call = cfg.batch_problems;
+  rc.eos_id = codec.eos_id;
+  rc.pad_id = codec.pad_id;
+  const auto samples = rollout::rollout_and_score(model, prompts, codec.decode, rc);
+
+  res.correct.assign(problems.size(), 0);
+  std::vector<std::vector<std::string>> answers(problems.size());
+  std::vector<std::vector<bool>> verdicts(problems.size());
+  int64_t thinking = 0;
+  for (const auto& s : samples) {
+    answers[s.prompt].push_back(s.score.answer);
+    verdicts[s.prompt].push_back(s.score.correct);
+    if (s.score.thinks) {
+      auto words = rewards::count_words(rewards::chain_of_thought(s.response));
+      res.language_mixing += words.latin > 0 && words.han > 0;
+      ++thinking;
+    }
+    res.correct[s.prompt] += s.score.correct;
+    res.pass1 += s.score.correct;
+    res.think_rate += s.score.thinks;
+    res.format_rate += s.score.well_formed;
+    res.response_length += s.response_tokens();
+  }
+  if (!samples.empty())
+    for (double* v : {&res.pass1, &res.think_rate, &res.format_rate, &res.response_length}) *v /= samples.size();
+  if (thinking > 0) res.language_mixing /= thinking;
+  const Equivalent same = [&task](const std::string& a, const std::string& b) { return task.equivalent_answers(a, b); };
+  for (size_t i = 0; i < problems.size(); ++i) res.cons_at_k += cons_at_k(answers[i], verdicts[i], same);
   if (!problems.empty()) res.cons_at_k /= problems.size();
   return res;
 }

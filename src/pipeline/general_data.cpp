@@ -1,6 +1,7 @@
 #include "pipeline/general_data.h"
 
 #include "core/error.h"
+#include "core/seed.h"
 #include "pipeline/world.h"
 #include "tasks/greeting.h"
 #include "tasks/prompt_template.h"
@@ -9,11 +10,11 @@ namespace r1::pipeline {
 
 GeneralData::GeneralData(const GeneralSettings& cfg, uint64_t seed) : bad_fraction_(cfg.bad_fraction) {
   task_ = std::make_shared<const tasks::Greeting>(cfg.options);
-  tasks::Rng rng(seed * 2654435761u + 77);
+  tasks::Rng rng(derive_seed(seed, "general/heldout"));
   heldout_ = distinct_problems(*task_, cfg.heldout, rng);
   for (const auto& p : heldout_) heldout_questions_.insert(p.question);
   // Training must still have prompts of its own.
-  tasks::Rng probe(seed + 1);
+  tasks::Rng probe(derive_seed(seed, "general/probe"));
   bool trainable = false;
   for (int i = 0; i < 10000 && !trainable; ++i) trainable = !heldout_questions_.count(task_->sample(probe).question);
   check(trainable, "config key general.heldout", "holds out every prompt of " + cfg.task + "; lower it");

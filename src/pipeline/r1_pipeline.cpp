@@ -9,6 +9,7 @@
 #include "core/error.h"
 #include "core/files.h"
 #include "core/log.h"
+#include "core/seed.h"
 #include "io/model_dir.h"
 #include "pipeline/general_data.h"
 #include "pipeline/stages.h"
@@ -121,7 +122,7 @@ class Pipeline {
                       const train::LmTrainConfig& tc) {
     auto m = build_model(mc, model_key, cfg_.seed, world_);
     log_info(name + ": " + std::to_string(model::parameter_count(*m)) + " parameters");
-    pretrain(*m, world_, cfg_, tc, metrics_, name, {work(name), cfg_.checkpoint_every});
+    pretrain(*m, world_, cfg_, tc, metrics_, name, work(name), run_control(cfg_, cfg_.checkpoint_every));
     io::save_model_dir(checkpoint(name), *m, &world_.tokenizer);
   }
 
@@ -129,7 +130,7 @@ class Pipeline {
   // the prompts are general ones scored by the reward model. `seed_key` names the stream its seed
   // is derived from (when rl.seed is 0).
   void stage_grpo(const StageSpec& spec, rl::GrpoConfig gc, const std::string& seed_key, double general_share = 0) {
-    if (gc.seed == 0) gc.seed = cfg_.seed * 31 + std::hash<std::string>{}(seed_key) % 1000;
+    if (gc.seed == 0) gc.seed = derive_seed(cfg_.seed, "rl/" + seed_key);
     auto m = load(spec.init);
     rl::GrpoEnvironment env = grpo_environment(world_, gc.seed, gc.prompts_per_step);
     std::unique_ptr<rl::PreferenceTask> preference;
@@ -141,13 +142,14 @@ class Pipeline {
       auto reasoning = env.prompts;
       env.prompts = [this, reasoning, general_share, seed = gc.seed, p = preference.get()](int64_t step) {
         auto prompts = reasoning(step);
-        tasks::Rng rng(seed * 911 + step);
+        tasks::Rng rng(derive_seed(seed, "final_rl/general", {static_cast<uint64_t>(step)}));
         const size_t n_general = static_cast<size_t>(general_share * prompts.size() + 0.5);
         for (size_t i = 0; i < n_general && i < prompts.size(); ++i) {
           auto& slot = prompts[prompts.size() - 1 - i];  // the last ones become general prompts
           slot.problem = general_.sample_train(rng);
           slot.task = p;
-          slot.ids = eval::encode_prompt(world_.codec, slot.problem, tasks::ResponseMode::kFree);
+          slot.ids = tasks::encode_prompt(world_.codec, tasks::r1_zero_prompt(slot.problem));
+          slot.response_prefix.clear();
         }
         return prompts;
       };
@@ -155,7 +157,7 @@ class Pipeline {
     rl::GrpoRun run;
     run.stage = spec.name;
     run.checkpoint_dir = work(spec.name);
-    run.checkpoint_every = cfg_.checkpoint_every_rl;
+    run.control = run_control(cfg_, cfg_.checkpoint_every_rl);
     run.tokenizer = &world_.tokenizer;
     rl::train_grpo(*m, env, gc, &metrics_, {}, run);
     io::save_model_dir(checkpoint(spec.name), *m, &world_.tokenizer);
@@ -182,14 +184,11 @@ class Pipeline {
     c.train = settings.train;
     c.epochs = settings.epochs;
     c.seed = cfg_.seed;
-    c.checkpoint_every = cfg_.checkpoint_every;
-    c.resume = cfg_.resume;
-    c.keep_checkpoints = 1;
     c.stage = name;
     train::SftOutput out;
     out.out_dir = work(name);
     out.tokenizer = &world_.tokenizer;
-    auto r = train::run_sft(*m, units, c, world_.codec.pad_id, out, &metrics_);
+    auto r = train::run_sft(*m, units, c, world_.codec.pad_id, run_control(cfg_, cfg_.checkpoint_every), out, &metrics_);
     metrics_.write({{"stage", name + "_data"}, {"examples", units.size()}, {"steps", r.end_step}});
     io::save_model_dir(checkpoint(name), *m, &world_.tokenizer);
   }
@@ -197,7 +196,7 @@ class Pipeline {
   void stage_reward_model() {
     const RewardModelStage& rc = cfg_.reward_model;
     const int64_t n_pairs = rc.pairs, n_eval = rc.eval_pairs;
-    tasks::Rng rng(cfg_.seed * 7 + 5);
+    tasks::Rng rng(derive_seed(cfg_.seed, "reward_model/pairs"));
     std::vector<rl::PreferencePair> pairs;
     const rl::PreferenceCodec codec = preference_codec();
     for (int64_t i = 0; i < n_pairs + n_eval; ++i) {
@@ -232,7 +231,7 @@ class Pipeline {
     rl::PreferenceCodec c;
     c.encode = world_.codec.encode;
     c.encode_prompt = [this](const tasks::Problem& p) {
-      return eval::encode_prompt(world_.codec, p, tasks::ResponseMode::kFree);
+      return tasks::encode_prompt(world_.codec, tasks::r1_zero_prompt(p));
     };
     c.eos_id = world_.codec.eos_id;
     c.pad_id = world_.codec.pad_id;
@@ -243,36 +242,39 @@ class Pipeline {
     return json::array({{{"role", "user"}, {"content", question}}, {{"role", "assistant"}, {"content", response}}});
   }
 
-  // n training problems over the reasoning tasks in turn, from a seed of their own.
-  std::vector<rl::SampledProblem> training_problems(int64_t n, uint64_t salt) const {
-    tasks::Rng rng(cfg_.seed * 1299709 + salt);
-    std::vector<rl::SampledProblem> out;
+  // n training problems over the reasoning tasks in turn, from a stream of their own, as R1-Zero
+  // prompts numbered 0..n-1.
+  std::vector<rollout::RolloutPrompt> training_problems(int64_t n, const std::string& stream) const {
+    tasks::Rng rng(derive_seed(cfg_.seed, stream));
+    std::vector<rollout::RolloutPrompt> out;
     for (int64_t i = 0; i < n; ++i) {
-      rl::SampledProblem sp;
+      rollout::RolloutPrompt p;
       const size_t t = i % world_.tasks.size();
-      sp.problem = world_.sample_train(t, rng);
-      sp.task = world_.tasks[t].get();
-      sp.prompt_ids = eval::encode_prompt(world_.codec, sp.problem, tasks::ResponseMode::kFree);
-      out.push_back(std::move(sp));
+      p.problem = world_.sample_train(t, rng);
+      p.task = world_.tasks[t].get();
+      p.ids = tasks::encode_prompt(world_.codec, tasks::r1_zero_prompt(p.problem));
+      p.index = static_cast<uint64_t>(i);
+      out.push_back(std::move(p));
     }
     return out;
   }
 
   // Samples k responses per problem from checkpoint `stage`, keeps those the filters pass, and
   // records the statistics as data_<name>.json.
-  std::vector<json> filtered_samples(const std::string& stage, const std::string& name, const SampledSftStage& c,
-                                     uint64_t salt) {
+  std::vector<json> filtered_samples(const std::string& stage, const std::string& name, const SampledSftStage& c) {
     auto m = load(stage);
-    auto problems = training_problems(c.prompts, salt);
-    rl::CandidateSampling cs;
-    cs.k = c.k;
-    cs.sampling.temperature = c.temperature;
-    cs.sampling.top_p = 1.0;
-    cs.sampling.max_new_tokens = cfg_.eval.max_new_tokens;
-    cs.sampling.seed = cfg_.seed * 6151 + salt;
-    cs.eos_id = world_.codec.eos_id;
-    cs.pad_id = world_.codec.pad_id;
-    auto cands = rl::sample_candidates(*m, problems, world_.codec.decode, cs);
+    auto problems = training_problems(c.prompts, name + "/problems");
+    rollout::RolloutConfig rc;
+    rc.samples_per_prompt = c.k;
+    rc.sampling.temperature = c.temperature;
+    rc.sampling.top_p = 1.0;
+    rc.sampling.max_new_tokens = cfg_.eval.max_new_tokens;
+    rc.sampling.seed = cfg_.seed;
+    rc.stream = name + "/samples";
+    rc.prompts_per_call = 32;
+    rc.eos_id = world_.codec.eos_id;
+    rc.pad_id = world_.codec.pad_id;
+    auto cands = rl::sample_candidates(*m, problems, world_.codec.decode, rc);
     rl::RejectionStats st;
     auto verdicts = rl::rejection_filter(cands, c.filter, &st);
     std::vector<json> out;
@@ -289,41 +291,44 @@ class Pipeline {
     return out;
   }
 
+  // `n` written conversations appended to `data`, the i-th from write(i, rng) on a stream of its own.
+  void append_written(std::vector<json>& data, int64_t n, const std::string& stream,
+                      const std::function<json(int64_t, tasks::Rng&)>& write) const {
+    tasks::Rng rng(derive_seed(cfg_.seed, stream));
+    for (int64_t i = 0; i < n; ++i) data.push_back(write(i, rng));
+  }
+
   // Cold start: solution-writer traces in the target language (thinking, then the answer) plus
   // R1-Zero's samples that verify and read in one language.
   std::vector<json> cold_start_data() {
     const ColdStartStage& c = cfg_.cold_start;
-    std::vector<json> data = filtered_samples("r1_zero", "cold_start", c, 11);
-    tasks::Rng rng(cfg_.seed * 104729 + 13);
-    const int64_t written = c.extra;
-    for (int64_t i = 0; i < written; ++i) {
+    std::vector<json> data = filtered_samples("r1_zero", "cold_start", c);
+    append_written(data, c.extra, "cold_start/written", [this](int64_t i, tasks::Rng& rng) {
       const size_t t = i % world_.tasks.size();
       auto p = world_.sample_train(t, rng);
-      data.push_back(conversation(p.question, readable_tasks_[t]->write_solution(p, /*think=*/true, rng)));
-    }
+      return conversation(p.question, readable_tasks_[t]->write_solution(p, /*think=*/true, rng));
+    });
     return data;
   }
 
   // Rejection sampling from reasoning RL, plus general (non-reasoning) replies.
   std::vector<json> rejection_sampling_data() {
     const RejectionSftStage& c = cfg_.rejection_sft;
-    std::vector<json> data = filtered_samples("reasoning_rl", "rejection_sft", c, 17);
-    tasks::Rng rng(cfg_.seed * 15485863 + 19);
-    const int64_t general = c.extra;
-    for (int64_t i = 0; i < general; ++i) {
+    std::vector<json> data = filtered_samples("reasoning_rl", "rejection_sft", c);
+    append_written(data, c.extra, "rejection_sft/general", [this](int64_t, tasks::Rng& rng) {
       auto e = general_.preference_pair(rng);
-      data.push_back(conversation(e.problem.question, e.chosen));
-    }
+      return conversation(e.problem.question, e.chosen);
+    });
     return data;
   }
 
-  std::vector<json> distillation_data() { return filtered_samples("final_rl", "distill", cfg_.distill, 23); }
+  std::vector<json> distillation_data() { return filtered_samples("final_rl", "distill", cfg_.distill); }
 
   // --- evaluation and summary -----------------------------------------------------------------
 
   // Held-out evaluation of checkpoint `stage`, free mode: each reasoning task and the general one.
   void evaluate(const std::string& stage) {
-    cached_eval(run_dir_, stage, metrics_, clock_, [&] {
+    cached_eval(schema::to_json(cfg_), stage, checkpoint(stage), metrics_, clock_, [&] {
       auto m = load(stage);
       const eval::TaskEvalConfig ec = task_eval_config(cfg_);
       json out;
@@ -410,7 +415,7 @@ const std::vector<std::string>& pipeline_stages() {
 }
 
 json run_r1_pipeline(const R1PipelineConfig& cfg) {
-  prepare_run_dir(cfg, schema::to_json(cfg));
+  prepare_run_dir(cfg);
   Pipeline p(cfg);
   return p.run();
 }

@@ -15,14 +15,15 @@ namespace {
 
 using json = nlohmann::json;
 
-// GRPO with step checkpoints under work/grpo, so an interrupted run continues from the last one.
+// GRPO from `m`, resumable from RUN_DIR/work/grpo.
 void grpo(model::CausalLMImpl& m, const World& w, const R1ZeroConfig& cfg, MetricsWriter& metrics) {
   rl::GrpoConfig gc = cfg.rl;
   if (gc.seed == 0) gc.seed = cfg.seed;
   rl::GrpoRun run;
   run.checkpoint_dir = cfg.run_dir + "/work/grpo";
-  run.checkpoint_every = cfg.checkpoint_every_rl;
+  run.control = run_control(cfg, cfg.checkpoint_every_rl);
   run.tokenizer = &w.tokenizer;
+  run.tokenizer_config = w.tokenizer_config;
   rl::train_grpo(m, grpo_environment(w, gc.seed, gc.prompts_per_step), gc, &metrics, {}, run);
 }
 
@@ -41,10 +42,6 @@ void print_table(const json& base, const json& final_eval) {
               " open with <think> / <answer>; thinks: share of free responses that think; length in tokens)\n\n");
 }
 
-}  // namespace
-
-namespace {
-
 std::string base_dir(const JobConfig& cfg) { return cfg.run_dir + "/checkpoints/base"; }
 std::string final_dir(const JobConfig& cfg) { return cfg.run_dir + "/checkpoints/final"; }
 
@@ -56,7 +53,8 @@ model::CausalLM pretrained_base(const R1ZeroConfig& cfg, const World& w, Metrics
   auto m = build_model(cfg.model, "model", cfg.seed, w);
   log_info("model: " + m->config().arch + ", " + std::to_string(model::parameter_count(*m)) + " parameters, vocab " +
            std::to_string(w.tokenizer.vocab_size()));
-  auto result = pretrain(*m, w, cfg, cfg.pretrain, metrics, "pretrain", {cfg.run_dir + "/work/pretrain", cfg.checkpoint_every});
+  auto result = pretrain(*m, w, cfg, cfg.pretrain, metrics, "pretrain", cfg.run_dir + "/work/pretrain",
+                         run_control(cfg, cfg.checkpoint_every));
   io::save_model_dir(base_dir(cfg), *m, &w.tokenizer, w.tokenizer_config);
   clock.record("pretrain", seconds_since(t));
   log_info("pretraining: final loss " + std::to_string(result.final_loss) + ", " +
@@ -64,28 +62,41 @@ model::CausalLM pretrained_base(const R1ZeroConfig& cfg, const World& w, Metrics
   return m;
 }
 
+// GRPO from `m` (resumable in RUN_DIR/work/grpo), then checkpoints/final with the world's tokenizer
+// and template; timed as stage grpo.
+void grpo_to_final(model::CausalLMImpl& m, const World& w, const R1ZeroConfig& cfg, MetricsWriter& metrics,
+                   StageClock& clock) {
+  auto t = std::chrono::steady_clock::now();
+  grpo(m, w, cfg, metrics);
+  io::save_model_dir(final_dir(cfg), m, &w.tokenizer, w.tokenizer_config);
+  clock.record("grpo", seconds_since(t));
+}
+
+json evaluate_final(model::CausalLMImpl& m, const World& w, const R1ZeroConfig& cfg, MetricsWriter& metrics,
+                    StageClock& clock) {
+  return cached_eval(schema::to_json(cfg), "final", final_dir(cfg), metrics, clock,
+                     [&] { return evaluate_all(m, w, cfg, "final"); });
+}
+
 }  // namespace
 
 json run_r1zero(R1ZeroConfig cfg) {
   auto t_all = std::chrono::steady_clock::now();
   resolve_data_dir(cfg);
-  prepare_run_dir(cfg, schema::to_json(cfg));
+  prepare_run_dir(cfg);
   const std::string& run_dir = cfg.run_dir;
   MetricsWriter metrics(run_dir + "/metrics.jsonl");
   StageClock clock(run_dir);
 
   World w = build_world(cfg);
   auto m = pretrained_base(cfg, w, metrics, clock);
-  json base = cached_eval(run_dir, "base", metrics, clock, [&] { return evaluate_all(*m, w, cfg, "base"); });
-  if (path_exists(final_dir(cfg) + "/config.json")) {
+  json base = cached_eval(schema::to_json(cfg), "base", base_dir(cfg), metrics, clock,
+                          [&] { return evaluate_all(*m, w, cfg, "base"); });
+  if (path_exists(final_dir(cfg) + "/config.json"))
     m = load_checkpoint_model(final_dir(cfg));
-  } else {
-    auto t = std::chrono::steady_clock::now();
-    grpo(*m, w, cfg, metrics);
-    io::save_model_dir(final_dir(cfg), *m, &w.tokenizer, w.tokenizer_config);
-    clock.record("grpo", seconds_since(t));
-  }
-  json final_eval = cached_eval(run_dir, "final", metrics, clock, [&] { return evaluate_all(*m, w, cfg, "final"); });
+  else
+    grpo_to_final(*m, w, cfg, metrics, clock);
+  json final_eval = evaluate_final(*m, w, cfg, metrics, clock);
 
   json wall = clock.seconds;
   wall["this_run_total"] = seconds_since(t_all);
@@ -101,21 +112,21 @@ json run_r1zero(R1ZeroConfig cfg) {
 
 void run_pretrain_stage(R1ZeroConfig cfg) {
   resolve_data_dir(cfg);
-  check(!path_exists(base_dir(cfg) + "/config.json"), base_dir(cfg),
-        "already holds a pretrained checkpoint; choose another --run_dir");
-  prepare_run_dir(cfg, schema::to_json(cfg));
+  prepare_run_dir(cfg);
   MetricsWriter metrics(cfg.run_dir + "/metrics.jsonl");
   StageClock clock(cfg.run_dir);
   World w = build_world(cfg);
+  // prepare_run_dir has checked that a finished base belongs to this configuration.
+  const bool done = path_exists(base_dir(cfg) + "/config.json");
   pretrained_base(cfg, w, metrics, clock);
-  std::printf("base checkpoint: %s\n", base_dir(cfg).c_str());
+  std::printf("base checkpoint%s: %s\n", done ? " (already complete)" : "", base_dir(cfg).c_str());
 }
 
 void run_grpo_stage(R1ZeroConfig cfg, const std::string& init_dir) {
   resolve_data_dir(cfg);
-  // Tasks first: a missing benchmark file fails before a checkpoint loads.
+  // Tasks first: an unknown task or a missing benchmark file fails before a checkpoint loads.
   World w = build_tasks(cfg);
-  prepare_run_dir(cfg, schema::to_json(cfg));
+  prepare_run_dir(cfg);
   MetricsWriter metrics(cfg.run_dir + "/metrics.jsonl");
   StageClock clock(cfg.run_dir);
   // The policy keeps the text format it was trained with: the checkpoint's tokenizer, special ids
@@ -124,14 +135,11 @@ void run_grpo_stage(R1ZeroConfig cfg, const std::string& init_dir) {
   auto loaded = io::load_model_dir(dir);
   use_checkpoint_text(w, loaded, dir);
   for (size_t t = 0; t < w.tasks.size(); ++t)
-    log_info("task " + w.tasks[t]->name() + ": " + eval::prompt_style_name(w.prompt_style(t)) + " prompts, " +
+    log_info("task " + w.tasks[t]->name() + ": " + tasks::prompt_style_name(w.prompt_style(t)) + " prompts, " +
              std::to_string(w.heldout[t].size()) + " held-out problems");
   auto m = loaded.model;
-  auto t = std::chrono::steady_clock::now();
-  grpo(*m, w, cfg, metrics);
-  io::save_model_dir(final_dir(cfg), *m, &w.tokenizer, w.tokenizer_config);
-  clock.record("grpo", seconds_since(t));
-  json final_eval = cached_eval(cfg.run_dir, "final", metrics, clock, [&] { return evaluate_all(*m, w, cfg, "final"); });
+  grpo_to_final(*m, w, cfg, metrics, clock);
+  json final_eval = evaluate_final(*m, w, cfg, metrics, clock);
   std::printf("RL checkpoint: %s\n%s\n", final_dir(cfg).c_str(), final_eval.dump(2).c_str());
 }
 

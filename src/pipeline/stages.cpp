@@ -1,17 +1,21 @@
 #include "pipeline/stages.h"
 
+#include <algorithm>
 #include <cstdio>
+#include <filesystem>
 
 #include "core/error.h"
 #include "core/files.h"
 #include "core/log.h"
+#include "core/seed.h"
 #include "dist/threads.h"
 #include "io/model_dir.h"
-#include "train/training_checkpoint.h"
+#include "train/resumable_run.h"
 
 namespace r1::pipeline {
 
 using json = nlohmann::json;
+namespace fs = std::filesystem;
 
 json task_eval_json(const eval::TaskEvalResult& r) {
   return {{"pass@1", r.pass1}, {"k", r.k}, {"problems", r.problems}, {"think_rate", r.think_rate},
@@ -32,11 +36,30 @@ void StageClock::record(const std::string& stage, double s) {
   write_file_atomic(path, seconds.dump(2) + "\n");
 }
 
-void prepare_run_dir(const JobConfig& cfg, const json& resolved) {
-  const std::string config_path = cfg.run_dir + "/config.json";
-  if (cfg.resume == ResumeMode::kNever && path_exists(config_path))
-    throw UsageError(cfg.run_dir, "already holds a run (config.json) and resume is never: choose a fresh --run_dir");
-  make_dirs(cfg.run_dir);
+void prepare_run_dir(const JobConfig& cfg, const json& resolved, const json& result) {
+  const std::string& run_dir = cfg.run_dir;
+  make_dirs(run_dir);
+  const std::string config_path = run_dir + "/config.json";
+  if (path_exists(config_path)) {
+    // Its checkpoints may be this job's inputs (`r1 grpo` starts from checkpoints/base): never
+    // deletes nothing, it asks for a fresh directory.
+    if (cfg.resume == ResumeMode::kNever)
+      throw UsageError(run_dir, "already holds a run (config.json) and resume is never: choose a fresh --run_dir");
+    const json saved = json::parse(read_file(config_path), nullptr, false);
+    const auto diff = saved.is_discarded() ? std::optional<std::string>("config.json is not JSON")
+                                           : schema::first_difference(result, saved);
+    if (diff) {
+      if (cfg.resume != ResumeMode::kForce)
+        throw UsageError(config_path, "this run directory holds a run with another configuration (" + *diff +
+                                          "); pass --resume force to reuse its finished stages and checkpoints anyway, "
+                                          "or choose another --run_dir");
+      log_warn("resume = force: continuing a run whose configuration differs (" + *diff + ")");
+    }
+  }
+  // Temporary model directories of an interrupted save (checkpoints/<stage>.tmp-PID-N).
+  if (fs::is_directory(run_dir + "/checkpoints"))
+    for (const auto& e : fs::directory_iterator(run_dir + "/checkpoints"))
+      if (e.path().filename().string().find(".tmp-") != std::string::npos) fs::remove_all(e.path());
   write_file_atomic(config_path, resolved.dump(2) + "\n");
   log_info(dist::apply_thread_settings(cfg.threads));
 }
@@ -48,11 +71,12 @@ model::CausalLM load_checkpoint_model(const std::string& dir) {
 }
 
 train::LmTrainResult pretrain(model::CausalLMImpl& m, const World& w, const JobConfig& cfg, const train::LmTrainConfig& tc,
-                              MetricsWriter& metrics, const std::string& stage, const Resume& resume) {
+                              MetricsWriter& metrics, const std::string& stage, const std::string& work_dir,
+                              const train::RunControl& control) {
   const uint64_t seed = cfg.seed;
   const size_t pack = static_cast<size_t>(cfg.pretrain_data.pack_length);
   auto source = [&](int64_t step) {
-    tasks::Rng rng(seed * 1000003 + step);
+    tasks::Rng rng(derive_seed(seed, "pretrain/batch", {static_cast<uint64_t>(step)}));
     std::vector<train::Example> batch;
     size_t doc_index = 0;  // alternates task families
     std::bernoulli_distribution general(w.general_fraction);
@@ -81,23 +105,9 @@ train::LmTrainResult pretrain(model::CausalLMImpl& m, const World& w, const JobC
     }
     return batch;
   };
-  if (resume.dir.empty()) return train::train_lm(m, source, tc, w.codec.pad_id, &metrics, stage);
   // The batches are a pure function of the step: model + optimizer + step is the whole state.
-  train::TrainingCheckpoints checkpoints(resume.dir, 1);
-  auto opt = train::make_adamw(m, tc);
-  int64_t start = 0;
-  if (auto dir = checkpoints.latest(); !dir.empty()) {
-    auto st = checkpoints.restore(dir, m, *opt);
-    check(st.at("total_steps").get<int64_t>() == tc.steps, dir + "/trainer_state.json",
-          "total steps differ from this run's configuration");
-    start = st.at("step");
-    log_info(stage + ": resuming from " + dir + " at step " + std::to_string(start));
-  }
-  auto after = [&](int64_t done) {
-    if (done == tc.steps || (resume.every > 0 && done % resume.every == 0))
-      checkpoints.save(done, m, *opt, {{"step", done}, {"total_steps", tc.steps}, {"stage", stage}});
-  };
-  return train::train_lm_from(m, source, tc, w.codec.pad_id, &metrics, stage, *opt, start, tc.steps, after);
+  train::ResumableRun run(control, {work_dir, stage, &metrics, &w.tokenizer, w.tokenizer_config});
+  return train::train_lm_resumable(m, source, tc, w.codec.pad_id, run);
 }
 
 rl::GrpoEnvironment grpo_environment(const World& w, uint64_t seed, int64_t prompts_per_step) {
@@ -106,16 +116,16 @@ rl::GrpoEnvironment grpo_environment(const World& w, uint64_t seed, int64_t prom
   env.pad_id = w.codec.pad_id;
   env.decode = w.codec.decode;
   env.prompts = [&w, seed, prompts_per_step](int64_t step) {
-    tasks::Rng rng(seed * 7777 + step);
-    std::vector<rl::RolloutPrompt> out;
+    tasks::Rng rng(derive_seed(seed, "grpo/prompts", {static_cast<uint64_t>(step)}));
+    std::vector<rollout::RolloutPrompt> out;
     for (int64_t i = 0; i < prompts_per_step; ++i) {
       size_t t = (step * prompts_per_step + i) % w.tasks.size();
-      rl::RolloutPrompt p;
+      rollout::RolloutPrompt p;
       p.problem = w.sample_train(t, rng);
       p.task = w.tasks[t].get();
-      const eval::EvalPrompt ep = w.prompt(p.problem, t);
-      p.ids = eval::encode_eval_prompt(w.codec, ep);
-      p.response_prefix = ep.response_prefix;
+      const tasks::Prompt prompt = w.prompt(p.problem, t);
+      p.ids = tasks::encode_prompt(w.codec, prompt);
+      p.response_prefix = prompt.response_prefix;
       out.push_back(std::move(p));
     }
     return out;
@@ -129,7 +139,7 @@ eval::TaskEvalConfig task_eval_config(const JobConfig& cfg) {
   ec.sampling.temperature = cfg.eval.temperature;
   ec.sampling.top_p = cfg.eval.top_p;
   ec.sampling.max_new_tokens = cfg.eval.max_new_tokens;
-  ec.sampling.seed = cfg.seed + 4242;
+  ec.sampling.seed = derive_seed(cfg.seed, "eval");
   return ec;
 }
 
@@ -137,9 +147,9 @@ json evaluate_all(model::CausalLMImpl& m, const World& w, const JobConfig& cfg, 
   eval::TaskEvalConfig ec = task_eval_config(cfg);
   json out;
   for (size_t t = 0; t < w.tasks.size(); ++t) {
-    const eval::PromptStyle style = w.prompt_style(t);
-    json per = {{"prompt_style", eval::prompt_style_name(style)}};
-    if (style == eval::PromptStyle::kR1Chat) {
+    const tasks::PromptStyle style = w.prompt_style(t);
+    json per = {{"prompt_style", tasks::prompt_style_name(style)}};
+    if (style == tasks::PromptStyle::kR1Chat) {
       ec.chat = &*w.chat;
       ec.mode = tasks::ResponseMode::kFree;
       per["free"] = task_eval_json(eval::evaluate_task(m, *w.tasks[t], w.heldout[t], w.codec, ec));
@@ -166,13 +176,41 @@ json evaluate_all(model::CausalLMImpl& m, const World& w, const JobConfig& cfg, 
   return out;
 }
 
-json cached_eval(const std::string& run_dir, const std::string& name, MetricsWriter& metrics, StageClock& clock,
-                 const std::function<json()>& evaluate) {
-  const std::string path = run_dir + "/eval_" + name + ".json";
-  if (path_exists(path)) return json::parse(read_file(path));
+namespace {
+
+// A hash of the files that make up the model in `dir` (config, weights, tokenizer), in name order.
+std::string model_dir_hash(const std::string& dir) {
+  std::vector<std::string> files;
+  for (const auto& e : fs::directory_iterator(dir)) {
+    const std::string f = e.path().filename().string();
+    if (f == "config.json" || f == "tokenizer.json" || f == "tokenizer_config.json" ||
+        (f.size() > 12 && f.compare(f.size() - 12, 12, ".safetensors") == 0))
+      files.push_back(f);
+  }
+  std::sort(files.begin(), files.end());
+  uint64_t h = kFnvOffset;
+  for (const auto& f : files) h = fnv1a64(read_file(dir + "/" + f), fnv1a64(f, h));
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
+  return hex;
+}
+
+}  // namespace
+
+json cached_eval(const json& resolved, const std::string& name, const std::string& checkpoint_dir, MetricsWriter& metrics,
+                 StageClock& clock, const std::function<json()>& evaluate) {
+  const std::string run_dir = resolved.at("run_dir");
+  const std::string path = run_dir + "/eval_" + name + ".json", key_path = run_dir + "/eval_" + name + ".key.json";
+  json settings = json::object();
+  for (const char* k : {"eval", "tasks", "task_options", "seed", "general", "data_dir"})
+    if (resolved.contains(k)) settings[k] = resolved.at(k);
+  const json key = {{"checkpoint", model_dir_hash(checkpoint_dir)}, {"settings", settings}};
+  if (path_exists(path) && path_exists(key_path) && json::parse(read_file(key_path)) == key)
+    return json::parse(read_file(path));
   auto t = std::chrono::steady_clock::now();
   json results = evaluate();
   write_file_atomic(path, results.dump(2) + "\n");
+  write_file_atomic(key_path, key.dump(2) + "\n");  // last: results without a key are never reused
   metrics.write({{"stage", "eval"}, {"model", name}, {"results", results}});
   clock.record("eval_" + name, seconds_since(t));
   return results;

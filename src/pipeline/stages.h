@@ -10,6 +10,7 @@
 #include "core/metrics.h"
 #include "pipeline/job_config.h"
 #include "pipeline/world.h"
+#include "eval/task_eval.h"
 #include "rl/grpo_trainer.h"
 #include "train/lm_trainer.h"
 
@@ -26,27 +27,42 @@ struct StageClock {
   void record(const std::string& stage, double s);
 };
 
-// Creates the run directory, writes `resolved` (schema::to_json of the job's whole config) as its
-// config.json and applies `threads`. With resume never, a run directory that already holds a run's
-// config.json is an error.
-void prepare_run_dir(const JobConfig& cfg, const nlohmann::json& resolved);
+// Creates the run directory, removes what an interrupted save left in RUN_DIR/checkpoints, writes
+// `resolved` (schema::to_json of the job's whole config) as its config.json and applies `threads`.
+// A directory already holding a run is reused as config key `resume` says: auto -- only when that
+// run's config.json agrees with `result` (schema::result_part: model, data, optimizer, algorithm,
+// seeds; never threads, logging, stages, cadence or paths), else a UsageError naming the key that
+// differs; force -- whatever it was; never -- not at all (a fresh directory is needed).
+void prepare_run_dir(const JobConfig& cfg, const nlohmann::json& resolved, const nlohmann::json& result);
+
+// The same for a job config type C (JobConfig or one derived from it) with its own schema.
+template <class C>
+void prepare_run_dir(const C& cfg) {
+  prepare_run_dir(cfg, schema::to_json(cfg), schema::result_part(cfg));
+}
 
 model::CausalLM load_checkpoint_model(const std::string& dir);
 
-// Where a long stage keeps checkpoints to continue from after an interruption ("" = none).
-struct Resume {
-  std::string dir;    // DIR/checkpoints/step-N (train/training_checkpoint.h)
-  int64_t every = 0;  // steps between checkpoints (and one at the end)
-};
+// How a job's trainer checkpoints: every `every` steps (config keys checkpoint_every,
+// checkpoint_every_rl), config key resume, and the job's result part as the fingerprint.
+template <class C>
+train::RunControl run_control(const C& cfg, int64_t every) {
+  train::RunControl c;
+  c.checkpoint_every = every;
+  c.resume = cfg.resume;
+  c.fingerprint = schema::result_part(cfg);
+  return c;
+}
 
 // Pretraining rows: documents "BOS text EOS" packed back to back into rows of
 // `pretrain_data.pack_length` + 1 tokens (no padding; a row's last document is cut), or one document
 // per row when pack_length is 0; with a general_document source, a general_fraction share of the
-// documents are general (non-reasoning) ones. Each step's batch is a pure function of (seed, step):
-// reproducible and resumable (`resume`). `tc` holds the trainer settings.
+// documents are general (non-reasoning) ones. Each step's batch is a pure function of (seed, step),
+// so the run resumes exactly from its step checkpoints in WORK_DIR/checkpoints (complete model
+// directories with the world's tokenizer). `tc` holds the trainer settings.
 train::LmTrainResult pretrain(model::CausalLMImpl& m, const World& w, const JobConfig& cfg,
-                              const train::LmTrainConfig& tc, MetricsWriter& metrics,
-                              const std::string& stage = "pretrain", const Resume& resume = {});
+                              const train::LmTrainConfig& tc, MetricsWriter& metrics, const std::string& stage,
+                              const std::string& work_dir, const train::RunControl& control);
 
 // GRPO prompts: prompts_per_step training problems a step, tasks taken in turn, each a pure
 // function of (seed, step); each task's prompt style (World::prompt): the R1-Zero prompt with BOS,
@@ -57,7 +73,7 @@ rl::GrpoEnvironment grpo_environment(const World& w, uint64_t seed, int64_t prom
 // format_rate, language_mixing.
 nlohmann::json task_eval_json(const eval::TaskEvalResult& r);
 
-// The settings of config key `eval` (k, temperature, top_p, max_new_tokens; the run's seed + 4242).
+// The settings of config key `eval` (k, temperature, top_p, max_new_tokens; its own seed stream).
 eval::TaskEvalConfig task_eval_config(const JobConfig& cfg);
 
 // Every task on the held-out problems with the `eval` settings, prompted as in RL. R1-Zero prompts in
@@ -66,9 +82,12 @@ eval::TaskEvalConfig task_eval_config(const JobConfig& cfg);
 // response is already forced to open with "<think>\n" and a forced direct answer has no place there.
 nlohmann::json evaluate_all(model::CausalLMImpl& m, const World& w, const JobConfig& cfg, const std::string& label);
 
-// evaluate() cached as RUN_DIR/eval_<name>.json (a resumed run does not redo it), logged to the
-// metrics and timed as stage eval_<name>.
-nlohmann::json cached_eval(const std::string& run_dir, const std::string& name, MetricsWriter& metrics,
-                           StageClock& clock, const std::function<nlohmann::json()>& evaluate);
+// evaluate() of the model in `checkpoint_dir`, cached as RUN_DIR/eval_<name>.json, logged to the
+// metrics and timed as stage eval_<name>. The cache is keyed (RUN_DIR/eval_<name>.key.json) by what
+// the results depend on: a hash of the checkpoint's files and the evaluation settings of `resolved`
+// (the job's schema::to_json: eval, tasks, task_options, seed, general, data_dir); any change
+// recomputes it.
+nlohmann::json cached_eval(const nlohmann::json& resolved, const std::string& name, const std::string& checkpoint_dir,
+                           MetricsWriter& metrics, StageClock& clock, const std::function<nlohmann::json()>& evaluate);
 
 }  // namespace r1::pipeline

@@ -3,7 +3,7 @@
 #include "core/data_dir.h"
 #include "core/error.h"
 #include "core/files.h"
-#include "eval/text_codec.h"
+#include "core/seed.h"
 #include "tasks/datasets/benchmarks.h"
 #include "tasks/datasets/dataset_task.h"
 #include "tasks/prompt_template.h"
@@ -60,12 +60,12 @@ std::string World::document(const tasks::Problem& p, size_t t, tasks::Rng& rng) 
   return tasks::r1zero_prompt(p) + tasks[t]->write_solution(p, think(rng), rng);
 }
 
-eval::PromptStyle World::prompt_style(size_t t) const {
-  return chat && as_file_task(*tasks[t]) ? eval::PromptStyle::kR1Chat : eval::PromptStyle::kR1Zero;
+tasks::PromptStyle World::prompt_style(size_t t) const {
+  return chat && as_file_task(*tasks[t]) ? tasks::PromptStyle::kR1Chat : tasks::PromptStyle::kR1Zero;
 }
 
-eval::EvalPrompt World::prompt(const tasks::Problem& p, size_t t) const {
-  return prompt_style(t) == eval::PromptStyle::kR1Chat ? eval::r1_chat_prompt(*chat, p) : eval::r1_zero_prompt(p);
+tasks::Prompt World::prompt(const tasks::Problem& p, size_t t) const {
+  return prompt_style(t) == tasks::PromptStyle::kR1Chat ? tasks::r1_chat_prompt(*chat, p) : tasks::r1_zero_prompt(p);
 }
 
 void resolve_data_dir(JobConfig& cfg) {
@@ -85,7 +85,7 @@ World build_tasks(const JobConfig& cfg) {
   // Held-out problems: a fixed seed of their own, excluded from every training stream.
   const int64_t n_eval = cfg.eval.problems;
   for (size_t t = 0; t < w.tasks.size(); ++t) {
-    tasks::Rng rng(cfg.seed * 7919 + 17 + t);
+    tasks::Rng rng(derive_seed(cfg.seed, "heldout", {t}));
     auto ps = distinct_problems(*w.tasks[t], n_eval, rng);
     for (const auto& p : ps) w.heldout_questions.insert(p.question);
     w.heldout.push_back(std::move(ps));
@@ -109,7 +109,7 @@ World build_world(const JobConfig& cfg) {
   if (path_exists(tok_path)) {
     w.tokenizer = text::Tokenizer::from_file(tok_path);
   } else {
-    tasks::Rng rng(cfg.seed + 99);
+    tasks::Rng rng(derive_seed(cfg.seed, "tokenizer_corpus"));
     std::vector<std::string> corpus;
     for (int i = 0; i < 2000; ++i) {
       size_t t = i % w.tasks.size();
@@ -123,17 +123,17 @@ World build_world(const JobConfig& cfg) {
     w.tokenizer = text::train_bpe(corpus, tc);
     w.tokenizer.save(tok_path);
   }
-  w.codec = eval::make_codec(w.tokenizer, w.tokenizer.token_to_id(kBos), w.tokenizer.token_to_id(kEos));
+  w.codec = text::make_codec(w.tokenizer, w.tokenizer.token_to_id(kBos), w.tokenizer.token_to_id(kEos));
   return w;
 }
 
 void use_checkpoint_text(World& w, const io::LoadedModel& loaded, const std::string& dir) {
   check(loaded.tokenizer.has_value(), dir, "has no tokenizer.json (GRPO reads rollouts with the checkpoint's tokenizer)");
   w.tokenizer = *loaded.tokenizer;
-  w.codec = eval::checkpoint_codec(w.tokenizer, loaded.model->config());
+  w.codec = text::make_codec(w.tokenizer, loaded.model->config().bos_token_id, loaded.model->config().eos_token_id);
   check(w.codec.eos_id >= 0, dir + "/config.json", "has no eos_token_id: GRPO rollouts need an end-of-sequence token");
   w.tokenizer_config = loaded.tokenizer_config;
-  w.chat = eval::model_chat_template(loaded.tokenizer_config, dir + "/tokenizer_config.json");
+  w.chat = tasks::model_chat_template(loaded.tokenizer_config, dir + "/tokenizer_config.json");
 }
 
 model::CausalLM build_model(model::ModelConfig mc, const std::string& config_key, uint64_t seed, const World& w) {

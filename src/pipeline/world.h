@@ -12,13 +12,13 @@
 #include <unordered_set>
 #include <vector>
 
-#include "eval/eval_prompt.h"
-#include "eval/task_eval.h"
 #include "io/model_dir.h"
 #include "model/causal_lm.h"
 #include "pipeline/job_config.h"
+#include "tasks/prompt_template.h"
 #include "tasks/task.h"
 #include "text/chat_template.h"
+#include "text/text_codec.h"
 #include "text/tokenizer.h"
 
 namespace r1::pipeline {
@@ -26,7 +26,7 @@ namespace r1::pipeline {
 struct World {
   std::vector<std::unique_ptr<tasks::Task>> tasks;
   text::Tokenizer tokenizer;
-  eval::TextCodec codec;
+  text::TextCodec codec;
   std::optional<text::ChatTemplate> chat;  // the policy's chat template (its tokenizer_config.json)
   nlohmann::json tokenizer_config;         // saved with every checkpoint, so the template survives
   std::vector<std::vector<tasks::Problem>> heldout;  // per task
@@ -47,9 +47,9 @@ struct World {
   // prompts them with (eval::choose_prompt_style), so the RL reward and the eval metric see the same
   // prompt. The synthetic families keep R1-Zero's: their verifier reads <answer> tags, which only
   // that template asks for.
-  eval::PromptStyle prompt_style(size_t t) const;
+  tasks::PromptStyle prompt_style(size_t t) const;
   // Task t's prompt for problem p; its response_prefix is forced and scored with the response.
-  eval::EvalPrompt prompt(const tasks::Problem& p, size_t t) const;
+  tasks::Prompt prompt(const tasks::Problem& p, size_t t) const;
 };
 
 // An empty data_dir is set to the data folder the first benchmark-file task is found in

@@ -1,5 +1,6 @@
 #include "rewards/language.h"
 
+#include <algorithm>
 #include <string>
 
 #include "core/error.h"
@@ -29,28 +30,55 @@ Cls classify(char32_t c) {
 
 bool starts_with(std::string_view s, size_t i, std::string_view p) { return s.substr(i, p.size()) == p; }
 
+bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+// Where the inline math opened by the '$' at i ends (the index of its closing '$'), or npos when
+// that '$' opens nothing (pandoc's rule, kept within the paragraph).
+size_t dollar_math_close(std::string_view s, size_t i) {
+  if (i + 1 >= s.size() || is_space(s[i + 1])) return std::string_view::npos;
+  const size_t paragraph_end = std::min(s.size(), s.find("\n\n", i));
+  for (size_t j = i + 2; j < paragraph_end; ++j) {
+    if (s[j] != '$' || s[j - 1] == '\\') continue;
+    if (!is_space(s[j - 1]) && (j + 1 >= s.size() || s[j + 1] < '0' || s[j + 1] > '9')) return j;
+  }
+  return std::string_view::npos;
+}
+
 // The text with code and math replaced by spaces (see the header).
 std::string strip_code_and_math(std::string_view s) {
   std::string out;
   size_t i = 0;
-  auto skip_to = [&](std::string_view close, size_t from) {
-    size_t e = s.find(close, from);
+  // Skips the span opened at i (by `open_len` bytes) past its `close`; never closed, the span runs
+  // to the end (`to_end`) or its opening delimiter is literal text.
+  auto skip_span = [&](std::string_view close, size_t open_len, bool to_end) {
+    size_t e = s.find(close, i + open_len);
+    if (e == std::string_view::npos && !to_end) {
+      out.append(s.substr(i, open_len));
+      i += open_len;
+      return;
+    }
     i = e == std::string_view::npos ? s.size() : e + close.size();
     out += ' ';
   };
   while (i < s.size()) {
     if (starts_with(s, i, "```")) {
-      skip_to("```", i + 3);
+      skip_span("```", 3, /*to_end=*/true);
     } else if (s[i] == '`') {
-      skip_to("`", i + 1);
+      skip_span("`", 1, false);
     } else if (starts_with(s, i, "$$")) {
-      skip_to("$$", i + 2);
+      skip_span("$$", 2, false);
     } else if (s[i] == '$') {
-      skip_to("$", i + 1);
+      const size_t e = dollar_math_close(s, i);
+      if (e == std::string_view::npos) {
+        out += s[i++];
+      } else {
+        i = e + 1;
+        out += ' ';
+      }
     } else if (starts_with(s, i, "\\(")) {
-      skip_to("\\)", i + 2);
+      skip_span("\\)", 2, false);
     } else if (starts_with(s, i, "\\[")) {
-      skip_to("\\]", i + 2);
+      skip_span("\\]", 2, false);
     } else if (s[i] == '\\') {
       ++i;
       while (i < s.size() && ((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z'))) ++i;
@@ -68,7 +96,6 @@ WordCounts count_words(std::string_view text) {
   const std::string s = strip_code_and_math(text);
   std::u32string cps;
   for (size_t i = 0; i < s.size();) cps.push_back(text::utf8::next(s, i));
-  std::u32string run_chars;
   WordCounts w;
   const size_t n = cps.size();
   for (size_t i = 0; i < n;) {
@@ -115,22 +142,27 @@ WordCounts count_words(std::string_view text) {
   return w;
 }
 
+int64_t WordCounts::in_language(std::string_view language) const {
+  if (language == "en") return latin;
+  if (language == "zh") return han;
+  throw Error("language \"" + std::string(language) + "\"", "unsupported; expected \"en\" or \"zh\"");
+}
+
 double language_consistency(std::string_view text, std::string_view language) {
-  int64_t WordCounts::*target = nullptr;
-  if (language == "en")
-    target = &WordCounts::latin;
-  else if (language == "zh")
-    target = &WordCounts::han;
-  else
-    throw Error("language \"" + std::string(language) + "\"", "unsupported; expected \"en\" or \"zh\"");
   WordCounts w = count_words(text);
-  if (w.total() == 0) return 1.0;
-  return static_cast<double>(w.*target) / static_cast<double>(w.total());
+  const int64_t target = w.in_language(language);  // validates the language even without words
+  if (w.total() == 0) return 0.0;
+  return static_cast<double>(target) / static_cast<double>(w.total());
+}
+
+std::string chain_of_thought(std::string_view response) {
+  const size_t first = response.find_first_not_of(" \t\r\n");
+  const bool opens_think = first != std::string_view::npos && response.substr(first, 7) == "<think>";
+  return opens_think ? parse_tagged_response(response).think : std::string(response);
 }
 
 double cot_language_reward(std::string_view response, std::string_view language) {
-  TaggedResponse t = parse_tagged_response(response);
-  return language_consistency(t.thinks ? std::string_view(t.think) : response, language);
+  return language_consistency(chain_of_thought(response), language);
 }
 
 }  // namespace r1::rewards

@@ -22,9 +22,11 @@ at::Tensor group_advantages(const at::Tensor& rewards, int64_t G, bool scale_by_
   return centered.view({-1});
 }
 
-at::Tensor token_logprobs(const at::Tensor& logits, const at::Tensor& targets) {
+at::Tensor token_logprobs(const at::Tensor& logits, const at::Tensor& targets, double temperature) {
+  check(temperature > 0, "token_logprobs", "temperature must be > 0 (got " + std::to_string(temperature) + ")");
   auto compute = logits.scalar_type() == at::kDouble ? at::kDouble : at::kFloat;
-  return logits.to(compute).log_softmax(-1).gather(-1, targets.unsqueeze(-1)).squeeze(-1);
+  auto scaled = temperature == 1.0 ? logits.to(compute) : logits.to(compute) / temperature;
+  return scaled.log_softmax(-1).gather(-1, targets.unsqueeze(-1)).squeeze(-1);
 }
 
 at::Tensor k3_kl(const at::Tensor& logp, const at::Tensor& ref_logp) {
@@ -62,8 +64,10 @@ GrpoLossOutput grpo_loss(const GrpoLossInputs& in, const GrpoLossConfig& cfg) {
   at::NoGradGuard ng;
   double n = std::max(1.0, mask.sum().item<double>());
   if (kl.defined()) out.kl = (kl * mask).sum().item<double>() / n;
-  auto was_clipped = (unclipped != clipped).to(mask.scalar_type());
-  out.clip_fraction = (was_clipped * mask).sum().item<double>() / n;
+  // Clipping is active only where it removes the gradient (TRL's clip_ratio/region_mean): the
+  // ratio below 1 - ε_low with A < 0, or above 1 + ε_high with A > 0.
+  auto active = ((ratio < 1 - cfg.epsilon_low) & (adv < 0)) | ((ratio > 1 + cfg.epsilon_high) & (adv > 0));
+  out.clip_fraction = (active.to(mask.scalar_type()) * mask).sum().item<double>() / n;
   out.mean_ratio = (ratio * mask).sum().item<double>() / n;
   return out;
 }

@@ -27,8 +27,11 @@ struct GrpoLossConfig {
 // the sample (Bessel-corrected) std as TRL, or r - mean_group when scale_by_std is false.
 at::Tensor group_advantages(const at::Tensor& rewards, int64_t group_size, bool scale_by_std, double eps = 1e-4);
 
-// log π(target) per position: logits [B, T, V], targets [B, T] -> [B, T] (fp32 softmax).
-at::Tensor token_logprobs(const at::Tensor& logits, const at::Tensor& targets);
+// log π(target) per position under softmax(logits / temperature): logits [B, T, V], targets [B, T]
+// -> [B, T] (fp32 softmax). GRPO passes the sampling temperature (TRL does the same for the policy,
+// old and reference log-probs), so the ratio, the KL and the gradient are those of the distribution
+// the rollouts were drawn from.
+at::Tensor token_logprobs(const at::Tensor& logits, const at::Tensor& targets, double temperature = 1.0);
 
 // k3 estimate per token from log π_θ and log π_ref, both [B, T].
 at::Tensor k3_kl(const at::Tensor& logp, const at::Tensor& ref_logp);
@@ -44,7 +47,8 @@ struct GrpoLossInputs {
 struct GrpoLossOutput {
   at::Tensor loss;       // scalar, to minimize
   double kl = 0.0;       // mean k3 over completion tokens (0 when beta = 0)
-  double clip_fraction = 0.0;  // share of tokens whose ratio was clipped
+  double clip_fraction = 0.0;  // share of completion tokens where clipping is active (no gradient):
+                               // ratio < 1 - ε_low with A < 0, or ratio > 1 + ε_high with A > 0
   double mean_ratio = 1.0;
 };
 

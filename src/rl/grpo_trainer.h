@@ -1,15 +1,25 @@
-// The GRPO loop (DeepSeekMath Alg. 1 as R1 uses it): per step, sample prompts, roll out G
-// completions each with the engine (one prefill per prompt), score them with rule-based rewards,
-// normalize rewards within each group, and take μ policy updates on the clipped objective with an
-// optional k3 KL to a frozen reference.
+// The GRPO loop (DeepSeekMath Alg. 1 as R1 uses it). Each step reads as five phases:
+//   rollout     prompts_per_step prompts, G samples each from the policy (one prefill per prompt),
+//               each scored by its task (rollout/scored_rollout.h);
+//   score       one scalar reward per sample: the weighted sum of accuracy, format and language
+//               consistency (rewards/weighted_reward.h);
+//   advantages  rewards normalized within each group (grpo_loss.h);
+//   update      μ AdamW steps on the clipped objective (+ β·k3 KL to a frozen reference), log-probs at
+//               the sampling temperature, a non-finite step skipped (train/step_guard.h);
+//   log         one metrics line and the progress line.
+// The run is resumable (train/resumable_run.h): step checkpoints hold the policy, its AdamW state and
+// the reference; rollouts are seeded by (seed, global prompt index, sample index), so k steps +
+// resume + the rest equal the straight run.
 #pragma once
 #include <functional>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
 #include "rl/grpo_loss.h"
-#include "tasks/task.h"
+#include "rollout/scored_rollout.h"
+#include "train/run_control.h"
 
 namespace r1::model {
 class CausalLMImpl;
@@ -33,7 +43,7 @@ struct GrpoConfig {
   int64_t warmup_steps = 5;
   double weight_decay = 0.0;
   double grad_clip = 1.0;
-  double temperature = 1.0;
+  double temperature = 1.0;          // sampling temperature (> 0); the loss's log-probs are taken at it
   double top_p = 1.0;
   int64_t max_new_tokens = 48;
   double beta = 0.0;                 // KL coefficient; 0 loads no reference model
@@ -52,47 +62,40 @@ struct GrpoConfig {
   uint64_t seed = 0;
 };
 
-// Where a run's metrics and checkpoints go. With checkpoint_dir set, DIR/checkpoints/step-N (model,
-// AdamW state, reference model when beta > 0, trainer_state.json; train/training_checkpoint.h) is
-// written every checkpoint_every steps, and a run that finds one continues from it: rollouts are
-// seeded by (seed, step), so k steps + resume + the rest equal the straight run.
+// Where a run's metrics and checkpoints go. With checkpoint_dir set, the run is resumable there
+// (DIR/checkpoints/step-N, train/resumable_run.h); the trainer adds its step count and seed to
+// control.fingerprint.
 struct GrpoRun {
   std::string stage = "grpo";  // the metrics' "stage" and the progress label
-  std::string checkpoint_dir;
-  int64_t checkpoint_every = 0;
-  int64_t keep_checkpoints = 1;
+  std::string checkpoint_dir;  // "" = no checkpoints
+  train::RunControl control;
   const text::Tokenizer* tokenizer = nullptr;  // saved with each checkpoint when set
-  int64_t stop_after = 0;  // stop (with a checkpoint) after this many steps of this run; 0 = no limit
+  nlohmann::json tokenizer_config;             // idem, when not null
 };
 
-// One prompt of a step: its token ids and the problem its completions are scored against.
-struct RolloutPrompt {
-  std::vector<int32_t> ids;  // ends with the encoded response_prefix
-  tasks::Problem problem;
-  const tasks::Task* task = nullptr;
-  // The forced start of every response, already in `ids` (the R1 chat prompt's "<think>\n"; "" for
-  // R1-Zero). It is scored as part of the response, as `r1 eval` scores it, but never trained on.
-  std::string response_prefix;
-};
-
+// The prompts of step `step` (prompts_per_step of them). The trainer numbers them with their global
+// index step * prompts_per_step + i, which seeds their samples.
 struct GrpoEnvironment {
-  std::function<std::vector<RolloutPrompt>(int64_t step)> prompts;  // prompts_per_step of them
-  std::function<std::string(const std::vector<int32_t>&)> decode;   // completion ids -> text
+  std::function<std::vector<rollout::RolloutPrompt>(int64_t step)> prompts;
+  std::function<std::string(const std::vector<int32_t>&)> decode;  // completion ids -> text
   int32_t eos_id = -1;
   int32_t pad_id = 0;
 };
 
 struct GrpoStepStats {
   double reward = 0, accuracy = 0, format = 0, think_rate = 0;
-  double response_length = 0;  // sampled tokens per completion (a forced response_prefix not counted)
+  double response_length = 0;  // sampled tokens per completion, EOS included, a forced prefix not
+                               // (rollout/scored_rollout.h)
   double language = 0;         // mean language consistency of the CoTs (1 = all in cfg.language)
   double kl = 0, clip_fraction = 0, loss = 0, zero_std_groups = 0, stopped = 0;
+  double skipped = 0;  // optimizer steps skipped for a non-finite loss or gradient norm
   double rollout_seconds = 0, train_seconds = 0, rollout_tokens_per_s = 0;
   double moe_load_imbalance = 0;  // max/mean expert load, worst layer (MoE policies; 0 otherwise)
 };
 
 // Trains `policy` in place; `on_step` (optional) sees each step's stats, e.g. for periodic eval.
-// Returns the number of steps done when it returns (cfg.steps unless run.stop_after cut it short).
+// Returns the number of steps done when it returns (cfg.steps unless run.control.stop_after cut it
+// short).
 int64_t train_grpo(model::CausalLMImpl& policy, const GrpoEnvironment& env, const GrpoConfig& cfg,
                    MetricsWriter* metrics, const std::function<void(int64_t, const GrpoStepStats&)>& on_step = {},
                    const GrpoRun& run = {});

@@ -75,6 +75,16 @@ std::string normalize_whitespace(std::string_view text) {
   return out;
 }
 
+namespace {
+
+bool mixes_languages(const std::string& response, const RejectionConfig& cfg) {
+  const rewards::WordCounts w = rewards::count_words(rewards::chain_of_thought(response));
+  const int64_t target = w.in_language(cfg.language);
+  return w.total() > 0 && static_cast<double>(target) / static_cast<double>(w.total()) < cfg.min_language;
+}
+
+}  // namespace
+
 std::vector<DropReason> rejection_filter(const std::vector<Candidate>& candidates, const RejectionConfig& cfg,
                                          RejectionStats* stats) {
   std::vector<DropReason> out;
@@ -89,7 +99,7 @@ std::vector<DropReason> rejection_filter(const std::vector<Candidate>& candidate
     } else if ((cfg.max_tokens > 0 && c.tokens > cfg.max_tokens) ||
                (cfg.max_chars > 0 && static_cast<int64_t>(c.response.size()) > cfg.max_chars)) {
       r = DropReason::kOverlong;
-    } else if (cfg.min_language >= 0 && rewards::cot_language_reward(c.response, cfg.language) < cfg.min_language) {
+    } else if (cfg.min_language >= 0 && mixes_languages(c.response, cfg)) {
       r = DropReason::kMixedLanguage;
     } else if (cfg.max_repeat_ratio < 1 && repeated_ngram_ratio(c.response, cfg.repeat_ngram) > cfg.max_repeat_ratio) {
       r = DropReason::kRepetitive;

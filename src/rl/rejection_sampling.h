@@ -6,7 +6,8 @@
 // first), and counted under that reason:
 //   incorrect       the verifier's verdict is false;
 //   overlong        more than max_tokens tokens (when known and max_tokens > 0) or max_chars chars;
-//   mixed_language  the CoT's language consistency (rewards/language.h) is below min_language;
+//   mixed_language  the CoT has words and their share in `language` (rewards/language.h) is below
+//                   min_language (a CoT of equations only mixes nothing);
 //   repetitive      repeated_ngram_ratio(response, repeat_ngram) above max_repeat_ratio;
 //   duplicate       same prompt and same response after whitespace normalisation as a kept one;
 //   over_quota      the prompt already has max_per_prompt kept responses.
@@ -23,7 +24,7 @@ struct Candidate {
   std::string prompt;
   std::string response;
   bool correct = false;
-  int64_t tokens = -1;  // response length in tokens; -1 = unknown (only max_chars applies)
+  int64_t tokens = -1;  // response tokens (rollout/scored_rollout.h); -1 = unknown (only max_chars applies)
 };
 
 // Config keys, ranges and docs: rl/rejection_schema.h (add every new field there).

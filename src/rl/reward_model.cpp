@@ -11,6 +11,7 @@
 #include "io/checkpoint.h"
 #include "text/tokenizer.h"
 #include "train/lr_schedule.h"
+#include "train/optimizer.h"
 #include "train/sft.h"
 
 namespace r1::rl {
@@ -56,8 +57,10 @@ RewardModelImpl::RewardModelImpl(model::CausalLM backbone_, uint64_t seed) {
 }
 
 torch::Tensor RewardModelImpl::forward(const torch::Tensor& ids, const torch::Tensor& lengths) {
-  // Right padding under a causal mask: real tokens never attend to the pads after them.
-  auto h = backbone->hidden_states(ids);  // [B, T, C]
+  // Right padding: real tokens never attend to the pads after them, and the validity keeps the pads
+  // out of MoE routing.
+  auto valid = torch::arange(ids.size(1), ids.options()).unsqueeze(0) < lengths.to(ids.device()).view({-1, 1});  // [B, T]
+  auto h = backbone->hidden_states(ids, nullptr, valid);  // [B, T, C]
   auto last = (lengths - 1).clamp_min(0).view({-1, 1, 1}).expand({-1, 1, h.size(2)});
   auto h_last = h.gather(1, last).squeeze(1);  // [B, C]
   return score->forward(h_last).squeeze(-1).to(torch::kFloat);  // [B]
@@ -98,7 +101,8 @@ double pairwise_accuracy(RewardModelImpl& rm, const std::vector<PreferencePair>&
 RewardTrainResult train_reward_model(RewardModelImpl& rm, const std::vector<PreferencePair>& pairs,
                                      const RewardTrainConfig& cfg, int64_t pad_id, MetricsWriter* metrics) {
   rm.train();
-  torch::optim::AdamW opt(rm.parameters(), torch::optim::AdamWOptions(cfg.lr).weight_decay(cfg.weight_decay));
+  // AdamW's default betas (0.9, 0.999), as TRL's RewardTrainer.
+  auto opt = train::make_adamw(rm, {cfg.lr, 0.9, 0.999, cfg.weight_decay});
   train::LrSchedule sched{cfg.lr, cfg.warmup_steps, cfg.steps, cfg.min_lr_ratio};
   train::SftDataOrder order(pairs.size(), cfg.batch_size, cfg.seed);
   Progress progress("rm", cfg.steps);
@@ -108,15 +112,15 @@ RewardTrainResult train_reward_model(RewardModelImpl& rm, const std::vector<Pref
     std::vector<const PreferencePair*> batch;
     for (int64_t i : order.indices(step)) batch.push_back(&pairs[i]);
     const double lr = sched.at(step);
-    for (auto& g : opt.param_groups()) static_cast<torch::optim::AdamWOptions&>(g.options()).lr(lr);
-    opt.zero_grad();
+    train::set_learning_rate(*opt, lr);
+    opt->zero_grad();
     auto r = pair_rewards(rm, batch, pad_id);  // [2B]
     const int64_t B = batch.size();
     auto rc = r.slice(0, 0, B), rr = r.slice(0, B, 2 * B);
     auto loss = bradley_terry_loss(rc, rr);
     loss.backward();
     double gn = cfg.grad_clip > 0 ? torch::nn::utils::clip_grad_norm_(rm.parameters(), cfg.grad_clip) : 0.0;
-    opt.step();
+    opt->step();
     const double l = loss.item<double>(), acc = (rc > rr).to(torch::kFloat).mean().item<double>();
     hist.emplace_back(l, acc);
     if (metrics && (step % cfg.log_every == 0 || step + 1 == cfg.steps))

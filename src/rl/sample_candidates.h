@@ -1,15 +1,14 @@
 // The sampling half of rejection sampling (R1 stage 3) and of distillation data: k responses per
-// problem from a policy, each scored by its task's rule-based verifier. rl/rejection_sampling.h then
-// decides which candidates to keep.
+// problem from a policy, each scored by its task's rule-based verifier (the one rollout path,
+// rollout/scored_rollout.h). rl/rejection_sampling.h then decides which candidates to keep.
 #pragma once
 #include <cstdint>
 #include <functional>
 #include <string>
 #include <vector>
 
-#include "engine/sampling.h"
 #include "rl/rejection_sampling.h"
-#include "tasks/task.h"
+#include "rollout/scored_rollout.h"
 
 namespace r1::model {
 class CausalLMImpl;
@@ -17,25 +16,14 @@ class CausalLMImpl;
 
 namespace r1::rl {
 
-struct SampledProblem {
-  tasks::Problem problem;
-  const tasks::Task* task = nullptr;
-  std::vector<int32_t> prompt_ids;  // what the policy is fed
-};
-
-struct CandidateSampling {
-  int64_t k = 4;                    // responses per problem
-  engine::SamplingParams sampling;  // sampling.seed: the seed of the first batch
-  int64_t batch_problems = 32;      // problems per generate() call
-  int32_t eos_id = -1, pad_id = 0;
-};
-
 // k candidates per problem, grouped by problem (problem i's at [i*k, (i+1)*k)). Candidate.prompt is
-// the problem's question, .tokens the response length without EOS, and .correct is true only for a
-// response that stopped on EOS (a cut-off one cannot be a training target) and that the task's
-// verifier accepts. Batch b uses seed sampling.seed + b: the same inputs give the same candidates.
-std::vector<Candidate> sample_candidates(model::CausalLMImpl& policy, const std::vector<SampledProblem>& problems,
+// the problem's question, .response the scored response (forced prefix + sampled text), .tokens its
+// response_tokens, and .correct is true only for a response that stopped on EOS (a cut-off one
+// cannot be a training target) and that the task's verifier accepts. cfg.samples_per_prompt is k;
+// problem i's samples are seeded by (cfg.sampling.seed, cfg.stream, problems[i].index), so the same
+// inputs give the same candidates whatever cfg.prompts_per_call is.
+std::vector<Candidate> sample_candidates(model::CausalLMImpl& policy, const std::vector<rollout::RolloutPrompt>& problems,
                                          const std::function<std::string(const std::vector<int32_t>&)>& decode,
-                                         const CandidateSampling& cfg, int64_t* generated_tokens = nullptr);
+                                         const rollout::RolloutConfig& cfg, int64_t* generated_tokens = nullptr);
 
 }  // namespace r1::rl

@@ -168,7 +168,7 @@ Score Greeting::score(const Problem& p, std::string_view response) const {
   if (t.size() >= kOpen.size() + kClose.size() && t.substr(0, kOpen.size()) == kOpen &&
       t.substr(t.size() - kClose.size()) == kClose) {
     std::string_view inner = t.substr(kOpen.size(), t.size() - kOpen.size() - kClose.size());
-    s.well_formed = inner.find('<') == std::string_view::npos;
+    s.well_formed = !rewards::contains_format_tag(inner);
   }
   if (parsed.answer) {
     s.answer = *parsed.answer;

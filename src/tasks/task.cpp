@@ -37,6 +37,16 @@ O read_options(const std::string& name, const nlohmann::json& options) {
 
 }  // namespace
 
+bool Task::equivalent_answers(std::string_view a, std::string_view b) const {
+  auto squeeze = [](std::string_view s) {
+    std::string out;
+    for (char c : s)
+      if (c != ' ' && c != '\t' && c != '\n' && c != '\r') out += c;
+    return out;
+  };
+  return squeeze(a) == squeeze(b);
+}
+
 std::unique_ptr<Task> make_task(const std::string& name, const nlohmann::json& options) {
   if (name == "running_sum") return std::make_unique<RunningSum>(read_options<RunningSumOptions>(name, options));
   if (name == "countdown") return std::make_unique<Countdown>(read_options<CountdownOptions>(name, options));

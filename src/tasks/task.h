@@ -46,6 +46,9 @@ class Task {
   // Scores a whole response. The default reads the R1-Zero tags (answer = last <answer> block);
   // dataset tasks whose answers are \boxed{} override it with the math verifier's extraction.
   virtual Score score(const Problem& p, std::string_view response) const;
+  // Whether two extracted answers (Score::answer) say the same thing: the clustering of cons@k's
+  // majority vote. The default compares them with whitespace removed; math tasks compare values.
+  virtual bool equivalent_answers(std::string_view a, std::string_view b) const;
 };
 
 // A general (non-reasoning) family whose good replies follow a rule a reward model has to learn

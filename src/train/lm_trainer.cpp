@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <limits>
 
 #include "core/metrics.h"
 #include "core/progress.h"
@@ -11,10 +12,11 @@
 #include "model/moe.h"
 #include "model/mtp.h"
 #include "train/lr_schedule.h"
+#include "train/step_guard.h"
 
 namespace r1::train {
 torch::Tensor lm_loss_sum(model::CausalLMImpl& model, const TokenBatch& b) {
-  auto hidden = model.hidden_states(b.inputs);  // [B, T, C]
+  auto hidden = model.hidden_states(b.inputs, nullptr, b.valid);  // [B, T, C]; padding marked for MoE
   auto logits = model.logits(hidden);           // [B, T, V]
   auto ce = torch::nn::functional::cross_entropy(
       logits.reshape({-1, logits.size(-1)}).to(torch::kFloat), b.targets.reshape({-1}),
@@ -23,7 +25,7 @@ torch::Tensor lm_loss_sum(model::CausalLMImpl& model, const TokenBatch& b) {
   if (model::mtp_layers(model).empty() || !torch::GradMode::is_enabled()) return sum;
   // Multi-token prediction (DeepSeek-V3): input position j is a target when targets[j - 1] is.
   auto target_mask = torch::cat({torch::zeros_like(b.mask.narrow(1, 0, 1)), b.mask.narrow(1, 0, b.mask.size(1) - 1)}, 1) > 0;
-  auto mtp = model::mtp_loss(model, b.inputs, hidden, {}, target_mask);  // a mean over targets
+  auto mtp = model::mtp_loss(model, b.inputs, hidden, b.valid, target_mask);  // a mean over targets
   return sum + mtp * static_cast<double>(b.tokens());
 }
 
@@ -32,33 +34,31 @@ double lm_loss(model::CausalLMImpl& model, const TokenBatch& batch) {
   return lm_loss_sum(model, batch).item<double>() / std::max<int64_t>(1, batch.tokens());
 }
 
-std::unique_ptr<torch::optim::AdamW> make_adamw(model::CausalLMImpl& model, const LmTrainConfig& cfg) {
-  return std::make_unique<torch::optim::AdamW>(
-      model.parameters(),
-      torch::optim::AdamWOptions(cfg.lr).betas({cfg.adam_beta1, cfg.adam_beta2}).weight_decay(cfg.weight_decay));
+AdamWSettings adamw_settings(const LmTrainConfig& cfg) {
+  return {cfg.lr, cfg.adam_beta1, cfg.adam_beta2, cfg.weight_decay};
 }
 
-LmTrainResult train_lm(model::CausalLMImpl& model, const ExampleSource& source, const LmTrainConfig& cfg,
-                       int64_t pad_id, MetricsWriter* metrics, const std::string& label) {
-  auto opt = make_adamw(model, cfg);
-  return train_lm_from(model, source, cfg, pad_id, metrics, label, *opt, 0, cfg.steps, nullptr);
-}
+namespace {
 
-LmTrainResult train_lm_from(model::CausalLMImpl& model, const ExampleSource& source, const LmTrainConfig& cfg,
-                            int64_t pad_id, MetricsWriter* metrics, const std::string& label,
-                            torch::optim::AdamW& opt, int64_t start_step, int64_t end_step,
-                            const std::function<void(int64_t steps_done)>& after_step) {
+// Steps [start_step, end_step): per step, the source's examples in micro-batches, one optimizer step
+// (skipped when the guard refuses it), a metrics line every log_every steps, then after_step.
+LmTrainResult train_steps(model::CausalLMImpl& model, const ExampleSource& source, const LmTrainConfig& cfg,
+                          int64_t pad_id, MetricsWriter* metrics, const std::string& label, torch::optim::AdamW& opt,
+                          int64_t start_step, int64_t end_step, StepGuard& guard,
+                          const std::function<void(int64_t steps_done)>& after_step) {
   model.train();
   const bool has_moe = !model::moe_layers(model).empty();
   LrSchedule sched{cfg.lr, cfg.warmup_steps, cfg.steps, cfg.min_lr_ratio};
   Progress progress(label, end_step, "step", start_step);
   LmTrainResult result;
+  result.start_step = start_step;
+  result.end_step = end_step;
   std::vector<double> losses;
   auto t0 = std::chrono::steady_clock::now();
   for (int64_t step = start_step; step < end_step; ++step) {
     auto examples = source(step);
     const double lr = sched.at(step);
-    for (auto& group : opt.param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
+    set_learning_rate(opt, lr);
     opt.zero_grad();
     // Micro-batches: each contributes its token-sum; the total is divided by all tokens of the step.
     const size_t micro = cfg.micro_batch_size > 0 ? cfg.micro_batch_size : examples.size();
@@ -77,7 +77,14 @@ LmTrainResult train_lm_from(model::CausalLMImpl& model, const ExampleSource& sou
       (l + balance).backward();
       loss_sum += l.item<double>();
     }
-    double grad_norm = cfg.grad_clip > 0 ? torch::nn::utils::clip_grad_norm_(model.parameters(), cfg.grad_clip) : 0.0;
+    // The norm is measured even without clipping: the guard needs it.
+    const double max_norm = cfg.grad_clip > 0 ? cfg.grad_clip : std::numeric_limits<double>::infinity();
+    const double grad_norm = torch::nn::utils::clip_grad_norm_(model.parameters(), max_norm);
+    if (!guard.accept(step, loss_sum, grad_norm, metrics)) {
+      opt.zero_grad();
+      if (after_step) after_step(step + 1);
+      continue;
+    }
     opt.step();
     double moe_imbalance = 0;
     if (has_moe) {
@@ -104,6 +111,34 @@ LmTrainResult train_lm_from(model::CausalLMImpl& model, const ExampleSource& sou
   std::snprintf(extra, sizeof extra, "final loss %.4f", result.final_loss);
   progress.finish(extra);
   return result;
+}
+
+}  // namespace
+
+LmTrainResult train_lm(model::CausalLMImpl& model, const ExampleSource& source, const LmTrainConfig& cfg,
+                       int64_t pad_id, MetricsWriter* metrics, const std::string& label) {
+  auto opt = make_adamw(model, adamw_settings(cfg));
+  StepGuard guard(label, RunControl{}.max_nonfinite_steps);
+  return train_steps(model, source, cfg, pad_id, metrics, label, *opt, 0, cfg.steps, guard, nullptr);
+}
+
+LmTrainResult train_lm_resumable(model::CausalLMImpl& model, const ExampleSource& source, const LmTrainConfig& cfg,
+                                 int64_t pad_id, ResumableRun& run,
+                                 const std::function<nlohmann::json(int64_t steps_done)>& state_of) {
+  auto opt = make_adamw(model, adamw_settings(cfg));
+  run.begin(model, *opt);
+  const int64_t end_step = run.end_step(cfg.steps);
+  const std::string label = run.output().stage;
+  StepGuard guard(label, run.control().max_nonfinite_steps,
+                  "the last good checkpoint is in " + run.output().dir + "/checkpoints");
+  auto after = [&](int64_t done) {
+    if (!run.due(done, end_step)) return;
+    nlohmann::json state = state_of ? state_of(done) : nlohmann::json::object();
+    state["total_steps"] = cfg.steps;
+    run.save(done, model, *opt, state);
+  };
+  return train_steps(model, source, cfg, pad_id, run.output().metrics, label, *opt, run.start_step(), end_step, guard,
+                     after);
 }
 
 }  // namespace r1::train

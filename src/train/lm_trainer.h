@@ -4,16 +4,16 @@
 #pragma once
 #include <functional>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
+#include "train/optimizer.h"
+#include "train/resumable_run.h"
 #include "train/token_batch.h"
 
 namespace r1::model {
 class CausalLMImpl;
-}
-namespace torch::optim {
-class AdamW;
 }
 namespace r1 {
 class MetricsWriter;
@@ -43,23 +43,26 @@ struct LmTrainResult {
   double final_loss = 0.0;  // mean of the last 10% of steps
   double seconds = 0.0;
   int64_t tokens = 0;
+  int64_t start_step = 0, end_step = 0;  // the steps [start, end) this invocation ran
 };
 
-// `label` names the stage in progress lines and metrics ("pretrain", "sft").
+// `label` names the stage in progress lines and metrics ("pretrain", "sft"). No checkpoints; a
+// non-finite step is skipped, 3 in a row stop it (train/step_guard.h).
 LmTrainResult train_lm(model::CausalLMImpl& model, const ExampleSource& source, const LmTrainConfig& cfg,
                        int64_t pad_id, MetricsWriter* metrics, const std::string& label);
 
-// The same loop over steps [start_step, end_step) of a cfg.steps-long schedule with a caller-owned optimizer (whose moments may
-// have been restored from a checkpoint), calling after_step(steps_done) after each optimizer step —
-// what an exactly resumable trainer (train/sft.h) needs. The schedule is a function of the step alone,
-// so resuming at start_step continues it where it stopped.
-LmTrainResult train_lm_from(model::CausalLMImpl& model, const ExampleSource& source, const LmTrainConfig& cfg,
-                            int64_t pad_id, MetricsWriter* metrics, const std::string& label,
-                            torch::optim::AdamW& opt, int64_t start_step, int64_t end_step,
-                            const std::function<void(int64_t steps_done)>& after_step);
+// The same loop as a resumable run (train/resumable_run.h): its optimizer restored from the latest
+// checkpoint, steps [run.start_step(), run.end_step(cfg.steps)) of the cfg.steps-long schedule (the
+// schedule and the source are functions of the step alone, so a resumed run continues both where
+// they stopped), checkpoints as the run says with {step, total_steps} + state_of(steps_done)
+// (optional) in trainer_state.json, guarded as the run's max_nonfinite_steps says. Metrics go to the
+// run's writer under its stage name.
+LmTrainResult train_lm_resumable(model::CausalLMImpl& model, const ExampleSource& source, const LmTrainConfig& cfg,
+                                 int64_t pad_id, ResumableRun& run,
+                                 const std::function<nlohmann::json(int64_t steps_done)>& state_of = {});
 
-// An AdamW over the model's parameters with cfg's betas and weight decay (lr is set every step).
-std::unique_ptr<torch::optim::AdamW> make_adamw(model::CausalLMImpl& model, const LmTrainConfig& cfg);
+// cfg's AdamW settings (train/optimizer.h).
+AdamWSettings adamw_settings(const LmTrainConfig& cfg);
 
 // Sum over the batch of mask * cross-entropy (the training objective before dividing by tokens).
 at::Tensor lm_loss_sum(model::CausalLMImpl& model, const TokenBatch& batch);

@@ -10,6 +10,7 @@
 #include "core/error.h"
 #include "core/files.h"
 #include "core/log.h"
+#include "core/seed.h"
 #include "io/model_dir.h"
 #include "model/causal_lm.h"
 #include "train/training_checkpoint.h"
@@ -47,12 +48,10 @@ json normalise_record(const json& j, const std::string& where) {
   return messages;
 }
 
-uint64_t fnv1a(const std::vector<Example>& units) {
-  uint64_t h = 1469598103934665603ull;
-  auto mix = [&](uint64_t v) {
-    h ^= v;
-    h *= 1099511628211ull;
-  };
+// A fingerprint of the training units: FNV-1a over each unit's length and its (id, mask) words.
+uint64_t data_hash(const std::vector<Example>& units) {
+  uint64_t h = kFnvOffset;
+  auto mix = [&](uint64_t v) { h = fnv1a64(std::string_view(reinterpret_cast<const char*>(&v), sizeof v), h); };
   for (const auto& u : units) {
     mix(u.ids.size());
     for (size_t i = 0; i < u.ids.size(); ++i) mix((static_cast<uint64_t>(u.ids[i]) << 1) | (u.loss_mask.empty() ? 1 : u.loss_mask[i]));
@@ -170,7 +169,7 @@ SftDataOrder::SftDataOrder(int64_t units, int64_t batch_size, uint64_t seed)
 std::vector<int64_t> SftDataOrder::permutation(int64_t epoch) const {
   std::vector<int64_t> p(units_);
   for (int64_t i = 0; i < units_; ++i) p[i] = i;
-  std::mt19937_64 rng(seed_ * 1000003ull + static_cast<uint64_t>(epoch));
+  std::mt19937_64 rng(derive_seed(seed_, "sft/shuffle", {static_cast<uint64_t>(epoch)}));
   // Fisher-Yates with our own index draw: std::shuffle's algorithm is implementation-defined, and
   // a checkpoint must replay the same order under any standard library.
   for (int64_t i = units_ - 1; i > 0; --i) std::swap(p[i], p[rng() % static_cast<uint64_t>(i + 1)]);
@@ -202,63 +201,30 @@ int64_t SftDataOrder::steps_for_epochs(int64_t units, int64_t batch_size, int64_
 std::string latest_checkpoint(const std::string& out_dir) { return TrainingCheckpoints(out_dir).latest(); }
 
 SftResult run_sft(model::CausalLMImpl& model, const std::vector<Example>& units, SftConfig cfg, int64_t pad_id,
-                  const SftOutput& out, MetricsWriter* metrics) {
+                  RunControl control, const SftOutput& out, MetricsWriter* metrics) {
   const int64_t n = static_cast<int64_t>(units.size());
   if (cfg.epochs > 0) cfg.train.steps = SftDataOrder::steps_for_epochs(n, cfg.train.batch_size, cfg.epochs);
   SftDataOrder order(n, cfg.train.batch_size, cfg.seed);
-  const uint64_t data_hash = fnv1a(units);
-  auto opt = make_adamw(model, cfg.train);
+  // What the data order and the schedule depend on: a checkpoint of other data or settings is not
+  // this run's.
+  control.fingerprint["sft"] = {{"data_hash", std::to_string(data_hash(units))}, {"units", n}, {"seed", cfg.seed},
+                                {"batch_size", cfg.train.batch_size}, {"total_steps", cfg.train.steps}};
+  ResumableRun run(control, {out.out_dir, cfg.stage, metrics, out.tokenizer, out.tokenizer_config});
   SftResult result;
-
-  TrainingCheckpoints checkpoints(out.out_dir, cfg.keep_checkpoints);
-  if (const std::string dir = checkpoints.latest(); !dir.empty()) {
-    check(cfg.resume != ResumeMode::kNever, out.out_dir,
-          "holds checkpoints of an earlier run and resume is never: choose a fresh output directory");
-    json st = checkpoints.restore(dir, model, *opt);
-    const std::string where = dir + "/trainer_state.json";
-    // force resumes a run whose data or schedule changed; auto refuses it.
-    auto agree = [&](bool same, const std::string& what) {
-      if (same) return;
-      if (cfg.resume == ResumeMode::kForce)
-        log_warn(where + ": " + what + "; resuming anyway (resume force)");
-      else
-        throw Error(where, what + " (resume force continues anyway)");
-    };
-    agree(st.at("data_hash").get<std::string>() == std::to_string(data_hash),
-          "the training data differ from the data of this checkpoint");
-    agree(st.at("seed").get<uint64_t>() == cfg.seed && st.at("batch_size").get<int64_t>() == cfg.train.batch_size &&
-              st.at("total_steps").get<int64_t>() == cfg.train.steps,
-          "seed, batch_size or total steps differ from this run's configuration");
-    result.start_step = st.at("step");
-    log_info("resuming from " + dir + " at step " + std::to_string(result.start_step));
-  }
-
-  auto save = [&](int64_t step) {
-    json st = {{"step", step},
-               {"epoch", order.epoch_of(step)},
-               {"offset_in_epoch", order.offset_in_epoch(step)},
-               {"seed", cfg.seed},
-               {"shuffle", "epoch e = Fisher-Yates with mt19937_64(seed * 1000003 + e)"},
-               {"batch_size", cfg.train.batch_size},
-               {"total_steps", cfg.train.steps},
-               {"units", n},
-               {"data_hash", std::to_string(data_hash)}};
-    checkpoints.save(step, model, *opt, st, out.tokenizer, out.tokenizer_config);
-  };
-
-  const int64_t end = cfg.stop_after > 0 ? std::min(cfg.train.steps, result.start_step + cfg.stop_after)
-                                         : cfg.train.steps;
   auto source = [&](int64_t step) {
     std::vector<Example> batch;
     for (int64_t i : order.indices(step)) batch.push_back(units[i]);
     return batch;
   };
-  auto after = [&](int64_t done) {
-    if (done == end || (cfg.checkpoint_every > 0 && done % cfg.checkpoint_every == 0)) save(done);
+  auto state_of = [&](int64_t step) {
+    return json{{"epoch", order.epoch_of(step)},
+                {"offset_in_epoch", order.offset_in_epoch(step)},
+                {"shuffle", "epoch e = Fisher-Yates with mt19937_64(derive_seed(seed, \"sft/shuffle\", {e}))"}};
   };
-  result.train = train_lm_from(model, source, cfg.train, pad_id, metrics, cfg.stage, *opt, result.start_step, end, after);
-  result.end_step = end;
-  if (end == cfg.train.steps) {
+  result.train = train_lm_resumable(model, source, cfg.train, pad_id, run, state_of);
+  result.start_step = result.train.start_step;
+  result.end_step = result.train.end_step;
+  if (result.end_step == cfg.train.steps) {
     result.final_dir = out.out_dir + "/final";
     io::save_model_dir(result.final_dir, model, out.tokenizer, out.tokenizer_config);
   }

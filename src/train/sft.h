@@ -1,6 +1,6 @@
 // Supervised fine-tuning (R1's cold start, the rejection-sampling SFT round, and distillation of a
 // student on teacher outputs): chat-formatted JSONL -> examples with the loss on the assistant's
-// final turn only -> train_lm_from, with exactly resumable checkpoints.
+// final turn only -> train_lm_resumable, with exactly resumable checkpoints.
 //
 // Data, one JSON object per line:
 //   {"messages": [{"role": "system"|"user"|"assistant", "content": "..."}, ...]}  (last = assistant)
@@ -9,9 +9,10 @@
 // prompt); without one, R1-Zero's "User: …\nAssistant: " (tasks/prompt_template.h) after BOS. The
 // target is the last assistant content followed by EOS; only those tokens are predicted.
 //
-// Checkpoints (train/training_checkpoint.h): OUT/checkpoints/step-N with the model, the AdamW state
-// and trainer_state.json (step, data position, shuffle seed, a hash of the data). Resuming restores
-// all of it, so N steps straight and k steps + resume + N-k steps give bitwise-equal weights on CPU.
+// Checkpoints (train/resumable_run.h): OUT/checkpoints/step-N with the model, the AdamW state and
+// trainer_state.json (step, data position, shuffle seed; the fingerprint holds a hash of the data).
+// Resuming restores all of it, so N steps straight and k steps + resume + N-k steps give
+// bitwise-equal weights on CPU.
 #pragma once
 #include <cstdint>
 #include <nlohmann/json.hpp>
@@ -66,16 +67,11 @@ struct SftConfig {
   LmTrainConfig train;        // train.steps is replaced by the epoch count when epochs > 0
   int64_t epochs = 1;         // passes over the data; 0 = run train.steps steps
   uint64_t seed = 1;          // shuffle of each epoch
-  int64_t checkpoint_every = 0;  // steps; 0 = only at the end
-  int64_t keep_checkpoints = 2;  // newest step-N directories kept
-  int64_t stop_after = 0;     // stop (with a checkpoint) after this many steps of this run; 0 = no limit
-  ResumeMode resume = ResumeMode::kAuto;  // OUT/checkpoints/latest: continue from it (auto refuses one
-                                          // of other data, seed or schedule; force continues anyway)
   std::string stage = "sft";  // the metrics' "stage" and the progress label
 };
 
 // Where optimizer step `step` reads: the data is a stream of epochs, epoch e being the units in the
-// order of a shuffle seeded by (seed, e); step s takes stream positions [s*B, (s+1)*B). A pure
+// order of a shuffle seeded by derive_seed(seed, "sft/shuffle", {e}); step s takes stream positions [s*B, (s+1)*B). A pure
 // function of (seed, step), so the data position and shuffle state of a checkpoint are its step.
 class SftDataOrder {
  public:
@@ -104,10 +100,11 @@ struct SftResult {
   std::string final_dir;   // OUT/final when the run reached its last step, else empty
 };
 
-// Trains `model` on `units` (rendered or packed examples), resuming from OUT/checkpoints/latest when
-// one exists (its weights replace the model's) and cfg.resume allows it.
+// Trains `model` on `units` (rendered or packed examples) as a resumable run in OUT (its weights
+// replaced by the latest checkpoint's when the run resumes). The data hash, seed, batch size and
+// step count join control.fingerprint.
 SftResult run_sft(model::CausalLMImpl& model, const std::vector<Example>& units, SftConfig cfg, int64_t pad_id,
-                  const SftOutput& out, MetricsWriter* metrics);
+                  RunControl control, const SftOutput& out, MetricsWriter* metrics);
 
 // The step-N directory `latest` points at, or "" when there is none.
 std::string latest_checkpoint(const std::string& out_dir);

@@ -17,6 +17,8 @@ struct TokenBatch {
   at::Tensor inputs;   // [B, T] int64: ids[:-1]
   at::Tensor targets;  // [B, T] int64: ids[1:]
   at::Tensor mask;     // [B, T] float: loss_mask of the target token, 0 on padding
+  at::Tensor valid;    // [B, T] bool: a real input token (false on the right padding), for the model's
+                       // forward, so MoE routing and expert loads ignore padding
   int64_t tokens() const;  // number of loss tokens
 };
 

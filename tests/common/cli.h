@@ -26,6 +26,15 @@ inline RunResult run_r1(const std::string& args) {
   return {WEXITSTATUS(status), out};
 }
 
+// `r1 pretrain` of a one-layer, 32-wide base model into RUN_DIR (RUN_DIR/checkpoints/base): the
+// tiny checkpoint the end-to-end tests evaluate and train.
+inline RunResult pretrain_tiny(const std::filesystem::path& run_dir, int steps, int batch_size, int merges) {
+  return run_r1("pretrain --run_dir " + run_dir.string() + " --pretrain.steps " + std::to_string(steps) +
+                " --pretrain.batch_size " + std::to_string(batch_size) +
+                " --model.hidden_size 32 --model.intermediate_size 64 --model.num_hidden_layers 1"
+                " --tokenizer.num_merges " + std::to_string(merges));
+}
+
 inline std::string slurp(const std::filesystem::path& p) {
   std::ifstream in(p);
   std::stringstream ss;

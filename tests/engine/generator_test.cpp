@@ -4,6 +4,11 @@
 
 #include <ATen/CPUGeneratorImpl.h>
 
+#include <algorithm>
+#include <cstring>
+#include <limits>
+
+#include "core/error.h"
 #include "engine/generator.h"
 #include "model/causal_lm.h"
 
@@ -107,4 +112,100 @@ TEST(Sampling, TopKAndTopPRestrictTheSupport) {
   engine::SamplingParams greedy;
   greedy.temperature = 0;
   EXPECT_TRUE((engine::sample_tokens(logits, greedy, gen) == 0).all().item<bool>());
+}
+
+namespace {
+
+// A CPU generator whose Mersenne Twister state is all zeros: the twist of a zero state is zero and
+// tempering maps 0 to 0, so every uniform draw is exactly 0 and every Exp(1) draw -log(1 - 0) is 0 —
+// the draw some MKL builds of libtorch return, made certain.
+at::Generator zero_generator() {
+  auto gen = at::make_generator<at::CPUGeneratorImpl>(1);
+  auto state = gen.get_state();
+  state.zero_();
+  uint8_t* pod = state.data_ptr<uint8_t>();
+  const int32_t left = 1, seeded = 1;  // CPUGeneratorImplStateLegacy: seed (8 bytes), left, seeded, next, state[]
+  std::memcpy(pod + 8, &left, 4);
+  std::memcpy(pod + 12, &seeded, 4);
+  gen.set_state(state);
+  return gen;
+}
+
+}  // namespace
+
+TEST(Sampling, ZeroNoiseNeverPicksATokenOutsideTheNucleus) {
+  auto probe = zero_generator();
+  if (!(torch::empty({8}).exponential_(1.0, probe) == 0).all().item<bool>())
+    GTEST_SKIP() << "this libtorch draws Exp(1) through MKL; the all-zero generator does not force 0";
+  auto logits = torch::tensor({{2.0, 1.0, 0.5, 0.0, -1.0}});
+  engine::SamplingParams q;
+  q.top_p = 0.5;  // the nucleus is token 0 alone
+  auto gen = zero_generator();
+  EXPECT_EQ(engine::sample_tokens(logits, q, gen).item<int64_t>(), 0);  // 0/0 used to pick token 1
+  q.top_p = 0.8;  // tokens 0, 1, 2; equal (clamped) noise makes the most likely one win
+  EXPECT_EQ(engine::sample_tokens(logits, q, gen).item<int64_t>(), 0);
+  std::vector<at::Generator> gens{zero_generator(), zero_generator()};
+  auto noise = engine::exponential_noise(5, gens);
+  EXPECT_TRUE((noise >= std::numeric_limits<float>::min()).all().item<bool>());
+  EXPECT_TRUE(torch::isfinite(engine::sampling_logprobs(logits, q).exp() / noise).all().item<bool>());
+}
+
+TEST(Generator, ASampleDoesNotDependOnItsBatch) {
+  auto m = tiny_model(8);
+  engine::GenerationConfig cfg;
+  cfg.sampling.temperature = 1.0;
+  cfg.sampling.max_new_tokens = 10;
+  cfg.row_seeds = {11, 12, 21, 22, 31, 32};  // prompts()[p] sample j: seed 10 (p + 1) + j + 1
+  auto batched = engine::generate(*m, prompts(), 2, cfg);
+  // Prompt 2 alone, then prompts 2 and 0 in another order: the same seeds give the same samples.
+  cfg.row_seeds = {31, 32};
+  auto alone = engine::generate(*m, {prompts()[2]}, 2, cfg);
+  cfg.row_seeds = {31, 32, 11, 12};
+  auto swapped = engine::generate(*m, {prompts()[2], prompts()[0]}, 2, cfg);
+  for (int j = 0; j < 2; ++j) {
+    EXPECT_EQ(alone[j].tokens, batched[4 + j].tokens) << j;
+    EXPECT_EQ(swapped[j].tokens, batched[4 + j].tokens) << j;
+    EXPECT_EQ(swapped[2 + j].tokens, batched[j].tokens) << j;
+  }
+  EXPECT_NE(batched[4].tokens, batched[5].tokens);
+  cfg.row_seeds = {1, 2};
+  EXPECT_THROW(engine::generate(*m, prompts(), 2, cfg), r1::Error);  // one seed per row
+}
+
+// The log-prob the engine records for each sampled token, against the distribution recomputed
+// from scratch: a full forward over prompt + tokens, softmax(z / T), and the top-p nucleus built by
+// sorting and renormalised, written out per position.
+TEST(Generator, RecordsEachTokensLogprobUnderTheSamplingDistribution) {
+  auto m = tiny_model(9);
+  for (double top_p : {1.0, 0.9}) {
+    engine::GenerationConfig cfg;
+    cfg.sampling.temperature = 0.7;
+    cfg.sampling.top_p = top_p;
+    cfg.sampling.max_new_tokens = 8;
+    cfg.sampling.seed = 5;
+    const std::vector<int32_t> prompt = {1, 2, 3, 4, 5};
+    auto out = engine::generate(*m, {prompt}, 3, cfg);
+    for (const auto& c : out) {
+      ASSERT_EQ(c.logprobs.size(), c.tokens.size());
+      std::vector<int64_t> seq(prompt.begin(), prompt.end());
+      seq.insert(seq.end(), c.tokens.begin(), c.tokens.end());
+      torch::NoGradGuard ng;
+      auto logits = m->forward(torch::tensor(seq).unsqueeze(0)).squeeze(0).to(torch::kDouble);  // [L, V]
+      for (size_t t = 0; t < c.tokens.size(); ++t) {
+        auto p = (logits[prompt.size() - 1 + t] / 0.7).softmax(-1);
+        std::vector<std::pair<double, int64_t>> order;
+        for (int64_t v = 0; v < p.size(0); ++v) order.emplace_back(p[v].item<double>(), v);
+        std::sort(order.rbegin(), order.rend());
+        double before = 0, kept = 0, mine = -1;
+        for (auto [pv, v] : order) {
+          if (top_p < 1.0 && before >= top_p) break;
+          before += pv;
+          kept += pv;
+          if (v == c.tokens[t]) mine = pv;
+        }
+        ASSERT_GT(mine, 0) << "sampled outside the nucleus";
+        EXPECT_NEAR(c.logprobs[t], std::log(mine / kept), 2e-4) << "top_p " << top_p << " position " << t;
+      }
+    }
+  }
 }

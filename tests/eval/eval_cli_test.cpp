@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -36,9 +37,7 @@ class EvalCli : public ::testing::Test {
     // ctest runs each test of this suite in its own process, concurrently: one directory per process.
     root_ = fs::temp_directory_path() / ("r1_eval_cli_test_" + std::to_string(::getpid()));
     fs::remove_all(root_);
-    auto r = run_r1("pretrain --run_dir " + (root_ / "run").string() +
-                    " --pretrain.steps 30 --pretrain.batch_size 8 --model.hidden_size 32 --model.intermediate_size 64"
-                    " --model.num_hidden_layers 1 --tokenizer.num_merges 16");
+    auto r = r1::test::pretrain_tiny(root_ / "run", 30, 8, 16);
     ASSERT_EQ(r.status, 0) << r.output;
     model_ = root_ / "run/checkpoints/base";
     ASSERT_TRUE(fs::exists(model_ / "model.safetensors"));
@@ -87,7 +86,12 @@ TEST_F(EvalCli, WritesSamplesAndSummaryAndResumes) {
     EXPECT_TRUE(s["pass@k"].contains("1") && s["pass@k"].contains("2"));
     EXPECT_GE(s["pass@k"]["2"].get<double>(), s["pass@1"].get<double>());
     EXPECT_GT(s["seconds"]["generation"].get<double>(), 0.0);
-    EXPECT_GE(s["seconds"]["outside_generation"].get<double>(), 0.0);
+    EXPECT_NEAR(s["seconds"]["generation"].get<double>() + s["seconds"]["outside_generation"].get<double>(),
+                s["seconds"]["total"].get<double>(), 1e-9);
+    // pass@1 is a mean over 8 problems x 2 samples.
+    const double correct = s["pass@1"].get<double>() * 16;
+    EXPECT_NEAR(correct, std::round(correct), 1e-9);
+    EXPECT_EQ(std::lround(correct), s["correct_samples"].get<int64_t>());
   }
   EXPECT_TRUE(summary["seconds"].contains("generation"));
 

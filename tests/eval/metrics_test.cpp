@@ -12,6 +12,7 @@
 #include "eval/benchmark_runner.h"
 #include "eval/metrics.h"
 #include "rewards/math/verify.h"
+#include "tasks/datasets/dataset_task.h"
 
 using namespace r1::eval;
 using nlohmann::json;
@@ -161,7 +162,8 @@ TEST(Metrics, VoteClustersEquivalentAnswersAndBreaksTiesByFirstAppearance) {
 TEST(Metrics, SummaryOfRecordsIsComputedPerProblem) {
   Benchmark b;
   b.name = "hand";
-  b.equivalent = math_eq;
+  b.task = std::make_shared<r1::tasks::MathDatasetTask>(
+      "hand", std::vector<r1::tasks::Problem>{{"hand", "q", "1/2"}});  // answers compared by value
   auto rec = [](int64_t prompt, int64_t sample, std::string answer, bool correct) {
     SampleRecord r;
     r.prompt_id = "hand/" + std::to_string(prompt);

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -46,9 +47,7 @@ class GrpoCli : public ::testing::Test {
     // ctest runs each test of this suite in its own process, concurrently: one directory per process.
     root_ = fs::temp_directory_path() / ("r1_grpo_cli_test_" + std::to_string(::getpid()));
     fs::remove_all(root_);
-    auto r = run_r1("pretrain --run_dir " + (root_ / "run").string() +
-                    " --pretrain.steps 6 --pretrain.batch_size 4 --model.hidden_size 32 --model.intermediate_size 64"
-                    " --model.num_hidden_layers 1 --tokenizer.num_merges 8");
+    auto r = r1::test::pretrain_tiny(root_ / "run", 6, 4, 8);
     ASSERT_EQ(r.status, 0) << r.output;
     base_ = root_ / "run/checkpoints/base";
     chat_ = root_ / "chat_model";
@@ -82,7 +81,12 @@ TEST_F(GrpoCli, ChatTemplateCheckpointTrainsOnGsm8k) {
   auto steps = grpo_lines(run / "metrics.jsonl");
   ASSERT_EQ(steps.size(), 2u);
   for (const auto& s : steps) {
-    EXPECT_GE(s["reward"].get<double>(), 0.0);
+    // On-policy (μ = 1) the ratio is exactly 1: no clipping; β = 0: no KL. Two groups: a share of
+    // equal-reward groups in {0, 1/2, 1}.
+    EXPECT_EQ(s["clip_fraction"].get<double>(), 0.0);
+    EXPECT_EQ(s["kl"].get<double>(), 0.0);
+    const double zero_std = s["zero_std_groups"].get<double>() * 2;
+    EXPECT_NEAR(zero_std, std::round(zero_std), 1e-9);
     EXPECT_GT(s["response_length"].get<double>(), 0.0);
     EXPECT_LE(s["response_length"].get<double>(), 8.0);
   }
@@ -94,10 +98,10 @@ TEST_F(GrpoCli, ChatTemplateCheckpointTrainsOnGsm8k) {
   EXPECT_EQ(ev["gsm8k"]["free"]["problems"], 2);
   EXPECT_EQ(ev["gsm8k"]["free"]["k"], 2);
   EXPECT_FALSE(ev["gsm8k"].contains("forced_direct"));
-  // The forced "<think>\n" (2 tokens: the added token <think> and a newline) is counted in the
-  // response length, with 1 to 8 sampled tokens after it.
-  EXPECT_GE(ev["gsm8k"]["free"]["response_length"].get<double>(), 3.0);
-  EXPECT_LE(ev["gsm8k"]["free"]["response_length"].get<double>(), 10.0);
+  // The response length counts the 1 to 8 sampled tokens, not the forced "<think>\n" (the same
+  // definition as RL's, rollout/scored_rollout.h).
+  EXPECT_GE(ev["gsm8k"]["free"]["response_length"].get<double>(), 1.0);
+  EXPECT_LE(ev["gsm8k"]["free"]["response_length"].get<double>(), 8.0);
   EXPECT_EQ(ev["running_sum"]["prompt_style"], "r1_zero");
   for (const char* mode : {"free", "forced_think", "forced_direct"}) EXPECT_EQ(ev["running_sum"][mode]["problems"], 2);
 }
@@ -114,6 +118,33 @@ TEST_F(GrpoCli, CheckpointWithoutTemplateKeepsTheR1ZeroPrompt) {
   auto ev = json::parse(slurp(run / "eval_final.json"));
   EXPECT_EQ(ev["countdown_cd3"]["prompt_style"], "r1_zero");
   for (const char* mode : {"free", "forced_think", "forced_direct"}) EXPECT_EQ(ev["countdown_cd3"][mode]["k"], 2);
+}
+
+// Issue 17: re-running `r1 grpo` into a run directory with other settings printed the old cached
+// evaluation. Now another configuration is refused unless --resume force, and the evaluation is
+// keyed by the checkpoint and its settings, so a forced run recomputes it.
+TEST_F(GrpoCli, ARerunWithOtherSettingsIsRefusedOrRecomputed) {
+  fs::path run = root_ / "grpo_rerun";
+  const std::string args = "grpo --init " + base_.string() + " --run_dir " + run.string() + " --tasks running_sum" + kTinyRl;
+  auto r = run_r1(args);
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_EQ(json::parse(slurp(run / "eval_final.json"))["running_sum"]["free"]["problems"], 2);
+  // The same command again: nothing to train (resumed at the last step), the evaluation reused.
+  r = run_r1(args);
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("resuming from"), std::string::npos) << r.output;
+  EXPECT_EQ(grpo_lines(run / "metrics.jsonl").size(), 2u);  // no step logged twice
+  r = run_r1(args + " --eval.problems 3");
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.output.find("eval.problems: 2 in the run directory, 3 now"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("--resume force"), std::string::npos) << r.output;
+  r = run_r1(args + " --eval.problems 3 --resume force");
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_EQ(json::parse(slurp(run / "eval_final.json"))["running_sum"]["free"]["problems"], 3);
+  // Every step checkpoint is a model `r1 generate` loads as it is.
+  auto gen = run_r1("generate --model " + (run / "work/grpo/checkpoints/step-2").string() +
+                    " --prompt 'User: 1+2 mod 10' --max_new_tokens 4");
+  EXPECT_EQ(gen.status, 0) << gen.output;
 }
 
 TEST_F(GrpoCli, BadTasksAndDataDirAreErrorsNamingThem) {

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -85,10 +86,15 @@ TEST(PipelineCli, RunsEveryStageAndAnswersTheFindings) {
   for (const auto& stage : kStages) {
     if (stage == "reward_model") continue;
     const json& row = summary["rows"][stage];
-    for (const char* key : {"pass@1", "cons@k", "think_rate", "response_length", "language_mixing"}) {
+    for (const char* key : {"pass@1", "cons@k", "think_rate", "response_length", "language_mixing"})
       ASSERT_TRUE(row["running_sum"].contains(key)) << stage << " " << key;
-      EXPECT_GE(row["running_sum"][key].get<double>(), 0.0);
-    }
+    // 4 held-out problems x k = 2: pass@1 and think_rate count samples, cons@k problems; a response
+    // has 1 to 24 sampled tokens.
+    const json& rs = row["running_sum"];
+    for (auto [key, n] : {std::pair{"pass@1", 8.0}, std::pair{"think_rate", 8.0}, std::pair{"cons@k", 4.0}})
+      EXPECT_NEAR(rs[key].get<double>() * n, std::round(rs[key].get<double>() * n), 1e-9) << stage << " " << key;
+    EXPECT_GE(rs["response_length"].get<double>(), 1.0);
+    EXPECT_LE(rs["response_length"].get<double>(), 24.0);
     EXPECT_LE(row["running_sum"]["language_mixing"].get<double>(), 1.0);
     EXPECT_TRUE(row["general"].contains("pass@1")) << stage;
     EXPECT_TRUE(summary["wall_seconds"].contains(stage)) << stage;

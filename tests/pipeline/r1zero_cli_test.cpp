@@ -2,6 +2,7 @@
 // resuming, and command-line errors.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -41,7 +42,10 @@ TEST(R1ZeroCli, DemoWritesTheRunDirectoryAndResumes) {
         const auto& r = summary[model][task][mode];
         EXPECT_EQ(r["problems"], 3) << model << task << mode;
         EXPECT_EQ(r["k"], 2);
-        EXPECT_GE(r["pass@1"].get<double>(), 0.0);
+        // A mean over 3 problems x 2 samples, as cons@k is a share of the 3 problems.
+        const double correct = r["pass@1"].get<double>() * 6, voted = r["cons@k"].get<double>() * 3;
+        EXPECT_NEAR(correct, std::round(correct), 1e-9) << model << task << mode;
+        EXPECT_NEAR(voted, std::round(voted), 1e-9) << model << task << mode;
         EXPECT_LE(r["pass@1"].get<double>(), 1.0);
         EXPECT_GT(r["response_length"].get<double>(), 0.0);
       }

@@ -63,12 +63,47 @@ TEST(LanguageConsistency, CodeAndMathAreNotLanguage) {
   EXPECT_EQ(count_words("设 $x=3$，则 2x+1 等于 7。").total(), 4);
   EXPECT_DOUBLE_EQ(language_consistency("设 $x=3$，则 2x+1 等于 7。", "zh"), 1.0);
   EXPECT_EQ(count_words("\\[ \\sum_{i=1}^n i \\] so \\( n \\) grows").latin, 2);  // so, grows
-  // No words at all: consistent by definition.
-  EXPECT_DOUBLE_EQ(language_consistency("12 + 7 = 19", "en"), 1.0);
-  EXPECT_DOUBLE_EQ(language_consistency("", "zh"), 1.0);
+  // No words at all: nothing in the target language (NoWordsIsNoReward below).
+  EXPECT_EQ(count_words("12 + 7 = 19").total(), 0);
 }
 
 TEST(LanguageConsistency, UnknownLanguageIsAnError) { EXPECT_THROW(language_consistency("hi", "fr"), Error); }
+
+}  // namespace
+}  // namespace r1::rewards
+
+namespace r1::rewards {
+namespace {
+
+TEST(LanguageConsistency, NoWordsIsNoReward) {
+  // An empty or digits-only chain of thought has nothing in the target language.
+  EXPECT_DOUBLE_EQ(language_consistency("", "en"), 0.0);
+  EXPECT_DOUBLE_EQ(language_consistency("3+5=8, 8+2=10", "en"), 0.0);
+  EXPECT_DOUBLE_EQ(cot_language_reward("<think></think><answer>7</answer>", "en"), 0.0);
+  EXPECT_DOUBLE_EQ(cot_language_reward("<think>3+5=8 8+2=0</think><answer>0</answer>", "zh"), 0.0);
+  EXPECT_DOUBLE_EQ(cot_language_reward("<think>add them: 3+5=8</think><answer>8</answer>", "en"), 1.0);
+  // An unknown language is an error even for a text without words.
+  EXPECT_THROW(language_consistency("", "fr"), Error);
+}
+
+TEST(LanguageConsistency, AStrayDelimiterHidesNothing) {
+  // A lone '$' (a price) is text, not the start of math that runs to the end.
+  EXPECT_EQ(count_words("It costs $5 and then we add the tax").latin, 8);
+  // pandoc's rule: "$20,000 and $30,000" is not math (the second '$' follows a space).
+  EXPECT_EQ(count_words("between $20,000 and $30,000 dollars").latin, 3);
+  // Math still is: $x$ and $x + y$ are skipped, "$ x$" is not math (a space after the opener).
+  EXPECT_EQ(count_words("so $x + y$ is big").latin, 3);
+  EXPECT_EQ(count_words("so $ x$ is").latin, 2);  // so, is (x is a variable)
+  // Math does not run past a blank line.
+  EXPECT_EQ(count_words("cost $5\n\nthen we stop$").latin, 4);
+  // Unclosed inline code, $$, \( and \[ are literal; an unclosed code fence runs to the end.
+  EXPECT_EQ(count_words("use `x and then stop").latin, 4);   // use and then stop
+  EXPECT_EQ(count_words("so $$ we stop").latin, 3);
+  EXPECT_EQ(count_words("so \\( we stop").latin, 3);
+  EXPECT_EQ(count_words("we write ```python\nfor i in range").latin, 2);  // we write
+  // The chain of thought of an unclosed think block is scored on its own words.
+  EXPECT_DOUBLE_EQ(cot_language_reward("<think>we pay $5 then 首先", "en"), 3.0 / 5.0);
+}
 
 }  // namespace
 }  // namespace r1::rewards

@@ -125,3 +125,53 @@ TEST(GrpoLoss, TokenLogprobsMatchLogSoftmax) {
     }
   EXPECT_THROW(parse_loss_aggregation("ppo"), r1::Error);
 }
+
+// A step of GRPO computed by hand, the numbers written out: rewards {1, 0, 0, 0} of one group give
+// mean 0.25 and sample std 0.5, so A = 0.75 / 0.5001 and -0.25 / 0.5001; two sequences of two
+// tokens with log-ratios {0.1, 0.3} (A > 0) and {-0.3, 0.2} (A < 0), ε = 0.2:
+//   seq 0: ρ = 1.10517 (in the band) -> -ρA; ρ = 1.34986 > 1.2 -> -1.2 A (clipped)
+//   seq 1: ρ = 0.74082 < 0.8 -> -0.8 A (clipped); ρ = 1.22140 > 1.2 but A < 0 -> -ρA (not clipped)
+TEST(GrpoLoss, PinnedHandComputedStep) {
+  auto adv = group_advantages(torch::tensor({1.0, 0.0, 0.0, 0.0}), 4, true);
+  EXPECT_NEAR(adv[0].item<double>(), 1.4997000599880024, 1e-6);
+  EXPECT_NEAR(adv[1].item<double>(), -0.4999000199960008, 1e-6);
+  auto logp = torch::tensor({{0.1, 0.3}, {-0.3, 0.2}}, torch::kDouble).requires_grad_(true);
+  GrpoLossInputs in{logp, torch::zeros({2, 2}, torch::kDouble), {},
+                    torch::tensor({1.4997000599880024, -0.4999000199960008}, torch::kDouble), torch::ones({2, 2}, torch::kDouble)};
+  auto out = grpo_loss(in, {});
+  // ((-1.10517 A0 - 1.2 A0) / 2 + (-0.8 A1 - 1.22140 A1) / 2) / 2
+  EXPECT_NEAR(out.loss.item<double>(), -0.6116414212241017, 1e-12);
+  EXPECT_NEAR(out.mean_ratio, (std::exp(0.1) + std::exp(0.3) + std::exp(-0.3) + std::exp(0.2)) / 4, 1e-12);
+  // Clipping is active on 2 of the 4 tokens (seq 0 token 1, seq 1 token 0); seq 1 token 1 is
+  // outside the band but its unclipped term is the smaller one, so it keeps its gradient.
+  EXPECT_NEAR(out.clip_fraction, 0.5, 1e-12);
+  out.loss.backward();
+  auto g = logp.grad();
+  EXPECT_EQ(g[0][1].item<double>(), 0.0);
+  EXPECT_EQ(g[1][0].item<double>(), 0.0);
+  EXPECT_NEAR(g[1][1].item<double>(), 0.4999000199960008 * std::exp(0.2) / 4, 1e-12);
+}
+
+// TRL's clip_ratio/region_mean: only where clipping removes the gradient.
+TEST(GrpoLoss, ClipFractionCountsOnlyActiveClipping) {
+  // One token per sequence: ratio e^0.5 with A = +1 (active) and A = -1 (not: the unclipped term
+  // is the minimum), e^-0.5 with A = -1 (active) and A = +1 (not), and ratio 1.
+  auto logp = torch::tensor({{0.5}, {0.5}, {-0.5}, {-0.5}, {0.0}}, torch::kDouble);
+  GrpoLossInputs in{logp, torch::zeros({5, 1}, torch::kDouble), {},
+                    torch::tensor({1.0, -1.0, -1.0, 1.0, 1.0}, torch::kDouble), torch::ones({5, 1}, torch::kDouble)};
+  EXPECT_NEAR(grpo_loss(in, {}).clip_fraction, 2.0 / 5.0, 1e-12);
+  // ε_high = 0.7 puts e^0.5 = 1.65 inside the band: only the low clip remains.
+  GrpoLossConfig wide;
+  wide.epsilon_high = 0.7;
+  EXPECT_NEAR(grpo_loss(in, wide).clip_fraction, 1.0 / 5.0, 1e-12);
+}
+
+TEST(GrpoLoss, LogprobsAtTheSamplingTemperature) {
+  // log softmax(z / T) written out for one position.
+  auto logits = torch::tensor({{{2.0, -1.0, 0.5}}}, torch::kDouble);
+  auto target = torch::tensor({{2}}, torch::kInt64);
+  const double T = 0.7;
+  const double z = std::exp(2.0 / T) + std::exp(-1.0 / T) + std::exp(0.5 / T);
+  EXPECT_NEAR(token_logprobs(logits, target, T).item<double>(), 0.5 / T - std::log(z), 1e-12);
+  EXPECT_THROW(token_logprobs(logits, target, 0.0), r1::Error);
+}

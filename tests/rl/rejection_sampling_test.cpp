@@ -72,6 +72,9 @@ TEST(RejectionSampling, EachFilterAndStatistics) {
   r = rejection_filter(c, off, &st);
   EXPECT_EQ(st.kept, 8);
   EXPECT_EQ(st.incorrect, 2);
+  // A CoT of equations only has no words, hence no language to mix: kept (its language *reward*
+  // is 0, rewards/language.h, but the filter drops mixing, not silence).
+  EXPECT_EQ(rejection_filter({{"p9", "<think>3+5=8, 8+2=0</think><answer>0</answer>", true, 10}}, cfg)[0], DropReason::kKept);
   // A Chinese target language keeps the Chinese-leaning CoT only when it is Chinese enough.
   RejectionConfig zh;
   zh.language = "zh";

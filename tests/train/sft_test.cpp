@@ -9,8 +9,8 @@
 #include <fstream>
 #include <random>
 
-#include <unistd.h>
-
+#include "common/temp_dir.h"
+#include "common/tiny_model.h"
 #include "core/error.h"
 #include "core/files.h"
 #include "model/causal_lm.h"
@@ -22,12 +22,7 @@ namespace {
 namespace fs = std::filesystem;
 using json = nlohmann::json;
 
-std::string temp_dir(const std::string& name) {
-  auto d = fs::temp_directory_path() / ("r1_sft_test_" + name + "_" + std::to_string(::getpid()));
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d.string();
-}
+std::string temp_dir(const std::string& name) { return test::fresh_temp_dir("sft_test_" + name); }
 
 std::string write_lines(const std::string& dir, const std::vector<std::string>& lines) {
   std::string p = dir + "/data.jsonl";
@@ -44,21 +39,7 @@ text::Tokenizer tiny_tokenizer() {
   return text::train_bpe({"User: what is 2+3?\nAssistant: 5", "User: hello\nAssistant: hi there"}, c);
 }
 
-model::CausalLM tiny_model(int64_t vocab, uint64_t seed) {
-  model::ModelConfig mc;
-  mc.arch = "qwen2";
-  mc.vocab_size = vocab;
-  mc.hidden_size = 32;
-  mc.intermediate_size = 64;
-  mc.num_hidden_layers = 2;
-  mc.num_attention_heads = 2;
-  mc.num_key_value_heads = 1;
-  mc.max_position_embeddings = 64;
-  mc.tie_word_embeddings = true;
-  model::CausalLM m(mc);
-  model::init_weights(*m, seed);
-  return m;
-}
+model::CausalLM tiny_model(int64_t vocab, uint64_t seed) { return test::tiny_qwen2(vocab, 64, seed); }
 
 TEST(SftData, ReadsBothFormats) {
   auto dir = temp_dir("formats");
@@ -223,25 +204,29 @@ TEST(SftResume, StraightAndResumedRunsAreBitwiseEqual) {
   auto units = toy_units();
   auto dir_a = temp_dir("straight"), dir_b = temp_dir("resumed");
   auto a = tiny_model(40, 1);
-  auto ra = run_sft(*a, units, toy_config(), 0, SftOutput{dir_a, nullptr, nullptr}, nullptr);
+  auto ra = run_sft(*a, units, toy_config(), 0, {}, SftOutput{dir_a, nullptr, nullptr}, nullptr);
   EXPECT_EQ(ra.end_step, 6);
   EXPECT_EQ(ra.final_dir, dir_a + "/final");
 
   auto b = tiny_model(40, 1);
-  auto c1 = toy_config();
-  c1.stop_after = 3;
-  auto rb = run_sft(*b, units, c1, 0, SftOutput{dir_b, nullptr, nullptr}, nullptr);
+  RunControl stop;
+  stop.stop_after = 3;
+  auto rb = run_sft(*b, units, toy_config(), 0, stop, SftOutput{dir_b, nullptr, nullptr}, nullptr);
   EXPECT_EQ(rb.end_step, 3);
   EXPECT_TRUE(rb.final_dir.empty());
   EXPECT_EQ(latest_checkpoint(dir_b), dir_b + "/checkpoints/step-3");
-  // A crash while writing the next checkpoint leaves a partial directory; `latest` still rules.
+  // A crash while writing the next checkpoint leaves partial directories; `latest` still rules,
+  // and the restart removes them.
   fs::create_directories(dir_b + "/checkpoints/.step-4.partial");
+  fs::create_directories(dir_b + "/checkpoints/.step-4.partial.tmp-123-0");
 
   auto fresh = tiny_model(40, 99);  // different weights: everything must come from the checkpoint
-  auto rc = run_sft(*fresh, units, toy_config(), 0, SftOutput{dir_b, nullptr, nullptr}, nullptr);
+  auto rc = run_sft(*fresh, units, toy_config(), 0, {}, SftOutput{dir_b, nullptr, nullptr}, nullptr);
   EXPECT_EQ(rc.start_step, 3);
   EXPECT_EQ(rc.end_step, 6);
   EXPECT_EQ(latest_checkpoint(dir_b), dir_b + "/checkpoints/step-6");
+  EXPECT_FALSE(fs::exists(dir_b + "/checkpoints/.step-4.partial"));
+  EXPECT_FALSE(fs::exists(dir_b + "/checkpoints/.step-4.partial.tmp-123-0"));
 
   auto pa = a->named_parameters(), pc = fresh->named_parameters();
   for (const auto& kv : pa) EXPECT_TRUE(torch::equal(kv.value(), pc[kv.key()])) << kv.key();
@@ -256,7 +241,12 @@ TEST(SftResume, StraightAndResumedRunsAreBitwiseEqual) {
   auto again = tiny_model(40, 1);
   auto c3 = toy_config();
   c3.train.steps = 6;
-  EXPECT_THROW(run_sft(*again, other, c3, 0, SftOutput{dir_b, nullptr, nullptr}, nullptr), Error);
+  try {
+    run_sft(*again, other, c3, 0, {}, SftOutput{dir_b, nullptr, nullptr}, nullptr);
+    ADD_FAILURE() << "resumed on other data";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("sft.data_hash"), std::string::npos) << e.what();
+  }
   fs::remove_all(dir_a);
   fs::remove_all(dir_b);
 }

@@ -47,6 +47,10 @@ std::string MathDatasetTask::write_solution(const Problem& p, bool think, Rng&) 
   return "<think>\n" + reasoning + "\n" + opt_.think_close + "\n\n" + boxed;
 }
 
+bool MathDatasetTask::equivalent_answers(std::string_view a, std::string_view b) const {
+  return m::answers_equivalent(a, b);
+}
+
 bool MathDatasetTask::check_answer(const Problem& p, std::string_view answer) const {
   return m::answers_equivalent(p.answer, answer);
 }

@@ -49,6 +49,8 @@ class MathDatasetTask : public DatasetTask {
   // correct: the verifier's verdict; answer: the compared extracted answer; thinks: a complete
   // <think>…</think> opens the response; well_formed: thinks and an answer was found after it.
   Score score(const Problem& p, std::string_view response) const override;
+  // The verifier's answer equivalence ("0.5" and "\frac12" are the same answer).
+  bool equivalent_answers(std::string_view a, std::string_view b) const override;
 };
 
 class CountdownDatasetTask : public DatasetTask {

@@ -1,68 +1,68 @@
-// The R1 eval prompt through real chat templates: no system prompt, the boxed instruction, and a
+// The R1 chat prompt through real chat templates: no system prompt, the boxed instruction, and a
 // response forced to open with "<think>\n" whether or not the template writes it; the R1-Zero
 // prompt's forced modes; how a prompt becomes ids.
 #include <gtest/gtest.h>
 
-#include "eval/eval_prompt.h"
+#include "tasks/prompt_template.h"
 #include "tasks/datasets/benchmarks.h"
 
 using namespace r1;
 
-TEST(EvalPrompt, R1ChatPromptForcesThinkOnce) {
+TEST(PromptTemplate, R1ChatPromptForcesThinkOnce) {
   tasks::Problem p{"aime24", "Find x.", "3"};
-  EXPECT_EQ(eval::r1_user_message(p), "Find x.\nPlease reason step by step, and put your final answer within \\boxed{}.");
-  nlohmann::json msgs = nlohmann::json::array({{{"role", "user"}, {"content", eval::r1_user_message(p)}}});
+  EXPECT_EQ(tasks::r1_user_message(p), "Find x.\nPlease reason step by step, and put your final answer within \\boxed{}.");
+  nlohmann::json msgs = nlohmann::json::array({{{"role", "user"}, {"content", tasks::r1_user_message(p)}}});
   for (auto family : {text::ChatFamily::DeepSeekR1, text::ChatFamily::DeepSeekV3, text::ChatFamily::Qwen25}) {
     auto tmpl = text::ChatTemplate::builtin(family);
-    auto ep = eval::r1_chat_prompt(tmpl, p);
+    auto ep = tasks::r1_chat_prompt(tmpl, p);
     std::string rendered = tmpl.render(msgs, true);
     EXPECT_EQ(ep.response_prefix, "<think>\n");
     std::string full = ep.text + ep.response_prefix;
     // Exactly one "<think>\n" at the end: the template's own, or the one appended.
     EXPECT_EQ(full.size() - full.rfind("<think>\n"), 8u);
     EXPECT_TRUE(full == rendered || full == rendered + "<think>\n") << text::chat_family_name(family);
-    EXPECT_NE(full.find(eval::r1_user_message(p)), std::string::npos);
+    EXPECT_NE(full.find(tasks::r1_user_message(p)), std::string::npos);
     EXPECT_FALSE(ep.add_bos);
   }
 }
 
-TEST(EvalPrompt, R1ZeroFallback) {
+TEST(PromptTemplate, R1ZeroFallback) {
   tasks::Problem p{"running_sum", "3+5 mod 10", "8"};
-  auto ep = eval::r1_zero_prompt(p);
+  auto ep = tasks::r1_zero_prompt(p);
   EXPECT_EQ(ep.text, "User: 3+5 mod 10\nAssistant: ");
   EXPECT_EQ(ep.response_prefix, "");
   EXPECT_TRUE(ep.add_bos);
 }
 
-TEST(EvalPrompt, R1ZeroModesForceTheFirstTag) {
+TEST(PromptTemplate, R1ZeroModesForceTheFirstTag) {
   tasks::Problem p{"running_sum", "3+5 mod 10", "8"};
-  EXPECT_EQ(eval::r1_zero_prompt(p, tasks::ResponseMode::kForceThink).response_prefix, "<think>");
-  EXPECT_EQ(eval::r1_zero_prompt(p, tasks::ResponseMode::kForceDirect).response_prefix, "<answer>");
+  EXPECT_EQ(tasks::r1_zero_prompt(p, tasks::ResponseMode::kForceThink).response_prefix, "<think>");
+  EXPECT_EQ(tasks::r1_zero_prompt(p, tasks::ResponseMode::kForceDirect).response_prefix, "<answer>");
 }
 
-TEST(EvalPrompt, EncodedIdsAreBosTextAndForcedPrefix) {
-  eval::TextCodec bytes;  // one id per byte
+TEST(PromptTemplate, EncodedIdsAreBosTextAndForcedPrefix) {
+  text::TextCodec bytes;  // one id per byte
   bytes.encode = [](const std::string& s) { return std::vector<int32_t>(s.begin(), s.end()); };
   bytes.bos_id = 1000;
   tasks::Problem p{"running_sum", "1+2 mod 10", "3"};
-  auto zero = eval::encode_eval_prompt(bytes, eval::r1_zero_prompt(p, tasks::ResponseMode::kForceThink));
+  auto zero = tasks::encode_prompt(bytes, tasks::r1_zero_prompt(p, tasks::ResponseMode::kForceThink));
   const std::string text = "User: 1+2 mod 10\nAssistant: <think>";
   ASSERT_EQ(zero.size(), text.size() + 1);
   EXPECT_EQ(zero[0], 1000);
   EXPECT_EQ(std::string(zero.begin() + 1, zero.end()), text);
   // A chat template writes its own BOS (as text), so none is prepended; the prefix closes the ids.
-  auto tmpl = eval::model_chat_template(
+  auto tmpl = tasks::model_chat_template(
       {{"chat_template", "{% for m in messages %}<|{{ m['role'] }}|>{{ m['content'] }}{% endfor %}"
                          "{% if add_generation_prompt %}<|assistant|>{% endif %}"}},
       "tokenizer_config.json");
   ASSERT_TRUE(tmpl.has_value());
-  auto chat = eval::encode_eval_prompt(bytes, eval::r1_chat_prompt(*tmpl, p));
-  EXPECT_EQ(std::string(chat.begin(), chat.end()), "<|user|>" + eval::r1_user_message(p) + "<|assistant|><think>\n");
+  auto chat = tasks::encode_prompt(bytes, tasks::r1_chat_prompt(*tmpl, p));
+  EXPECT_EQ(std::string(chat.begin(), chat.end()), "<|user|>" + tasks::r1_user_message(p) + "<|assistant|><think>\n");
   bytes.bos_id = -1;  // no BOS id: nothing prepended for R1-Zero either
-  EXPECT_EQ(eval::encode_eval_prompt(bytes, eval::r1_zero_prompt(p)).size(), std::string("User: 1+2 mod 10\nAssistant: ").size());
+  EXPECT_EQ(tasks::encode_prompt(bytes, tasks::r1_zero_prompt(p)).size(), std::string("User: 1+2 mod 10\nAssistant: ").size());
 }
 
-TEST(EvalPrompt, ModelChatTemplateOnlyWhenTheConfigHasOne) {
-  EXPECT_FALSE(eval::model_chat_template(nullptr, "x").has_value());
-  EXPECT_FALSE(eval::model_chat_template({{"bos_token", "<s>"}}, "x").has_value());
+TEST(PromptTemplate, ModelChatTemplateOnlyWhenTheConfigHasOne) {
+  EXPECT_FALSE(tasks::model_chat_template(nullptr, "x").has_value());
+  EXPECT_FALSE(tasks::model_chat_template({{"bos_token", "<s>"}}, "x").has_value());
 }
