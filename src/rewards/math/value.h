@@ -31,6 +31,9 @@ struct Value {
   bool left_open = false, right_open = false;
   bool is_float = false;  // Expr written as one decimal literal: compared after rounding
   bool percent = false;   // Expr written with a percent sign: ex is already divided by 100
+  // Holds a power or factorial too large to compute exactly, kept unevaluated (parse.h): only
+  // the same expression is known to equal it.
+  bool huge = false;
   std::string text;       // Text: the words; Expr: the source it came from (symbol-name checks)
 
   static Value expr(GiNaC::ex e) {
