@@ -310,14 +310,16 @@ Value Parser::parse_power() {
   return base;
 }
 
+Value Parser::braced_list() {
+  ++i_;
+  Value v = parse_list();
+  expect("}");
+  return v;
+}
+
 Value Parser::parse_exponent() {
   skip_ws();
-  if (at("{")) {
-    ++i_;
-    Value v = parse_list();
-    expect("}");
-    return v;
-  }
+  if (at("{")) return braced_list();
   if (accept("-")) return negate(parse_exponent());
   if (i_ < s_.size() && is_digit(s_[i_])) {
     // All digits: model answers write "2^10" for 2^{10} far more often than x^2 * 3.
@@ -368,12 +370,7 @@ Value Parser::postfix_ops(Value v) {
 
 Value Parser::parse_arg() {
   skip_ws();
-  if (at("{")) {
-    ++i_;
-    Value v = parse_list();
-    expect("}");
-    return v;
-  }
+  if (at("{")) return braced_list();
   if (i_ < s_.size() && is_digit(s_[i_])) {
     std::string d(1, s_[i_++]);
     return Value::expr(GiNaC::numeric(d.c_str()));

@@ -29,6 +29,7 @@ class Parser {
  public:
   Parser(std::string_view s, const ParseLimits& limits) : s_(s), lim_(limits) {}
 
+  // The whole text as one answer; throws ParseFail when it is not one.
   Value parse_all();
 
  private:
@@ -168,6 +169,8 @@ class Parser {
 
   // A braced group "{...}" or, LaTeX-style, one character / one command ("\frac12", "\sqrt2").
   Value parse_arg();
+  // "{list}", at its "{".
+  Value braced_list();
 
   std::string raw_group();
 
