@@ -42,7 +42,7 @@ int run(int argc, char** argv) {
                "pass@1 (mean over samples), unbiased pass@k and cons@k (majority vote over equivalent answers).\n"
                "Writes OUT/<bench>.jsonl (one line per sample; a rerun resumes) and OUT/summary.json.",
                "r1 eval"};
-  std::string model_dir, benches, out_dir, data_dir, prompt = "auto";
+  std::string model_dir, benches, out_dir, data_dir, prompt = "auto", match = "{}";
   r1::eval::EvalRunConfig cfg;
   cfg.sampling.max_new_tokens = 32768;
   int64_t limit = 0;
@@ -50,7 +50,7 @@ int run(int argc, char** argv) {
   app.add_option("--model", model_dir, "checkpoint directory (config.json, safetensors, tokenizer.json)")->required();
   app.add_option("--bench", benches,
                  "benchmarks, comma-separated: gsm8k, math500, aime24, aime25, amc23, minerva, olympiadbench, "
-                 "countdown_cd3, gsm8k_train, running_sum, countdown")
+                 "countdown_cd3, gsm8k_train, mcq_sample, mmlu, gpqa_diamond, running_sum, countdown")
       ->required();
   app.add_option("--k", cfg.k, "samples per problem")->check(CLI::PositiveNumber);
   app.add_option("--temperature", cfg.sampling.temperature, "0 = greedy");
@@ -62,6 +62,9 @@ int run(int argc, char** argv) {
   app.add_option("--data-dir", data_dir, "folder of the benchmark files (default: $R1_DATA_DIR, the installed data, the source tree's data/)");
   app.add_option("--prompt", prompt, "auto (R1 chat template when the model has one, else R1-Zero) or r1_zero")
       ->check(CLI::IsMember({"auto", "r1_zero"}));
+  app.add_option("--match", match,
+                 "verifier settings per benchmark, JSON: {\"math500\": {\"precision\": 4}, \"mmlu\": {\"language\": \"fr\"}} "
+                 "(targets, language, precision, choices; rewards/math/match_settings.h)");
   app.add_flag("--quiet", quiet, "no progress line");
   try {
     app.parse(argc, argv);
@@ -75,6 +78,7 @@ int run(int argc, char** argv) {
   r1::eval::BenchmarkOptions bopt;
   bopt.data_dir = data_dir;
   bopt.limit = limit;
+  bopt.match = r1::eval::parse_match_option(match, names);
   std::vector<r1::eval::Benchmark> suite;
   for (const auto& n : names) suite.push_back(r1::eval::make_benchmark(n, bopt));  // fail before loading the model
 
@@ -92,7 +96,8 @@ int run(int argc, char** argv) {
                                            {"top_p", cfg.sampling.top_p},
                                            {"max_new_tokens", cfg.sampling.max_new_tokens},
                                            {"seed", cfg.sampling.seed},
-                                           {"prompt", prompt}});
+                                           {"prompt", prompt},
+                                           {"match", bopt.match}});
   json summary = {{"model", model_dir},
                   {"k", cfg.k},
                   {"temperature", cfg.sampling.temperature},

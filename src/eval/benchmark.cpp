@@ -3,6 +3,7 @@
 #include "core/error.h"
 #include "rewards/math/verify.h"
 #include "tasks/datasets/benchmarks.h"
+#include "tasks/datasets/mcq_task.h"
 
 namespace r1::eval {
 
@@ -21,11 +22,26 @@ Benchmark make_benchmark(const std::string& name, const BenchmarkOptions& opt) {
   Benchmark b;
   b.name = name;
   if (tasks::is_dataset_benchmark(name)) {
-    auto task = tasks::make_dataset_task(name, opt.data_dir, opt.task);
+    tasks::DatasetTaskOptions task_opt = opt.task;
+    if (opt.match.is_object() && opt.match.contains(name)) {
+      check(opt.match[name].is_object(), "match settings of " + name, "must be a JSON object");
+      task_opt.match.update(opt.match[name]);
+    }
+    auto task = tasks::make_dataset_task(name, opt.data_dir, task_opt);
     b.problems = task->problems();
     b.task = std::move(task);
     if (opt.limit > 0 && static_cast<int64_t>(b.problems.size()) > opt.limit) b.problems.resize(opt.limit);
-    if (name == "countdown_cd3") {
+    if (tasks::is_mcq_benchmark(name)) {
+      // Answers are mapped back to the original labels: a vote is a letter.
+      b.equivalent = [](const std::string& x, const std::string& y) { return x == y; };
+      if (opt.shuffle_choices)
+        b.sample_view = [](const tasks::Problem& p, int64_t s) {
+          const std::string id = p.data.at("id");
+          uint64_t h = 1469598103934665603ull;  // FNV-1a of the id, then the sample: a fixed seed per view
+          for (unsigned char c : id) h = (h ^ c) * 1099511628211ull;
+          return s == 0 ? p : tasks::shuffled_view(p, (h ^ static_cast<uint64_t>(s)) * 0x9e3779b97f4a7c15ull | 1);
+        };
+    } else if (name == "countdown_cd3") {
       b.equivalent = [](const std::string& x, const std::string& y) { return squeeze(x) == squeeze(y); };
     } else {
       b.equivalent = [](const std::string& x, const std::string& y) {
@@ -53,6 +69,24 @@ Benchmark make_benchmark(const std::string& name, const BenchmarkOptions& opt) {
   b.task = std::move(task);
   b.equivalent = [](const std::string& x, const std::string& y) { return squeeze(x) == squeeze(y); };
   return b;
+}
+
+nlohmann::json parse_match_option(const std::string& text, const std::vector<std::string>& names) {
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(text);
+  } catch (const nlohmann::json::exception& e) {
+    throw Error("--match", std::string("not valid JSON: ") + e.what());
+  }
+  check(j.is_object(), "--match", "must be a JSON object keyed by benchmark name");
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    bool known = false;
+    for (const auto& n : names) known |= n == it.key();
+    check(known, "--match key \"" + it.key() + "\"", "is not one of the benchmarks given to --bench");
+    check(it.value().is_object(), "--match key \"" + it.key() + "\"",
+          "must map to an object such as {\"precision\": 4} or {\"targets\": [\"letters\"]}");
+  }
+  return j;
 }
 
 std::vector<std::string> parse_benchmark_list(const std::string& list) {

@@ -205,18 +205,29 @@ json run_benchmark(model::CausalLMImpl& model, const Benchmark& bench, const Tex
   Progress progress(bench.name, missing, "sample");
   int64_t written = 0, correct_new = 0;
   for (size_t i : todo) {
-    const auto& p = bench.problems[i];
-    const std::string id = p.data.at("id");
-    EvalPrompt ep = style == PromptStyle::kR1Chat ? r1_chat_prompt(*tmpl, p) : r1_zero_prompt(p);
-    const std::vector<int32_t> ids = encode_eval_prompt(codec, ep);
+    const auto& p0 = bench.problems[i];
+    const std::string id = p0.data.at("id");
+    // One prompt for all k samples, or one per sample when the benchmark varies its problem
+    // (shuffled options): then each sample is its own prompt of one completion.
+    std::vector<tasks::Problem> views;
+    for (int64_t s = 0; s < (bench.sample_view ? cfg.k : 1); ++s)
+      views.push_back(bench.sample_view ? bench.sample_view(p0, s) : p0);
+    std::vector<EvalPrompt> prompts;
+    std::vector<std::vector<int32_t>> ids;
+    for (const auto& v : views) {
+      prompts.push_back(style == PromptStyle::kR1Chat ? r1_chat_prompt(*tmpl, v) : r1_zero_prompt(v));
+      ids.push_back(encode_eval_prompt(codec, prompts.back()));
+    }
+    const EvalPrompt& ep = prompts[0];
     const int64_t prefix_tokens = ep.response_prefix.empty() ? 0 : codec.encode(ep.response_prefix).size();
     gen.sampling.seed = mix_seed(cfg.sampling.seed, id);
     const double g0 = now_seconds();
-    auto completions = engine::generate(model, {ids}, cfg.k, gen);
+    auto completions = engine::generate(model, ids, bench.sample_view ? 1 : cfg.k, gen);
     gen_seconds += now_seconds() - g0;
     for (int64_t s = 0; s < cfg.k; ++s) {
       if (done.count({id, s})) continue;
       const auto& c = completions[s];
+      const tasks::Problem& p = views[bench.sample_view ? s : 0];
       std::vector<int32_t> out(c.tokens);
       if (c.stopped && !out.empty()) out.pop_back();
       SampleRecord r;
