@@ -49,8 +49,8 @@ std::string_view span_of(std::string_view s, const text::Regex::Match& m, int gr
 // ---- the ours-beside-theirs rules ------------------------------------------------------------
 
 // "#### 1,234": GSM8K's final-answer line.
-std::unique_ptr<ExtractPattern> gsm8k_pattern() {
-  return std::make_unique<ExtractPattern>(
+ExtractPattern gsm8k_pattern() {
+  return ExtractPattern(
       "(*LF)####\\s*[$€£¥]?(?:(?P<integer1>-?[1-9]\\d{0,2}(?:,\\d{3})+)(?P<decimal1>\\.\\d+)?|(?P<integer2>-?\\d+)"
       "(?P<decimal2>\\.\\d+)|(?P<decimal3>\\.\\d+)|(?P<integer3>-?\\d+))",
       0, Target::Expr, ExtractionRule::Gsm8k);
@@ -59,12 +59,11 @@ std::unique_ptr<ExtractPattern> gsm8k_pattern() {
 // Where an "the answer is" sentence starts its answer: English's copula forms, the language's
 // "answer:" and Chinese 答案是 / 答案为 (Qwen2.5-Math reads "he answer is", "final answer is", 答案是).
 // With letters among the targets, after their anchored rules ("The answer is (C)." is a letter).
-std::unique_ptr<ExtractPattern> sentence_anchor(const AnswerLanguage& lang, bool letters) {
+ExtractPattern sentence_anchor(const AnswerLanguage& lang, bool letters) {
   std::string anchors = "(?i:" + text::regex_escape(lang.answer) + ")\\s?" + punctuation_class(lang.colon, ':');
   if (lang.iso639_3 == "eng") anchors += "|(?i:(?:the|final) answer is)\\s*:?";
   if (lang.iso639_3 == "zho") anchors += "|答案(?:是|为)[:：]?";
-  return std::make_unique<ExtractPattern>("(*LF)(?:" + anchors + ")", letters ? 160 : 90, Target::Latex,
-                                          ExtractionRule::AnswerSentence);
+  return ExtractPattern("(*LF)(?:" + anchors + ")", letters ? 160 : 90, Target::Latex, ExtractionRule::AnswerSentence);
 }
 
 // A formula answer is short; a longer "sentence" is prose or a derivation, left to the other rules.
@@ -172,9 +171,10 @@ constexpr double kMaxScanCost = 4e7;
 
 // ---- compiled pattern sets, cached per configuration ----------------------------------------
 
+// Every rule's pattern, stably sorted by priority (lighteval's target order, then each target's
+// pattern order, among equal priorities).
 struct PatternSet {
   std::vector<ExtractPattern> patterns;
-  std::unique_ptr<ExtractPattern> gsm8k, sentence;
 };
 
 std::string signature(const ExtractOptions& o, const AnswerLanguage& lang) {
@@ -195,8 +195,10 @@ const PatternSet& pattern_set(const ExtractOptions& opt) {
   if (it != cache.end()) return *it->second;
   auto set = std::make_unique<PatternSet>();
   set->patterns = build_extract_patterns(opt, lang);
-  if (opt.expr) set->gsm8k = gsm8k_pattern();
-  if (opt.latex) set->sentence = sentence_anchor(lang, opt.letters);
+  if (opt.expr) set->patterns.push_back(gsm8k_pattern());
+  if (opt.latex) set->patterns.push_back(sentence_anchor(lang, opt.letters));
+  std::stable_sort(set->patterns.begin(), set->patterns.end(),
+                   [](const ExtractPattern& a, const ExtractPattern& b) { return a.priority < b.priority; });
   return *cache.emplace(key, std::move(set)).first->second;
 }
 
@@ -270,65 +272,75 @@ bool candidate_from(std::string_view s, const ExtractPattern& p, const text::Reg
   return !out.pieces.empty();
 }
 
+// The whole rest of an answer sentence, when it is one formula.
+bool sentence_candidate(std::string_view s, const ExtractPattern& p, const text::Regex::Match& m, Extracted& out) {
+  std::string_view rest = sentence_after(s, m.spans[0].second);
+  if (rest.empty() || rest.size() > kMaxSentence || !is_formula(rest)) return false;
+  out.rule = ExtractionRule::AnswerSentence;
+  out.target = Target::Latex;
+  out.priority = p.priority;
+  out.begin = m.spans[0].first;
+  out.end = static_cast<size_t>(rest.data() - s.data()) + rest.size();
+  out.text = std::string(rest);
+  out.pieces.push_back({std::string(rest), false, false});
+  return true;
+}
+
 }  // namespace
 
-ExtractResult extract_candidates(std::string_view response, const ExtractOptions& opt) {
-  ExtractResult result;
-  if (opt.require_think_close && response.find(opt.think_close) == std::string_view::npos) return result;
-  std::string_view s = opt.only_after_think ? answer_region(response, opt.think_close) : response;
-  if (s.size() > opt.max_chars) {
-    result.too_large = true;
-    result.why = "the answer region has " + std::to_string(s.size()) + " bytes (limit " +
-                 std::to_string(opt.max_chars) + ")";
-    return result;
+CandidateSearch::CandidateSearch(std::string_view response, const ExtractOptions& opt) {
+  if (opt.require_think_close && response.find(opt.think_close) == std::string_view::npos) return;
+  s_ = opt.only_after_think ? answer_region(response, opt.think_close) : response;
+  if (s_.size() > opt.max_chars) {
+    why_ = "the answer region has " + std::to_string(s_.size()) + " bytes (limit " + std::to_string(opt.max_chars) + ")";
+    return;
   }
-  const PatternSet& set = pattern_set(opt);
-  if (double cost = scan_cost(s, answer_language(opt.language)); cost > kMaxScanCost) {
-    result.too_large = true;
-    result.why = "the answer region (" + std::to_string(s.size()) + " bytes) has too many unclosed math openers or " +
-                 "operator runs to search in bounded time";
-    return result;
+  if (scan_cost(s_, answer_language(opt.language)) > kMaxScanCost) {
+    why_ = "the answer region (" + std::to_string(s_.size()) + " bytes) has too many unclosed math openers or " +
+           "operator runs to search in bounded time";
+    return;
   }
+  patterns_ = &pattern_set(opt).patterns;
+}
+
+std::vector<Extracted> CandidateSearch::next() {
+  std::vector<Extracted> cands;
+  if (!patterns_ || !why_.empty()) return cands;
+  const std::vector<ExtractPattern>& all = *patterns_;
   // In pattern order, each pattern's matches left to right; the stable sort below keeps that order
   // among equal spans, as Math-Verify's sorted() does.
-  std::vector<Extracted> cands;
-  auto collect = [&](const ExtractPattern& p) {
-    auto found = p.re.match_all(s, kMatchLimit);
-    if (found.limit_hit) {
-      result.too_large = true;
-      result.why = "answer search over " + std::to_string(s.size()) + " bytes exceeded its backtracking bound";
-    }
-    for (const auto& m : found.matches) {
-      Extracted c;
-      if (candidate_from(s, p, m, c)) cands.push_back(std::move(c));
-    }
-  };
-  for (const auto& p : set.patterns) collect(p);
-  if (set.gsm8k) collect(*set.gsm8k);
-  if (set.sentence) {
-    auto anchors = set.sentence->re.match_all(s, kMatchLimit);
-    for (const auto& m : anchors.matches) {
-      std::string_view rest = sentence_after(s, m.spans[0].second);
-      if (rest.empty() || rest.size() > kMaxSentence || !is_formula(rest)) continue;
-      Extracted c;
-      c.rule = ExtractionRule::AnswerSentence;
-      c.target = Target::Latex;
-      c.priority = set.sentence->priority;
-      c.begin = m.spans[0].first;
-      c.end = static_cast<size_t>(rest.data() - s.data()) + rest.size();
-      c.text = std::string(rest);
-      c.pieces.push_back({std::string(rest), false, false});
-      cands.push_back(std::move(c));
+  while (cands.empty() && next_ < all.size()) {
+    const int priority = all[next_].priority;
+    for (; next_ < all.size() && all[next_].priority == priority; ++next_) {
+      const ExtractPattern& p = all[next_];
+      auto found = p.re.match_all(s_, kMatchLimit);
+      if (found.limit_hit) {
+        why_ = "answer search over " + std::to_string(s_.size()) + " bytes exceeded its backtracking bound";
+        return {};
+      }
+      for (const auto& m : found.matches) {
+        Extracted c;
+        if (p.rule == ExtractionRule::AnswerSentence ? sentence_candidate(s_, p, m, c) : candidate_from(s_, p, m, c))
+          cands.push_back(std::move(c));
+      }
     }
   }
-  if (result.too_large) return result;
-  // Lower priority first; within one, the rightmost end first, then the leftmost start.
+  // The rightmost end first, then the leftmost start.
   std::stable_sort(cands.begin(), cands.end(), [](const Extracted& a, const Extracted& b) {
-    if (a.priority != b.priority) return a.priority < b.priority;
     if (a.end != b.end) return a.end > b.end;
     return a.begin < b.begin;
   });
-  result.candidates = std::move(cands);
+  return cands;
+}
+
+ExtractResult extract_candidates(std::string_view response, const ExtractOptions& opt) {
+  ExtractResult result;
+  CandidateSearch search(response, opt);
+  for (auto group = search.next(); !group.empty(); group = search.next())
+    for (auto& c : group) result.candidates.push_back(std::move(c));
+  result.too_large = search.too_large();
+  result.why = search.why();
+  if (result.too_large) result.candidates.clear();
   return result;
 }
 

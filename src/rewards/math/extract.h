@@ -96,8 +96,29 @@ struct ExtractResult {
 // The part of `response` that is graded: after the last `think_close` when there is one.
 std::string_view answer_region(std::string_view response, std::string_view think_close = "</think>");
 
-// Candidates in the order the verifier tries them. `response` must be valid UTF-8 (verify.h
-// repairs it first).
+struct ExtractPattern;  // extract_patterns.h
+
+// The candidates of a response one priority at a time, best first: a verifier that takes the
+// first candidate that parses runs only the patterns it needs (most responses stop at the \boxed
+// rule). `response` must be valid UTF-8 (verify.h repairs it first) and outlive the search.
+class CandidateSearch {
+ public:
+  CandidateSearch(std::string_view response, const ExtractOptions& opt);
+  // The next priority's candidates, best first; empty once every priority is done or when the
+  // region is too large.
+  std::vector<Extracted> next();
+  bool too_large() const { return !why_.empty(); }
+  const std::string& why() const { return why_; }  // what was too large
+  std::string_view region() const { return s_; }   // the searched text (after the </think> cut)
+
+ private:
+  std::string_view s_;
+  const std::vector<ExtractPattern>* patterns_ = nullptr;  // null: nothing to search
+  size_t next_ = 0;
+  std::string why_;
+};
+
+// Every candidate, in the order the verifier tries them.
 ExtractResult extract_candidates(std::string_view response, const ExtractOptions& opt = {});
 
 // extract_candidates(...).candidates, empty when the region was too large.

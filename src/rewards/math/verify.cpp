@@ -131,41 +131,40 @@ Side parse_side(std::string_view text, const ExtractOptions& eo, clock::time_poi
     out.error = r.error;
     return out;
   }
-  ExtractResult found = extract_candidates(text, eo);
-  if (found.too_large) {
-    out.any_candidate = true;
-    out.too_large = true;
-    out.error = found.why;
-    return out;
-  }
-  if (found.candidates.empty()) return out;
-  std::string_view region = eo.only_after_think ? answer_region(text, eo.think_close) : text;
+  CandidateSearch search(text, eo);
   std::vector<std::pair<size_t, size_t>> failed;
   bool first = true;
-  for (const Extracted& c : found.candidates) {
-    if (clock::now() > deadline) throw DeadlinePassed{};
-    bool inside = false;
-    for (const auto& [b, e] : failed) inside |= c.begin >= b && c.end <= e;
-    if (inside) continue;
-    if (first) {
-      out.any_candidate = true;
-      out.used = c;
+  for (auto group = search.next(); !group.empty(); group = search.next()) {
+    for (const Extracted& c : group) {
+      if (clock::now() > deadline) throw DeadlinePassed{};
+      bool inside = false;
+      for (const auto& [b, e] : failed) inside |= c.begin >= b && c.end <= e;
+      if (inside) continue;
+      if (first) {
+        out.any_candidate = true;
+        out.used = c;
+      }
+      ParseResult r = parse_candidate(c);
+      if (r.value) {
+        out.value = std::move(r.value);
+        out.used = c;
+        return out;
+      }
+      if (first) out.error = r.error;
+      first = false;
+      if (r.too_large) {
+        out.used = c;
+        out.too_large = true;
+        out.error = r.error;
+        return out;
+      }
+      for (const auto& span : formula_spans(search.region(), c)) failed.push_back(span);
     }
-    ParseResult r = parse_candidate(c);
-    if (r.value) {
-      out.value = std::move(r.value);
-      out.used = c;
-      return out;
-    }
-    if (first) out.error = r.error;
-    first = false;
-    if (r.too_large) {
-      out.used = c;
-      out.too_large = true;
-      out.error = r.error;
-      return out;
-    }
-    for (const auto& span : formula_spans(region, c)) failed.push_back(span);
+  }
+  if (search.too_large()) {
+    out.any_candidate = true;
+    out.too_large = true;
+    out.error = search.why();
   }
   return out;
 }
