@@ -37,6 +37,8 @@ TEST(MathKinds, NumbersAtThePrecisionAsked) {
   EXPECT_TRUE(ok("\\frac{2}{3}", "0.66666691"));                      // more places: rounded to 6
   EXPECT_FALSE(ok("\\frac{1}{3}", "0.3"));                            // the floor
   EXPECT_TRUE(ok("\\frac{1}{2}", "0.5"));                             // exact in fewer places
+  EXPECT_TRUE(ok("-\\frac{1}{3}", "-0.3333", R"({"precision": 4})"));  // a negative decimal is one number
+  EXPECT_FALSE(ok("-\\frac{1}{3}", "-0.333", R"({"precision": 4})"));
   // An expression against a rounded decimal: 2 + 1/7 = 2.142857...
   EXPECT_TRUE(ok("2 + \\frac{1}{7}", "2.1429", R"({"precision": 4})"));
   EXPECT_FALSE(ok("2 + \\frac{1}{7}", "2.143", R"({"precision": 4})"));

@@ -139,6 +139,9 @@ TEST(DatasetTask, SamplesFromTheFileAndItsSolutionsVerify) {
     EXPECT_TRUE(plain->score(p, direct).correct) << p.data["id"];
     // The boxed answer inside the reasoning does not count, only the one after </think>.
     EXPECT_FALSE(task->score(p, "<think>\\boxed{" + p.answer + "}</think> so \\boxed{-1.5}").correct);
+    // check_answer grades a bare answer: there is no reasoning to close.
+    EXPECT_TRUE(task->check_answer(p, p.answer)) << p.data["id"];
+    EXPECT_FALSE(task->check_answer(p, p.answer + "1")) << p.data["id"];
   }
 }
 

@@ -10,7 +10,8 @@
 // extract_answer reads it so) when it is one formula with no words: "The answer is \$10.",
 // "The answer is \frac34i", "the answer is \dfrac{1}{2} + \frac{1}{72}".
 //
-// Candidates come back best first; the verifier takes the first that parses (verify.h).
+// Candidates come back best first, one priority at a time (CandidateSearch); the verifier takes
+// the first that parses (verify.h).
 // When the response contains `</think>`, only the text after the last `</think>` is searched.
 #pragma once
 #include <string>

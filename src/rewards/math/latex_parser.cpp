@@ -274,7 +274,12 @@ Value Parser::parse_signed() {
   skip_ws();
   if (accept("-")) {
     DepthGuard g(*this);
-    return negate(parse_signed());
+    // "-0.3333" is still one decimal number (Math-Verify's Float), compared at the precision.
+    Value x = parse_signed();
+    Value n = negate(x);
+    n.is_float = x.is_float;
+    n.percent = x.percent;
+    return n;
   }
   if (accept("+")) {
     DepthGuard g(*this);

@@ -50,7 +50,9 @@ std::string MathDatasetTask::write_solution(const Problem& p, bool think, Rng&) 
 }
 
 bool MathDatasetTask::check_answer(const Problem& p, std::string_view answer) const {
-  return m::answers_equivalent(p.answer, answer, verify_options(opt_, name_));
+  m::VerifyOptions o = verify_options(opt_, name_);
+  o.pred_extract.require_think_close = false;  // a bare answer has no reasoning to close
+  return m::answers_equivalent(p.answer, answer, o);
 }
 
 Score MathDatasetTask::score(const Problem& p, std::string_view response) const {

@@ -129,13 +129,9 @@ Score McqTask::score(const Problem& p, std::string_view response) const {
   const auto perm = permutation_of(p);
   Score s;
   s.correct = r.correct && r.gold_found;
+  // An answer that names no option is no vote.
   std::string label = label_of(r, labels);
-  if (!label.empty()) {
-    size_t shown = static_cast<size_t>(label[0] - 'A');
-    s.answer = shown < perm.size() ? labels[perm[shown]] : label;
-  } else {
-    s.answer = r.pred;
-  }
+  if (!label.empty()) s.answer = labels[perm[static_cast<size_t>(label[0] - 'A')]];
   s.thinks = opens_with_think(response);
   s.well_formed = s.thinks && !s.answer.empty();
   s.reward = s.correct ? 1.0 : 0.0;

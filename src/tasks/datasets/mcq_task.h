@@ -40,7 +40,8 @@ class McqTask : public DatasetTask {
   // `answer` (a letter, "(B)", "\boxed{B}", "Answer: B") names the gold option of this view.
   bool check_answer(const Problem& p, std::string_view answer) const override;
   // The verifier with letters (and LaTeX, for \boxed{B}) after the reasoning; answer = the chosen
-  // option's original label (the same letter across shuffled views), "" when none.
+  // option's original label (the same letter across shuffled views), "" when the response names
+  // no option.
   Score score(const Problem& p, std::string_view response) const override;
 };
 
