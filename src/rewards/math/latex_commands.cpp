@@ -81,6 +81,7 @@ Value Parser::function_call(const std::string& name) {
     while (starts_atom() && !at("\\")) arg = multiply(arg, parse_power());
   }
   if (arg.kind != Value::Kind::Expr) fail("function of a non-scalar");
+  if (arg.huge) fail_too_large("a function of a value too large to compute");
   using namespace GiNaC;
   const ex& x = arg.ex;
   ex r;
@@ -112,6 +113,7 @@ Value Parser::function_call(const std::string& name) {
   }
   if (power) {
     if (power->kind != Value::Kind::Expr) fail("function power");
+    if (power->huge) fail_too_large("a function power too large to compute");
     // \sin^{-1} is the inverse function only in notation we do not guess at.
     if (power->ex.is_equal(-1)) fail("ambiguous ^{-1}");
     r = safe_pow(r, power->ex);
@@ -161,6 +163,7 @@ Value Parser::command() {
     }
     Value x = parse_arg();
     if (x.kind != Value::Kind::Expr) fail("sqrt of a non-scalar");
+    if (x.huge || (index && index->huge)) fail_too_large("a root of a value too large to compute");
     if (!index) return Value::expr(GiNaC::sqrt(x.ex));
     if (index->kind != Value::Kind::Expr || index->ex.is_zero()) fail("root index");
     return Value::expr(safe_pow(x.ex, 1 / index->ex));
@@ -185,6 +188,7 @@ Value Parser::command() {
     Value x = parse_sum();
     expect(name == "lfloor" ? "\\rfloor" : "\\rceil");
     if (x.kind != Value::Kind::Expr) fail("floor of a non-scalar");
+    if (x.huge) fail_too_large("the floor of a value too large to compute");
     GiNaC::ex n = GiNaC::evalf(x.ex);
     if (!GiNaC::is_a<GiNaC::numeric>(n) || !GiNaC::ex_to<GiNaC::numeric>(n).is_real()) fail("symbolic floor");
     double d = GiNaC::ex_to<GiNaC::numeric>(n).to_double();
@@ -237,6 +241,7 @@ Value Parser::big_operator(bool is_sum) {
     fail("\\sum needs _{k=a}^{b}");
   Value body = parse_term();
   if (body.kind != Value::Kind::Expr) fail("sum of a non-scalar");
+  if (body.huge || lo->huge || hi->huge) fail_too_large("a sum of values too large to compute");
   GiNaC::ex k = symbol_of(var);
   if (GiNaC::is_a<GiNaC::numeric>(lo->ex) && GiNaC::is_a<GiNaC::numeric>(hi->ex)) {
     const auto& a = GiNaC::ex_to<GiNaC::numeric>(lo->ex);

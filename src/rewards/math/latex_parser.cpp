@@ -138,26 +138,30 @@ Value Parser::negate(const Value& a) {
   return binary(Value::expr(-1), a, [](const GiNaC::ex& x, const GiNaC::ex& y) { return x * y; });
 }
 
-GiNaC::ex Parser::safe_pow(const GiNaC::ex& b, const GiNaC::ex& e) {
+bool Parser::exact_power_too_large(const GiNaC::ex& b, const GiNaC::ex& e) const {
   using GiNaC::ex_to;
   using GiNaC::is_a;
   using GiNaC::numeric;
-  // An exact integer power of a rational: computed when its digits fit max_exact_digits, else
-  // kept unevaluated (GiNaC would compute 9^(9^9) -- 370 million digits -- on construction).
-  if (is_a<numeric>(b) && is_a<numeric>(e) && ex_to<numeric>(e).is_integer() && ex_to<numeric>(b).is_rational()) {
-    const numeric& bn = ex_to<numeric>(b);
-    const numeric& en = ex_to<numeric>(e);
-    if (bn.is_zero() || bn.is_equal(1) || bn.is_equal(-1)) return GiNaC::pow(b, e);
-    double size = std::max(std::log10(std::fabs(bn.numer().to_double())), std::log10(std::fabs(bn.denom().to_double())));
-    if (!std::isfinite(size)) size = static_cast<double>(bn.numer().int_length() + bn.denom().int_length()) * 0.30103;
-    double digits = std::fabs(en.to_double()) * size;
-    if (digits <= lim_.max_exact_digits) return GiNaC::pow(b, e);
-    huge_ = true;
-    return GiNaC::power(b, e).hold();
-  }
-  // A base or exponent that is itself held: the power stays unevaluated too.
-  if (huge_ && (is_a<GiNaC::power>(b) || is_a<GiNaC::power>(e) || is_a<GiNaC::function>(e))) return GiNaC::power(b, e).hold();
+  if (!is_a<numeric>(b) || !is_a<numeric>(e) || !ex_to<numeric>(e).is_integer() || !ex_to<numeric>(b).is_rational())
+    return false;
+  const numeric& bn = ex_to<numeric>(b);
+  if (bn.is_zero() || bn.is_equal(1) || bn.is_equal(-1)) return false;
+  double size = std::max(std::log10(std::fabs(bn.numer().to_double())), std::log10(std::fabs(bn.denom().to_double())));
+  if (!std::isfinite(size)) size = static_cast<double>(bn.numer().int_length() + bn.denom().int_length()) * 0.30103;
+  return std::fabs(ex_to<numeric>(e).to_double()) * size > lim_.max_exact_digits;
+}
+
+GiNaC::ex Parser::safe_pow(const GiNaC::ex& b, const GiNaC::ex& e) {
+  // GiNaC would compute 9^(9^9) -- 370 million digits -- on construction.
+  if (exact_power_too_large(b, e)) fail_too_large("an exact power of this size");
   return GiNaC::pow(b, e);
+}
+
+Value Parser::held(GiNaC::ex e) {
+  huge_ = true;
+  Value v = Value::expr(std::move(e));
+  v.huge = true;
+  return v;
 }
 
 Value Parser::parse_sum() {
@@ -305,12 +309,17 @@ Value Parser::parse_power() {
     i_ += at("**") ? 2 : 1;
     Value e = parse_exponent();
     if (base.kind == Value::Kind::Text) fail("power of text");
-    if (base.kind == Value::Kind::Matrix && e.kind == Value::Kind::Expr) {
-      base = binary(base, e, [&](auto& x, auto& y) { return safe_pow(x, y); });
+    // A power of numbers too large to compute is kept unevaluated, as is a power of such a power
+    // (9^{9^{9^9}}); it takes part in no arithmetic (binary() refuses it).
+    auto numeric_or_held = [](const Value& v) {
+      return v.kind == Value::Kind::Expr && (v.huge || GiNaC::is_a<GiNaC::numeric>(v.ex));
+    };
+    if ((base.huge || e.huge || exact_power_too_large(base.ex, e.ex)) && numeric_or_held(base) && numeric_or_held(e)) {
+      base = postfix_ops(held(GiNaC::power(base.ex, e.ex).hold()));
       continue;
     }
     base = binary(base, e, [&](auto& x, auto& y) { return safe_pow(x, y); });
-    base = postfix_ops(base);
+    if (base.kind != Value::Kind::Matrix) base = postfix_ops(base);
   }
   return base;
 }
@@ -349,18 +358,18 @@ Value Parser::postfix_ops(Value v) {
         // log10(n!) <= n log10(n): exact while that fits, unevaluated beyond.
         double x = n.to_double();
         if (x > 1 && x * std::log10(x) > lim_.max_exact_digits) {
-          huge_ = true;
-          v = Value::expr(GiNaC::factorial(v.ex).hold());
+          v = held(GiNaC::factorial(v.ex).hold());
           continue;
         }
-      } else if (huge_) {
-        v = Value::expr(GiNaC::factorial(v.ex).hold());
+      } else if (v.huge) {
+        v = held(GiNaC::factorial(v.ex).hold());
         continue;
       }
       v = Value::expr(GiNaC::factorial(v.ex));
     } else if (at("\\%")) {
       i_ += 2;
       if (v.kind != Value::Kind::Expr) fail("percent of a non-scalar");
+      if (v.huge) fail_too_large("a percentage of a value too large to compute");
       bool was_float = v.is_float;
       v = Value::expr(v.ex / 100);
       v.percent = true;
@@ -551,6 +560,7 @@ Value Parser::parse_atom() {
     --abs_depth_;
     expect("|");
     if (v.kind != Value::Kind::Expr) fail("abs of a non-scalar");
+    if (v.huge) fail_too_large("|x| of a value too large to compute");
     return Value::expr(GiNaC::abs(v.ex));
   }
   if (c == '\\') return command();

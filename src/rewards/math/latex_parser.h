@@ -124,6 +124,8 @@ class Parser {
       return out;
     }
     if (!scalar(a) || !scalar(b)) fail("arithmetic on a non-scalar");
+    // GiNaC may evaluate an unevaluated huge power when it combines terms: none takes part.
+    if (a.huge || b.huge) fail_too_large("arithmetic on a value too large to compute");
     GiNaC::ex r = f(a.ex, b.ex);
     Value out;
     if (a.kind == Value::Kind::Matrix || b.kind == Value::Kind::Matrix) {
@@ -136,8 +138,11 @@ class Parser {
 
   Value negate(const Value& a);
 
-  // b^e, exact while small enough (ParseLimits::max_exact_digits), else unevaluated.
+  // b^e; "too large" when it is an exact power beyond ParseLimits::max_exact_digits.
   GiNaC::ex safe_pow(const GiNaC::ex& b, const GiNaC::ex& e);
+  bool exact_power_too_large(const GiNaC::ex& b, const GiNaC::ex& e) const;
+  // An unevaluated power or factorial too large to compute (Value::huge).
+  Value held(GiNaC::ex e);
 
   // ---- sums and products ---------------------------------------------------------------------
 
