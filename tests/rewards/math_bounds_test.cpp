@@ -67,6 +67,9 @@ TEST(MathBounds, HugeValuesAreTooLargeUnlessWrittenAlike) {
       {"1", "\\boxed{" + repeat("7", 30000) + "}"},              // longer than an answer may be
       {"1", "$9^{9^{9^{9}}}$"},
       {"3", "\\boxed{3^{3^{3^{3}}}}"},
+      {"1", "$\\prod_{k=1}^{1000} k^{k}$"},                 // 1.5 million digits, term by term
+      {"1", "$\\sum_{k=1}^{1000} k^{100000}$"},
+      {"1", "$2 \\cdot 9^{9^{9}}$"},                        // no arithmetic on an unevaluated power
   };
   for (const auto& c : cases) {
     Timed t = timed_verify(c.gold, c.pred);

@@ -247,10 +247,22 @@ Value Parser::big_operator(bool is_sum) {
     const auto& a = GiNaC::ex_to<GiNaC::numeric>(lo->ex);
     const auto& b = GiNaC::ex_to<GiNaC::numeric>(hi->ex);
     if (a.is_integer() && b.is_integer() && (b - a).to_double() <= 1000) {
+      // The terms are computed exactly: each power of the index, and the running value, must stay
+      // within max_exact_digits (\prod_{k=1}^{1000} k^k has 1.5 million).
+      const double index_digits = std::log10(std::max(std::fabs(a.to_double()), std::fabs(b.to_double())) + 1);
+      for (GiNaC::const_preorder_iterator it = body.ex.preorder_begin(); it != body.ex.preorder_end(); ++it)
+        if (GiNaC::is_a<GiNaC::power>(*it) && GiNaC::is_a<GiNaC::numeric>(it->op(1)) &&
+            std::fabs(GiNaC::ex_to<GiNaC::numeric>(it->op(1)).to_double()) * index_digits > lim_.max_exact_digits)
+          fail_too_large("the terms of this sum or product");
       GiNaC::ex acc = is_sum ? 0 : 1;
       for (GiNaC::numeric j = a; j <= b; j = j + 1) {
         GiNaC::ex term = body.ex.subs(k == j);
         acc = is_sum ? acc + term : acc * term;
+        if (GiNaC::is_a<GiNaC::numeric>(acc)) {
+          const auto& n = GiNaC::ex_to<GiNaC::numeric>(acc);
+          if (n.is_rational() && (n.numer().int_length() + n.denom().int_length()) * 0.30103 > lim_.max_exact_digits)
+            fail_too_large("the value of this sum or product");
+        }
       }
       return Value::expr(acc);
     }
