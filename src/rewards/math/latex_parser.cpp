@@ -154,6 +154,9 @@ bool Parser::exact_power_too_large(const GiNaC::ex& b, const GiNaC::ex& e) const
 GiNaC::ex Parser::safe_pow(const GiNaC::ex& b, const GiNaC::ex& e) {
   // GiNaC would compute 9^(9^9) -- 370 million digits -- on construction.
   if (exact_power_too_large(b, e)) fail_too_large("an exact power of this size");
+  // 0^0 and 0^-n: GiNaC throws from inside the power's construction (and leaks it); say it first.
+  if (b.is_zero() && GiNaC::is_a<GiNaC::numeric>(e) && !GiNaC::ex_to<GiNaC::numeric>(e).is_positive())
+    fail("0 to a power <= 0 is undefined");
   return GiNaC::pow(b, e);
 }
 

@@ -52,6 +52,13 @@ bool bare_answer(std::string_view t) {
   return true;
 }
 
+// A "%" after the number: the value is a percentage (Math-Verify multiplies by 1/100).
+void apply_percent(ParseResult& r, bool percent) {
+  if (!percent || !r.value || r.value->kind != Value::Kind::Expr) return;
+  r.value->ex = r.value->ex / 100;
+  r.value->percent = true;
+}
+
 // The candidate's value: a letter as text, a number or expression, or LaTeX pieces (several pieces
 // that all parse are one set, as Math-Verify joins "$1$ and $2$").
 ParseResult parse_candidate(const Extracted& c) {
@@ -63,10 +70,7 @@ ParseResult parse_candidate(const Extracted& c) {
   }
   if (c.target == Target::Expr || c.pieces.empty()) {
     ParseResult r = parse_answer_checked(c.text);
-    if (r.value && c.percent && r.value->kind == Value::Kind::Expr) {
-      r.value->ex = r.value->ex / 100;
-      r.value->percent = true;
-    }
+    apply_percent(r, c.percent);
     return r;
   }
   std::vector<Value> values;
@@ -75,10 +79,7 @@ ParseResult parse_candidate(const Extracted& c) {
     no.boxed = piece.boxed ? NormalizeOptions::Boxed::Last : NormalizeOptions::Boxed::All;
     ParseResult r = parse_answer_checked(piece.latex, {}, no);
     if (!r.value) return r;
-    if (piece.percent && r.value->kind == Value::Kind::Expr) {
-      r.value->ex = r.value->ex / 100;
-      r.value->percent = true;
-    }
+    apply_percent(r, piece.percent);
     values.push_back(std::move(*r.value));
   }
   if (values.size() == 1) return {std::move(values[0]), false, ""};
