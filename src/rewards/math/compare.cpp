@@ -178,7 +178,7 @@ class Comparer {
 
   static std::optional<numeric> to_number(const ex& e) {
     try {
-      if (has_infinity(e)) return std::nullopt;
+      if (has_infinity(e) || !evaluable(e)) return std::nullopt;
       ex v = e.evalf();
       if (!is_a<numeric>(v)) return std::nullopt;
       return ex_to<numeric>(v);
@@ -450,8 +450,10 @@ class Comparer {
     tick();
     try {
       ex ratio = GiNaC::normal(dg / dp);
-      if (has_free_symbols(ratio) || !is_a<numeric>(ratio.evalf())) return false;
-      numeric r = ex_to<numeric>(ratio.evalf());
+      if (has_free_symbols(ratio)) return false;
+      auto rn = to_number(ratio);
+      if (!rn) return false;
+      numeric r = *rn;
       if (!r.is_real() || r.is_zero()) return false;
       if (g.op == RelOp::Eq || g.op == RelOp::Ne) return g.op == p.op;
       if (g.op == p.op) return r.is_positive();

@@ -189,6 +189,7 @@ Value Parser::command() {
     expect(name == "lfloor" ? "\\rfloor" : "\\rceil");
     if (x.kind != Value::Kind::Expr) fail("floor of a non-scalar");
     if (x.huge) fail_too_large("the floor of a value too large to compute");
+    if (!evaluable(x.ex)) fail_too_large("the floor of a value this large");
     GiNaC::ex n = GiNaC::evalf(x.ex);
     if (!GiNaC::is_a<GiNaC::numeric>(n) || !GiNaC::ex_to<GiNaC::numeric>(n).is_real()) fail("symbolic floor");
     double d = GiNaC::ex_to<GiNaC::numeric>(n).to_double();

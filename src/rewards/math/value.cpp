@@ -1,5 +1,7 @@
 #include "rewards/math/value.h"
 
+#include <cmath>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <sstream>
@@ -27,6 +29,95 @@ const GiNaC::ex& infinity_symbol() {
 }
 
 bool has_infinity(const GiNaC::ex& e) { return e.has(infinity_symbol()); }
+
+namespace {
+
+constexpr double kMaxLog10 = 1e5;     // values within 10^(+-100000) (exact integers stop at 20000 digits)
+constexpr double kMaxArgLog10 = 6;    // exponents and function arguments up to 10^6 in size
+constexpr double kCancellation = 40;  // a sum of floats may cancel to 10^-40 of its largest term (Digits = 30)
+
+// Bounds of log10 |value|: lo <= log10 |v| <= hi; `zero` for an exact 0. +-inf when unbounded.
+struct Log10Range {
+  double lo, hi;
+  bool zero = false;
+};
+
+Log10Range unbounded() {
+  const double inf = std::numeric_limits<double>::infinity();
+  return {-inf, inf};
+}
+
+double magnitude(const Log10Range& r) { return std::max(std::fabs(r.lo), std::fabs(r.hi)); }
+
+Log10Range log10_range(const GiNaC::ex& e) {
+  using GiNaC::ex_to;
+  using GiNaC::is_a;
+  if (is_a<GiNaC::numeric>(e)) {
+    const GiNaC::numeric& n = ex_to<GiNaC::numeric>(e);
+    if (n.is_zero()) return {0, 0, true};
+    if (n.is_rational()) {  // 2^(bits-1) <= |integer| < 2^bits
+      double nb = n.numer().int_length(), db = n.denom().int_length();
+      return {((nb - 1) - db) * 0.30103, (nb - (db - 1)) * 0.30103};
+    }
+    if (!n.is_real()) {
+      Log10Range re = log10_range(n.real()), im = log10_range(n.imag());
+      return {std::min(re.lo, im.lo), std::max(re.hi, im.hi) + 0.16};
+    }
+    double d = std::fabs(n.to_double());
+    if (!std::isfinite(d) || d == 0) return unbounded();
+    return {std::log10(d) - 1e-9, std::log10(d) + 1e-9};
+  }
+  if (is_a<GiNaC::constant>(e)) return {0.2, 0.6};  // pi, Euler's gamma, Catalan's constant
+  if (is_a<GiNaC::mul>(e)) {
+    Log10Range r{0, 0};
+    for (size_t k = 0; k < e.nops(); ++k) {
+      Log10Range f = log10_range(e.op(k));
+      if (f.zero) return {0, 0, true};
+      r.lo += f.lo;
+      r.hi += f.hi;
+    }
+    return r;
+  }
+  if (is_a<GiNaC::add>(e)) {
+    double hi = -std::numeric_limits<double>::infinity();
+    for (size_t k = 0; k < e.nops(); ++k) hi = std::max(hi, log10_range(e.op(k)).hi);
+    hi += std::log10(static_cast<double>(e.nops()));
+    return {hi - kCancellation, hi};
+  }
+  if (is_a<GiNaC::power>(e)) {
+    Log10Range b = log10_range(e.op(0));
+    if (b.zero) return {0, 0, true};
+    const GiNaC::ex& x = e.op(1);
+    if (is_a<GiNaC::numeric>(x) && ex_to<GiNaC::numeric>(x).is_real()) {
+      double p = ex_to<GiNaC::numeric>(x).to_double();
+      if (!std::isfinite(p)) return unbounded();
+      return p >= 0 ? Log10Range{p * b.lo, p * b.hi} : Log10Range{p * b.hi, p * b.lo};
+    }
+    Log10Range xr = log10_range(x);
+    if (xr.hi > kMaxArgLog10) return unbounded();
+    double m = std::pow(10.0, xr.hi) * magnitude(b);
+    return {-m, m};
+  }
+  if (is_a<GiNaC::function>(e)) {
+    double arg = 0;
+    for (size_t k = 0; k < e.nops(); ++k) arg = std::max(arg, log10_range(e.op(k)).hi);
+    if (!(arg <= kMaxArgLog10)) return unbounded();
+    const std::string name = ex_to<GiNaC::function>(e).get_name();
+    if (name == "exp" || name == "sinh" || name == "cosh" || name == "factorial" || name == "tgamma") {
+      double m = std::pow(10.0, arg) * (arg + 1);
+      return {-m, m};
+    }
+    return {-kCancellation, arg + kCancellation};  // trig, log, abs, ...: near a zero or a pole at worst
+  }
+  return unbounded();  // a symbol, an unknown node
+}
+
+}  // namespace
+
+bool evaluable(const GiNaC::ex& e) {
+  Log10Range r = log10_range(e);
+  return r.zero || magnitude(r) <= kMaxLog10;
+}
 
 std::string to_string(const Value& v) {
   std::ostringstream os;
