@@ -70,6 +70,7 @@ TEST(MathBounds, HugeValuesAreTooLargeUnlessWrittenAlike) {
       {"1", "$\\prod_{k=1}^{1000} k^{k}$"},                 // 1.5 million digits, term by term
       {"1", "$\\sum_{k=1}^{1000} k^{100000}$"},
       {"1", "$2 \\cdot 9^{9^{9}}$"},                        // no arithmetic on an unevaluated power
+      {"1", "$\\sum_{k=1}^{10} 5^{9^{k^{24}}}$"},             // terms of 10^(10^22) digits
   };
   for (const auto& c : cases) {
     Timed t = timed_verify(c.gold, c.pred);
@@ -77,6 +78,11 @@ TEST(MathBounds, HugeValuesAreTooLargeUnlessWrittenAlike) {
     EXPECT_EQ(t.r.verdict, m::Verdict::TooLarge) << c.gold << " vs " << c.pred.substr(0, 40) << ": " << t.r.reason;
     EXPECT_LT(t.ms, kBoundMs) << c.gold;
   }
+  // A symbolic tower is compared without evaluating it where it is astronomically large: at the
+  // random points x in [0.15, 2.35], 5^(9^(x^24 9^9)) would be a float of 10^17 digits.
+  Timed tower = timed_verify("9", "\\boxed{5^{9^{x^{24} 9^{9}}}}");
+  EXPECT_FALSE(tower.r.correct);
+  EXPECT_LT(tower.ms, kBoundMs);
   // Written alike, a huge value still equals itself.
   Timed same = timed_verify("10^{10^{10}}", "\\boxed{10^{10^{10}}}");
   EXPECT_TRUE(same.r.correct) << same.r.reason;

@@ -250,7 +250,9 @@ Value Parser::big_operator(bool is_sum) {
     if (a.is_integer() && b.is_integer() && (b - a).to_double() <= 1000) {
       // The terms are computed exactly: each power of the index, and the running value, must stay
       // within max_exact_digits (\prod_{k=1}^{1000} k^k has 1.5 million).
-      const double index_digits = std::log10(std::max(std::fabs(a.to_double()), std::fabs(b.to_double())) + 1);
+      const double index_max = std::max({std::fabs(a.to_double()), std::fabs(b.to_double()), 2.0});
+      const double index_digits = std::log10(index_max + 1);
+      if (!evaluable(body.ex, 1, index_max)) fail_too_large("the terms of this sum or product");
       for (GiNaC::const_preorder_iterator it = body.ex.preorder_begin(); it != body.ex.preorder_end(); ++it)
         if (GiNaC::is_a<GiNaC::power>(*it) && GiNaC::is_a<GiNaC::numeric>(it->op(1)) &&
             std::fabs(GiNaC::ex_to<GiNaC::numeric>(it->op(1)).to_double()) * index_digits > lim_.max_exact_digits)

@@ -49,7 +49,7 @@ Log10Range unbounded() {
 
 double magnitude(const Log10Range& r) { return std::max(std::fabs(r.lo), std::fabs(r.hi)); }
 
-Log10Range log10_range(const GiNaC::ex& e) {
+Log10Range log10_range(const GiNaC::ex& e, const Log10Range* symbols) {
   using GiNaC::ex_to;
   using GiNaC::is_a;
   if (is_a<GiNaC::numeric>(e)) {
@@ -60,7 +60,7 @@ Log10Range log10_range(const GiNaC::ex& e) {
       return {((nb - 1) - db) * 0.30103, (nb - (db - 1)) * 0.30103};
     }
     if (!n.is_real()) {
-      Log10Range re = log10_range(n.real()), im = log10_range(n.imag());
+      Log10Range re = log10_range(n.real(), symbols), im = log10_range(n.imag(), symbols);
       return {std::min(re.lo, im.lo), std::max(re.hi, im.hi) + 0.16};
     }
     double d = std::fabs(n.to_double());
@@ -68,10 +68,11 @@ Log10Range log10_range(const GiNaC::ex& e) {
     return {std::log10(d) - 1e-9, std::log10(d) + 1e-9};
   }
   if (is_a<GiNaC::constant>(e)) return {0.2, 0.6};  // pi, Euler's gamma, Catalan's constant
+  if (is_a<GiNaC::symbol>(e)) return symbols && !e.is_equal(infinity_symbol()) ? *symbols : unbounded();
   if (is_a<GiNaC::mul>(e)) {
     Log10Range r{0, 0};
     for (size_t k = 0; k < e.nops(); ++k) {
-      Log10Range f = log10_range(e.op(k));
+      Log10Range f = log10_range(e.op(k), symbols);
       if (f.zero) return {0, 0, true};
       r.lo += f.lo;
       r.hi += f.hi;
@@ -80,12 +81,12 @@ Log10Range log10_range(const GiNaC::ex& e) {
   }
   if (is_a<GiNaC::add>(e)) {
     double hi = -std::numeric_limits<double>::infinity();
-    for (size_t k = 0; k < e.nops(); ++k) hi = std::max(hi, log10_range(e.op(k)).hi);
+    for (size_t k = 0; k < e.nops(); ++k) hi = std::max(hi, log10_range(e.op(k), symbols).hi);
     hi += std::log10(static_cast<double>(e.nops()));
     return {hi - kCancellation, hi};
   }
   if (is_a<GiNaC::power>(e)) {
-    Log10Range b = log10_range(e.op(0));
+    Log10Range b = log10_range(e.op(0), symbols);
     if (b.zero) return {0, 0, true};
     const GiNaC::ex& x = e.op(1);
     if (is_a<GiNaC::numeric>(x) && ex_to<GiNaC::numeric>(x).is_real()) {
@@ -93,14 +94,14 @@ Log10Range log10_range(const GiNaC::ex& e) {
       if (!std::isfinite(p)) return unbounded();
       return p >= 0 ? Log10Range{p * b.lo, p * b.hi} : Log10Range{p * b.hi, p * b.lo};
     }
-    Log10Range xr = log10_range(x);
+    Log10Range xr = log10_range(x, symbols);
     if (xr.hi > kMaxArgLog10) return unbounded();
     double m = std::pow(10.0, xr.hi) * magnitude(b);
     return {-m, m};
   }
   if (is_a<GiNaC::function>(e)) {
     double arg = 0;
-    for (size_t k = 0; k < e.nops(); ++k) arg = std::max(arg, log10_range(e.op(k)).hi);
+    for (size_t k = 0; k < e.nops(); ++k) arg = std::max(arg, log10_range(e.op(k), symbols).hi);
     if (!(arg <= kMaxArgLog10)) return unbounded();
     const std::string name = ex_to<GiNaC::function>(e).get_name();
     if (name == "exp" || name == "sinh" || name == "cosh" || name == "factorial" || name == "tgamma") {
@@ -114,8 +115,9 @@ Log10Range log10_range(const GiNaC::ex& e) {
 
 }  // namespace
 
-bool evaluable(const GiNaC::ex& e) {
-  Log10Range r = log10_range(e);
+bool evaluable(const GiNaC::ex& e, double symbol_min, double symbol_max) {
+  Log10Range range{std::log10(symbol_min), std::log10(symbol_max)};
+  Log10Range r = log10_range(e, symbol_min > 0 ? &range : nullptr);
   return r.zero || magnitude(r) <= kMaxLog10;
 }
 

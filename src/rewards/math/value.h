@@ -53,8 +53,9 @@ bool has_infinity(const GiNaC::ex& e);
 // Whether evalf() of a constant expression stays bounded: an upper estimate of log10 |value| over
 // its tree (and of every exponent and function argument) is below 10^5. CLN evaluates
 // 5^(9^(10^17)) by building a float with 10^17 digits, and sin(10^(10^6)) by reducing with a
-// million digits of pi; those are refused here, never started. False when a symbol remains.
-bool evaluable(const GiNaC::ex& e);
+// million digits of pi; those are refused here, never started. Symbols stand for values in
+// [symbol_min, symbol_max] (random-point evaluation); with symbol_min = 0 a symbol makes it false.
+bool evaluable(const GiNaC::ex& e, double symbol_min = 0, double symbol_max = 0);
 
 // Debug / report form ("{1, 2}", "[0, 1)", "x = 3").
 std::string to_string(const Value& v);
