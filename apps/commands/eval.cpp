@@ -57,6 +57,7 @@ struct EvalCommand {
   std::string out;
   std::string data_dir;
   std::string prompt = "auto";
+  std::string match = "{}";
   bool quiet = false;
 };
 
@@ -76,6 +77,9 @@ void visit_fields(V& v, EvalCommand& c) {
           "folder of the benchmark files; \"\" = $R1_DATA_DIR, the installed data, the source tree's data/", kNotResult);
   v.field("prompt", c.prompt, "auto: the R1 chat template when the model has one, else R1-Zero; r1_zero: always R1-Zero",
           one_of({"auto", "r1_zero"}));
+  v.field("match", c.match,
+          "verifier settings per benchmark, JSON: {\"math500\": {\"precision\": 4}, \"mmlu\": {\"language\": \"fr\"}} "
+          "(targets, language, precision, choices; rewards/math/match_settings.h)");
   v.field("quiet", c.quiet, "no progress line", kNotResult);
 }
 
@@ -100,6 +104,7 @@ int run(int argc, char** argv) {
   r1::eval::BenchmarkOptions bopt;
   bopt.data_dir = opt.data_dir;
   bopt.limit = opt.limit;
+  bopt.match = r1::eval::parse_match_option(opt.match, opt.bench);
   std::vector<r1::eval::Benchmark> suite;
   for (const auto& n : opt.bench) suite.push_back(r1::eval::make_benchmark(n, bopt));  // fail before loading the model
 
@@ -111,8 +116,8 @@ int run(int argc, char** argv) {
   if (prompt == "auto")
     tmpl = r1::tasks::model_chat_template(loaded.tokenizer_config, model_dir + "/tokenizer_config.json");
 
-  // What the samples depend on; a rerun into the same --out must agree (top_k only when set, so out
-  // dirs written before it existed still resume).
+  // What the samples depend on; a rerun into the same --out must agree (top_k and match only when
+  // set, so out dirs written before they existed still resume).
   json settings = {{"model", model_dir},
                    {"k", cfg.k},
                    {"temperature", cfg.sampling.temperature},
@@ -121,9 +126,11 @@ int run(int argc, char** argv) {
                    {"seed", cfg.sampling.seed},
                    {"prompt", prompt}};
   if (cfg.sampling.top_k > 0) settings["top_k"] = cfg.sampling.top_k;
+  if (!bopt.match.empty()) settings["match"] = bopt.match;
   if (!out_dir.empty()) r1::eval::check_run_settings(out_dir, settings);
   json summary = settings;
   summary.erase("prompt");
+  summary.erase("match");
   summary["benchmarks"] = json::object();
   double gen = 0, total = 0;
   for (const auto& b : suite) {

@@ -1,13 +1,17 @@
 // `r1 verify`: grades math answers. Reads JSONL records {"gold": ..., "pred": ...} (stdin or
 // --in FILE) and writes each record back with
-//   "verdict": true|false, "gold_extracted", "gold_rule", "pred_extracted", "pred_rule", "reason".
+//   "verdict": true|false, "status", "reason", "gold_extracted", "gold_rule", "pred_extracted",
+//   "pred_rule" (rewards/math/verify_jsonl.h).
 // "pred" may be a whole model response (graded after its last </think>), "gold" a bare answer,
-// "$...$", "\boxed{...}" or a solution ending in "#### N".
+// "$...$", "\boxed{...}" or a solution ending in "#### N". A record may carry its own extraction
+// settings, as lighteval's ExtractiveMatch takes them: "targets" (["latex", "expr", "letters"]),
+// "language" ("en", "zh", "fr", ...), "precision" (decimal places), "choices" (number of options).
 //
-// A malformed line (not JSON, not an object, "gold"/"pred" missing or not strings) does not stop
-// the run: it is written back as {"line": N, "error": "..."} (also reported on stderr) and the
-// command exits with status 1 once all lines are done, so one bad record never hides the grades
-// of the others. Blank lines are skipped.
+// A malformed line (not JSON, not an object, "gold"/"pred" missing or not strings, bad settings)
+// does not stop the run: it is written back as {"line": N, "error": "..."} (also reported on
+// stderr) and the command exits with status 1 once all lines are done, so one bad record never
+// hides the grades of the others. Bytes that are not UTF-8 are graded as U+FFFD. Blank lines are
+// skipped.
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -15,7 +19,7 @@
 #include "commands/commands.h"
 #include "core/cli.h"
 #include "core/error.h"
-#include "rewards/math/verify.h"
+#include "rewards/math/verify_jsonl.h"
 
 namespace {
 
@@ -57,14 +61,19 @@ int run_verify(int argc, char** argv) {
   VerifyCommand c;
   if (!r1::cli::parse(kSpec, c, argc, argv)) return 0;
   m::VerifyOptions opt;
-  opt.float_rounding = c.float_rounding;
+  opt.precision = c.float_rounding;
   opt.timeout_ms = c.timeout_ms;
   opt.strict = c.strict;
   opt.allow_set_relation_comp = c.set_relation;
   opt.pred_extract.boxed_priority = c.boxed_priority;
   opt.gold_extract.boxed_priority = c.boxed_priority;
-  opt.pred_extract.choices = c.choices;
-  opt.gold_extract.choices = c.choices;
+  m::MatchSettings defaults;
+  defaults.precision = opt.precision;
+  if (!c.choices.empty()) {
+    defaults.letters = true;
+    for (auto* e : {&opt.pred_extract, &opt.gold_extract})
+      for (char letter : c.choices) e->choice_labels.push_back(std::string(1, letter));
+  }
   const std::string& in_path = c.in;
   const std::string& out_path = c.out;
 
@@ -87,33 +96,16 @@ int run_verify(int argc, char** argv) {
   while (std::getline(in, line)) {
     ++lineno;
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    nlohmann::json rec;
-    std::string error;
-    try {
-      rec = nlohmann::json::parse(line);
-      if (!rec.is_object()) error = "record is not a JSON object";
-      else if (!rec.contains("gold") || !rec["gold"].is_string()) error = "field \"gold\" is missing or not a string";
-      else if (!rec.contains("pred") || !rec["pred"].is_string()) error = "field \"pred\" is missing or not a string";
-    } catch (const nlohmann::json::exception& e) {
-      error = std::string("invalid JSON: ") + e.what();
-    }
-    if (!error.empty()) {
+    const std::string where = source + ":" + std::to_string(lineno);
+    m::GradedLine g = m::grade_jsonl_line(line, lineno, where, opt, defaults);
+    if (g.malformed) {
       ++malformed;
-      std::string where = source + ":" + std::to_string(lineno);
-      std::cerr << "error: " << where << ": " << error << "\n";
-      out << nlohmann::json{{"line", lineno}, {"error", where + ": " + error}}.dump() << "\n";
-      continue;
+      std::cerr << "error: " << g.error << "\n";
+    } else {
+      ++graded;
+      correct += g.correct;
     }
-    m::VerifyResult r = m::verify(rec["gold"].get<std::string>(), rec["pred"].get<std::string>(), opt);
-    rec["verdict"] = r.correct;
-    rec["gold_extracted"] = r.gold;
-    rec["gold_rule"] = m::rule_name(r.gold_rule);
-    rec["pred_extracted"] = r.pred;
-    rec["pred_rule"] = r.pred.empty() ? "none" : m::rule_name(r.pred_rule);
-    rec["reason"] = r.reason;
-    out << rec.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
-    ++graded;
-    correct += r.correct;
+    out << g.record.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
   }
   out.flush();
   std::cerr << "verify: " << graded << " graded, " << correct << " correct, " << malformed << " malformed\n";

@@ -1,7 +1,9 @@
 #include "eval/benchmark.h"
 
 #include "core/error.h"
+#include "core/seed.h"
 #include "tasks/datasets/benchmarks.h"
+#include "tasks/datasets/mcq_task.h"
 
 namespace r1::eval {
 
@@ -20,10 +22,23 @@ Benchmark make_benchmark(const std::string& name, const BenchmarkOptions& opt) {
   Benchmark b;
   b.name = name;
   if (tasks::is_dataset_benchmark(name)) {
-    auto task = tasks::make_dataset_task(name, opt.data_dir, opt.task);
+    tasks::DatasetTaskOptions task_opt = opt.task;
+    if (opt.match.is_object() && opt.match.contains(name)) {
+      check(opt.match[name].is_object(), "match settings of " + name, "must be a JSON object");
+      task_opt.match.update(opt.match[name]);
+    }
+    auto task = tasks::make_dataset_task(name, opt.data_dir, task_opt);
     b.problems = task->problems();
     b.task = std::move(task);
     if (opt.limit > 0 && static_cast<int64_t>(b.problems.size()) > opt.limit) b.problems.resize(opt.limit);
+    // Multiple choice: answers are mapped back to the original labels (McqTask::equivalent_answers
+    // compares letters), so sample s may show the options in its own seeded order.
+    if (tasks::is_mcq_benchmark(name) && opt.shuffle_choices)
+      b.sample_view = [](const tasks::Problem& p, int64_t s) {
+        const std::string id = p.data.at("id");
+        return s == 0 ? p
+                      : tasks::shuffled_view(p, derive_seed(fnv1a64(id), "mcq/view", {static_cast<uint64_t>(s)}) | 1);
+      };
     return b;
   }
   std::unique_ptr<tasks::Task> task;
@@ -44,6 +59,24 @@ Benchmark make_benchmark(const std::string& name, const BenchmarkOptions& opt) {
   }
   b.task = std::move(task);
   return b;
+}
+
+nlohmann::json parse_match_option(const std::string& text, const std::vector<std::string>& names) {
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(text);
+  } catch (const nlohmann::json::exception& e) {
+    throw Error("--match", std::string("not valid JSON: ") + e.what());
+  }
+  check(j.is_object(), "--match", "must be a JSON object keyed by benchmark name");
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    bool known = false;
+    for (const auto& n : names) known |= n == it.key();
+    check(known, "--match key \"" + it.key() + "\"", "is not one of the benchmarks given to --bench");
+    check(it.value().is_object(), "--match key \"" + it.key() + "\"",
+          "must map to an object such as {\"precision\": 4} or {\"targets\": [\"letters\"]}");
+  }
+  return j;
 }
 
 std::vector<std::string> parse_benchmark_list(const std::string& list) {

@@ -201,17 +201,28 @@ json run_benchmark(model::CausalLMImpl& model, const Benchmark& bench, const tex
   Progress progress(bench.name, missing, "sample");
   int64_t written = 0, correct_new = 0;
   for (size_t i : todo) {
-    const auto& p = bench.problems[i];
-    const std::string id = p.data.at("id");
-    const tasks::Prompt prompt = style == tasks::PromptStyle::kR1Chat ? tasks::r1_chat_prompt(*tmpl, p) : tasks::r1_zero_prompt(p);
-    // One prompt per call, its samples seeded by its id: a restarted run writes exactly the
-    // samples an uninterrupted one would have.
-    const rollout::RolloutPrompt rp{tasks::encode_prompt(codec, prompt), prompt.response_prefix, p, bench.task.get(),
-                                    fnv1a64(id)};
+    const auto& p0 = bench.problems[i];
+    const std::string id = p0.data.at("id");
+    // One prompt for all k samples, or one per sample when the benchmark varies its problem
+    // (shuffled options): then each sample is its own prompt of one completion. Samples are seeded
+    // by the id (and the view), so a restarted run writes exactly the samples an uninterrupted one
+    // would have.
+    const bool per_sample = static_cast<bool>(bench.sample_view);
+    std::vector<rollout::RolloutPrompt> prompts;
+    for (int64_t s = 0; s < (per_sample ? cfg.k : 1); ++s) {
+      const tasks::Problem p = per_sample ? bench.sample_view(p0, s) : p0;
+      const tasks::Prompt prompt =
+          style == tasks::PromptStyle::kR1Chat ? tasks::r1_chat_prompt(*tmpl, p) : tasks::r1_zero_prompt(p);
+      prompts.push_back({tasks::encode_prompt(codec, prompt), prompt.response_prefix, p, bench.task.get(),
+                         per_sample ? fnv1a64(id + "#view" + std::to_string(s)) : fnv1a64(id)});
+    }
+    rollout::RolloutConfig call = rc;
+    if (per_sample) call.samples_per_prompt = 1;
     const double g0 = now_seconds();
-    auto samples = rollout::rollout_and_score(model, {rp}, codec.decode, rc);
+    auto samples = rollout::rollout_and_score(model, prompts, codec.decode, call);
     gen_seconds += now_seconds() - g0;
     for (auto& smp : samples) {
+      if (per_sample) smp.sample = smp.prompt;  // view s holds sample s
       if (done.count({id, smp.sample})) continue;
       SampleRecord r;
       r.prompt_id = id;

@@ -16,7 +16,14 @@ std::string response_prefix(ResponseMode mode) {
 
 const char* prompt_style_name(PromptStyle s) { return s == PromptStyle::kR1Chat ? "r1_chat" : "r1_zero"; }
 
-std::string r1_user_message(const Problem& p) { return p.question + "\n" + kBoxedInstruction; }
+std::string r1_user_message(const Problem& p) {
+  // A problem may carry its own instruction (multiple-choice prompts end with theirs: "").
+  if (p.data.contains("instruction") && p.data["instruction"].is_string()) {
+    const std::string instruction = p.data["instruction"];
+    return instruction.empty() ? p.question : p.question + "\n" + instruction;
+  }
+  return p.question + "\n" + kBoxedInstruction;
+}
 
 Prompt r1_chat_prompt(const text::ChatTemplate& tmpl, const Problem& p) {
   nlohmann::json messages = nlohmann::json::array({{{"role", "user"}, {"content", r1_user_message(p)}}});

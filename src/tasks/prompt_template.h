@@ -41,7 +41,8 @@ struct Prompt {
   bool add_bos = false;         // prepend the tokenizer's BOS id (R1-Zero; chat templates write it)
 };
 
-// The user message of the R1 chat prompt.
+// The user message of the R1 chat prompt: the question and R1's boxed-answer instruction, or the
+// problem's own data["instruction"] ("" for none: multiple-choice prompts carry theirs).
 std::string r1_user_message(const Problem& p);
 
 Prompt r1_chat_prompt(const text::ChatTemplate& tmpl, const Problem& p);

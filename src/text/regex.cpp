@@ -83,6 +83,48 @@ std::vector<std::pair<size_t, size_t>> Regex::find_all(std::string_view text) co
   return out;
 }
 
+Regex::Matches Regex::match_all(std::string_view text, uint32_t match_limit) const {
+  Matches out;
+  pcre2_match_context* ctx = thread_match_context();
+  pcre2_set_match_limit(ctx, match_limit > 0 ? match_limit : 10000000);
+  pcre2_match_data* md = pcre2_match_data_create_from_pattern(code_->code, nullptr);
+  const auto* subject = reinterpret_cast<PCRE2_SPTR>(text.data());
+  const uint32_t opts = PCRE2_NO_UTF_CHECK;
+  size_t pos = 0;
+  while (pos <= text.size()) {
+    const int rc = code_->jit ? pcre2_jit_match(code_->code, subject, text.size(), pos, opts, md, ctx)
+                              : pcre2_match(code_->code, subject, text.size(), pos, opts, md, ctx);
+    if (rc == PCRE2_ERROR_NOMATCH) break;
+    if (rc < 0) {
+      out.limit_hit = true;
+      break;
+    }
+    const PCRE2_SIZE* ov = pcre2_get_ovector_pointer(md);
+    const uint32_t pairs = pcre2_get_ovector_count(md);
+    Match m;
+    m.spans.reserve(pairs);
+    for (uint32_t k = 0; k < pairs; ++k) {
+      const bool set = ov[2 * k] != PCRE2_UNSET;
+      m.spans.emplace_back(set ? ov[2 * k] : std::string_view::npos, set ? ov[2 * k + 1] : std::string_view::npos);
+    }
+    const size_t b = ov[0], e = ov[1];
+    out.matches.push_back(std::move(m));
+    pos = e;
+    if (e == b) {  // empty match: step one code point forward
+      pos = b + 1;
+      while (pos < text.size() && (static_cast<unsigned char>(text[pos]) & 0xC0) == 0x80) ++pos;
+    }
+  }
+  pcre2_set_match_limit(ctx, 10000000);
+  pcre2_match_data_free(md);
+  return out;
+}
+
+int Regex::group_number(const std::string& name) const {
+  const int n = pcre2_substring_number_from_name(code_->code, reinterpret_cast<PCRE2_SPTR>(name.c_str()));
+  return n > 0 ? n : -1;
+}
+
 std::string regex_escape(std::string_view literal) {
   std::string out;
   for (char c : literal) {

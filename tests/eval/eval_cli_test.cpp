@@ -151,3 +151,24 @@ TEST_F(EvalCli, BadArgumentsAreErrorsNamingThem) {
   EXPECT_NE(r.status, 0);
   EXPECT_NE(r.output.find("/nonexistent"), std::string::npos) << r.output;
 }
+
+// A multiple-choice benchmark: each of the k samples is its own prompt (options in its own order),
+// every answer recorded is an original label or empty, and --match names its benchmark.
+TEST_F(EvalCli, MultipleChoiceRunsOneViewPerSample) {
+  fs::path out = root_ / "out_mcq";
+  auto r = run_r1("eval --model " + model_.string() + " --data_dir " + R1_SOURCE_DATA_DIR +
+                  " --bench mcq_sample --limit 3 --k 3 --max_new_tokens 8 --seed 3 --quiet --out " + out.string() +
+                  " --match '{\"mcq_sample\": {\"language\": \"en\"}}'");
+  ASSERT_EQ(r.status, 0) << r.output;
+  auto lines = lines_of(out / "mcq_sample.jsonl");
+  ASSERT_EQ(lines.size(), 9u);
+  for (const auto& l : lines) {
+    std::string answer = json::parse(l)["answer"];
+    EXPECT_TRUE(answer.empty() || (answer.size() == 1 && answer[0] >= 'A' && answer[0] <= 'D')) << l;
+  }
+  auto summary = json::parse(slurp(out / "summary.json"));
+  EXPECT_EQ(summary["benchmarks"]["mcq_sample"]["samples"], 9);
+  auto bad = run_r1("eval --model " + model_.string() + " --bench mcq_sample --match '{\"math500\": {}}'");
+  EXPECT_NE(bad.status, 0);
+  EXPECT_NE(bad.output.find("--match key \"math500\""), std::string::npos) << bad.output;
+}

@@ -73,3 +73,37 @@ TEST(MathVerifyCli, GradesRecordsAndFlagsMalformedLines) {
   std::remove(out.c_str());
   std::remove(err.c_str());
 }
+
+// Per-line settings (lighteval's targets / language / precision) and bytes that are not UTF-8:
+// every line gets a verdict, and a bad setting is that line's error, not the batch's.
+TEST(MathVerifyCli, PerLineSettingsAndInvalidUtf8) {
+  std::string in = temp_path("in2.jsonl"), out = temp_path("out2.jsonl"), err = temp_path("err2.txt");
+  {
+    std::ofstream f(in, std::ios::binary);
+    f << R"({"gold": "\\frac{1}{3}", "pred": "0.3333", "precision": 4})" << "\n";
+    f << R"({"gold": "\\frac{1}{3}", "pred": "0.3333"})" << "\n";
+    f << R"({"gold": "(C) Curie", "pred": "r\u00e9ponse est C non A", "targets": ["letters"], "language": "fr"})"
+      << "\n";
+    f << "{\"gold\": \"5\", \"pred\": \"The answer is \\\\boxed{5}. \xe4\xb8\"}" << "\n";  // cut character
+    f << "{\"gold\": \"\xff\", \"pred\": \"\xfe\"}" << "\n";
+    f << R"({"gold": "1", "pred": "1", "targets": ["roman"]})" << "\n";
+    f << R"({"gold": "1", "pred": "1", "precision": -1})" << "\n";
+  }
+  EXPECT_EQ(run("--in " + in + " --out " + out + " 2>" + err), 1);  // two bad settings
+  auto recs = read_jsonl(out);
+  ASSERT_EQ(recs.size(), 7u);
+  EXPECT_EQ(recs[0].at("verdict"), true);
+  EXPECT_EQ(recs[1].at("verdict"), false);  // 6 places by default: 0.3333 is not 1/3
+  EXPECT_EQ(recs[1].at("status"), "not_equivalent");
+  EXPECT_EQ(recs[2].at("verdict"), true);
+  EXPECT_EQ(recs[2].at("pred_rule"), "choice");
+  EXPECT_EQ(recs[3].at("verdict"), true);
+  EXPECT_FALSE(recs[4].contains("error"));  // graded (as U+FFFD), not dropped
+  EXPECT_EQ(recs[4].at("verdict"), false);
+  EXPECT_NE(recs[5].at("error").get<std::string>().find("unknown target \"roman\""), std::string::npos);
+  EXPECT_NE(recs[6].at("error").get<std::string>().find("\"precision\" must be in [0, 20]"), std::string::npos);
+  std::remove(in.c_str());
+  std::remove(out.c_str());
+  std::remove(err.c_str());
+}
+

@@ -40,7 +40,8 @@ TEST(MathParseCases, StringExtraction) {
     std::string config = c.at("config"), input = c.at("input");
     m::ExtractOptions opt;
     opt.latex = opt.expr = false;
-    opt.choices = config.find("strings=(\"U\",)") != std::string::npos ? "U" : "ABCD";
+    opt.letters = true;
+    if (config.find("strings=(\"U\",)") != std::string::npos) opt.choice_labels = {"U"};
     bool lowercase = config.find("lowercase=False") == std::string::npos;
     auto cands = m::extract_answers(input, opt);
     const auto& expected = c.at("expected");

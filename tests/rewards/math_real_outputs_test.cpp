@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <map>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -55,11 +56,18 @@ TEST(MathRealOutputs, R1DistillThoughtAnchorsAll40) {
   std::printf("thought_anchors: %zu/40 agree\n", agree);
 }
 
-// 100 MATH problems x 8 Qwen2.5-Math-Instruct CoT samples with the Qwen grader's verdicts.
+// 100 MATH problems x 8 Qwen2.5-Math-Instruct CoT samples with the Qwen grader's verdicts. Every
+// sample agrees except these, each with its reason; a new disagreement fails, and so does a listed
+// one that starts to agree.
 TEST(MathRealOutputs, QwenMathCotSamplesAgreeWithQwenGrader) {
+  const std::map<std::pair<size_t, size_t>, std::string> known = {
+      {{72, 7},
+       "gold \"10{,}000\", response \\boxed{10000}: the Qwen grader's normalization keeps \"{,}\" and compares "
+       "\"10{,}000\" as a string; \"{,}\" is LaTeX's thousands separator, so we read 10000 (and so does Math-Verify)"},
+  };
   auto recs = read_jsonl("qwen25math_math_cot_100_samples.jsonl");
   ASSERT_EQ(recs.size(), 100u);
-  size_t agree = 0, total = 0;
+  size_t total = 0;
   double worst = 0;
   for (size_t k = 0; k < recs.size(); ++k) {
     const auto& r = recs[k];
@@ -70,22 +78,15 @@ TEST(MathRealOutputs, QwenMathCotSamplesAgreeWithQwenGrader) {
       worst = std::max(worst, ms_since(t0));
       bool expected = r.at("score")[i];
       ++total;
-      if (v.correct == expected) {
-        ++agree;
-        continue;
-      }
-      // Known: problem 72, sample 7: gold "10{,}000", response \boxed{10000}; the Qwen grader's
-      // normalization keeps "{,}" and marks it wrong, we read 10{,}000 as 10000.
-      std::printf("DISAGREE problem %zu sample %zu: Qwen grader %d, verdict %d; gold '%s' pred [%s] '%s' (Qwen "
-                  "extracted '%s'); reason: %s\n",
-                  k, i, expected, v.correct, gold.c_str(), m::rule_name(v.pred_rule), v.pred.c_str(),
-                  r.at("pred")[i].get<std::string>().c_str(), v.reason.c_str());
+      const bool listed = known.count({k, i}) > 0;
+      EXPECT_EQ(v.correct != expected, listed)
+          << "problem " << k << " sample " << i << ": Qwen grader " << expected << ", verdict " << v.correct
+          << "; gold '" << gold << "' pred [" << m::rule_name(v.pred_rule) << "] '" << v.pred << "' (Qwen extracted '"
+          << r.at("pred")[i].get<std::string>() << "'); reason: " << v.reason;
     }
   }
-  double rate = double(agree) / total;
-  std::printf("qwen25math_math_cot_100: %zu/%zu agree (%.2f%%), slowest %.1f ms\n", agree, total, 100 * rate, worst);
   EXPECT_EQ(total, 800u);
-  EXPECT_GE(rate, 0.97);
+  std::printf("qwen25math_math_cot_100: %zu known disagreements of %zu, slowest %.1f ms\n", known.size(), total, worst);
 }
 
 // MATH-500: each record's `answer` must match the \boxed{} of its own `solution`.

@@ -127,7 +127,8 @@ TEST(MathExtract, Rules) {
   EXPECT_EQ(m::last_boxed("x \\boxed{a{b}c} y"), "a{b}c");
   EXPECT_EQ(m::last_boxed("no box here"), "");
   EXPECT_EQ(first("Natalia sold 48+24 = 72 clips.\n#### 1,072"), std::make_pair(std::string("1072"), m::ExtractionRule::Gsm8k));
-  EXPECT_EQ(first("Thus the answer is 42."), std::make_pair(std::string("42"), m::ExtractionRule::AnswerIs));
+  EXPECT_EQ(first("Thus the answer is 42."), std::make_pair(std::string("42"), m::ExtractionRule::AnswerSentence));
+  EXPECT_EQ(first("Thus the answer is 42, as 6 times 7 is 42."), std::make_pair(std::string("42"), m::ExtractionRule::AnswerIs));
   EXPECT_EQ(first("Final Answer: The final answer is $\\frac{3}{4}$. I hope it is correct."),
             std::make_pair(std::string("\\frac{3}{4}"), m::ExtractionRule::FinalAnswerIs));
   EXPECT_EQ(first("we get $x = 3$ so"), std::make_pair(std::string("x = 3"), m::ExtractionRule::LatexMath));
@@ -137,7 +138,7 @@ TEST(MathExtract, Rules) {
   EXPECT_EQ(first("<think>maybe \\boxed{1}</think>no answer").first, "<none>");
   EXPECT_EQ(first("<think>unfinished reasoning \\boxed{3}").first, "3");
   m::ExtractOptions mc;
-  mc.choices = "ABCD";
+  mc.letters = true;
   EXPECT_EQ(first("The answer is (C).", mc), std::make_pair(std::string("C"), m::ExtractionRule::Choice));
   EXPECT_EQ(first("**Answer: B**", mc).first, "B");
   EXPECT_EQ(first("", mc).first, "<none>");
@@ -247,7 +248,7 @@ TEST(MathVerify, ResultReportsExtractionAndReason) {
   EXPECT_FALSE(wrong.correct);
   EXPECT_EQ(wrong.reason, "not equivalent");
   m::VerifyOptions tight;
-  tight.float_rounding = 2;
+  tight.precision = 2;
   EXPECT_TRUE(m::verify("\\frac{1}{3}", "\\boxed{0.33}", tight).correct);
   m::VerifyOptions loose;
   loose.strict = false;

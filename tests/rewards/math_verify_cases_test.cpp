@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <map>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -28,7 +29,7 @@ std::vector<nlohmann::json> read_jsonl(const std::string& path) {
 // means the library defaults (boxed priority 50).
 m::VerifyOptions options_for(const nlohmann::json& c) {
   m::VerifyOptions o;
-  o.float_rounding = c.at("precision").get<int>();
+  o.precision = c.at("precision").get<int>();
   o.strict = c.at("strict").get<bool>();
   o.allow_set_relation_comp = c.at("allow_set_relation_comp").get<bool>();
   o.percent_lenient = false;  // Math-Verify itself: 25 != 25%
@@ -52,10 +53,14 @@ m::VerifyOptions options_for(const nlohmann::json& c) {
 
 }  // namespace
 
+// Cases where our verdict differs from Math-Verify's, by index in the file, each with its reason.
+// Empty: every case agrees. A case that starts to disagree fails the test; one listed here that
+// starts to agree fails too, so the list stays true.
+const std::map<size_t, std::string> kKnownDisagreements = {};
+
 TEST(MathVerifyCases, AgreesWithMathVerify) {
   auto cases = read_jsonl(std::string(R1_SOURCE_DATA_DIR) + "/math_verify_cases.jsonl");
-  ASSERT_GT(cases.size(), 100u);
-  size_t agree = 0;
+  ASSERT_EQ(cases.size(), 190u);
   double worst_ms = 0;
   for (size_t k = 0; k < cases.size(); ++k) {
     const auto& c = cases[k];
@@ -66,19 +71,15 @@ TEST(MathVerifyCases, AgreesWithMathVerify) {
     double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     worst_ms = std::max(worst_ms, ms);
     EXPECT_LT(ms, 5000) << "case " << k << " took " << ms << " ms";
-    if (r.correct == expected) {
-      ++agree;
-      continue;
-    }
-    std::printf("DISAGREE case %zu (%s:%d %s): expected %d got %d\n  gold: %.160s\n  pred: %.160s\n"
-                "  extracted gold [%s] %s -> %s\n  extracted pred [%s] %s -> %s\n  reason: %s\n",
-                k, c.at("source_file").get<std::string>().c_str(), c.at("line").get<int>(),
-                c.at("note").get<std::string>().c_str(), expected, r.correct, gold.c_str(), pred.c_str(),
-                m::rule_name(r.gold_rule), r.gold.c_str(), r.gold_parsed.c_str(), m::rule_name(r.pred_rule),
-                r.pred.c_str(), r.pred_parsed.c_str(), r.reason.c_str());
+    const bool known = kKnownDisagreements.count(k) > 0;
+    EXPECT_EQ(r.correct != expected, known)
+        << "case " << k << " (" << c.at("source_file").get<std::string>() << ":" << c.at("line").get<int>() << " "
+        << c.at("note").get<std::string>() << "): Math-Verify says " << expected << ", we say " << r.correct
+        << (known ? " (listed as a known disagreement)" : "") << "\n  gold: " << gold.substr(0, 160)
+        << "\n  pred: " << pred.substr(0, 160) << "\n  extracted gold [" << m::rule_name(r.gold_rule) << "] " << r.gold
+        << " -> " << r.gold_parsed << "\n  extracted pred [" << m::rule_name(r.pred_rule) << "] " << r.pred << " -> "
+        << r.pred_parsed << "\n  reason: " << r.reason;
   }
-  double rate = double(agree) / cases.size();
-  std::printf("math_verify_cases: %zu/%zu agree (%.1f%%), slowest case %.1f ms\n", agree, cases.size(), 100 * rate,
+  std::printf("math_verify_cases: %zu known disagreements, slowest case %.1f ms\n", kKnownDisagreements.size(),
               worst_ms);
-  EXPECT_GE(rate, 0.97);
 }

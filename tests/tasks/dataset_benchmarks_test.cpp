@@ -28,7 +28,7 @@ nlohmann::json raw_line(const std::string& file, size_t index) {
 TEST(DatasetBenchmarks, CountsMatchSources) {
   const std::pair<const char*, size_t> expected[] = {
       {"gsm8k", 1319}, {"gsm8k_train", 7473}, {"math500", 500},        {"aime24", 30},        {"aime25", 30},
-      {"amc23", 40},   {"minerva", 272},      {"olympiadbench", 675}, {"countdown_cd3", 256}};
+      {"amc23", 40},   {"minerva", 272},      {"olympiadbench", 675}, {"countdown_cd3", 256}, {"mcq_sample", 24}};
   for (auto [name, n] : expected) {
     auto ps = load_benchmark(name, kData);
     EXPECT_EQ(ps.size(), n) << name;
@@ -41,7 +41,8 @@ TEST(DatasetBenchmarks, CountsMatchSources) {
     }
     EXPECT_EQ(ids.size(), n) << name << ": ids must be unique";
   }
-  EXPECT_EQ(dataset_benchmark_names().size(), 9u);
+  // mmlu and gpqa_diamond are read when their files are provided; they do not ship.
+  EXPECT_EQ(dataset_benchmark_names().size(), 12u);
 }
 
 TEST(DatasetBenchmarks, GoldAnswersFollowEachFormat) {
@@ -138,6 +139,9 @@ TEST(DatasetTask, SamplesFromTheFileAndItsSolutionsVerify) {
     EXPECT_TRUE(plain->score(p, direct).correct) << p.data["id"];
     // The boxed answer inside the reasoning does not count, only the one after </think>.
     EXPECT_FALSE(task->score(p, "<think>\\boxed{" + p.answer + "}</think> so \\boxed{-1.5}").correct);
+    // check_answer grades a bare answer: there is no reasoning to close.
+    EXPECT_TRUE(task->check_answer(p, p.answer)) << p.data["id"];
+    EXPECT_FALSE(task->check_answer(p, p.answer + "1")) << p.data["id"];
   }
 }
 

@@ -24,6 +24,9 @@ struct CompareOptions {
 
 // Thrown when the deadline passes inside a comparison.
 struct CompareTimeout {};
+// Thrown when a side holds an unevaluated huge power or factorial (Value::huge) and the other is
+// not the same expression: equality can be neither shown nor refuted within bounds.
+struct CompareTooLarge {};
 
 bool values_equal(const Value& gold, const Value& pred, const CompareOptions& opt);
 

@@ -3,6 +3,14 @@
 #include <algorithm>
 #include <cctype>
 #include <cstring>
+#include <map>
+#include <memory>
+#include <mutex>
+
+#include "core/error.h"
+#include "rewards/math/answer_language.h"
+#include "rewards/math/extract_patterns.h"
+#include "rewards/math/normalize.h"
 
 namespace r1::rewards::math {
 
@@ -11,6 +19,7 @@ const char* rule_name(ExtractionRule rule) {
     case ExtractionRule::Boxed: return "boxed";
     case ExtractionRule::Gsm8k: return "gsm8k";
     case ExtractionRule::FinalAnswerIs: return "final_answer_is";
+    case ExtractionRule::AnswerSentence: return "answer_sentence";
     case ExtractionRule::AnswerIs: return "answer_is";
     case ExtractionRule::LatexMath: return "latex_math";
     case ExtractionRule::PlainNumber: return "plain_number";
@@ -28,684 +37,315 @@ std::string_view answer_region(std::string_view response, std::string_view think
 
 namespace {
 
-bool is_space(char c) { return c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\f' || c == '\v'; }
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
-bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+// Backtracking bound per pattern and text: far above what an answer needs (a 200 KB response
+// takes well under a million steps), low enough to stop pathological input in milliseconds.
+constexpr uint32_t kMatchLimit = 20000000;
 
-bool starts_with_at(std::string_view s, size_t i, std::string_view p) {
-  return i <= s.size() && s.size() - i >= p.size() && s.compare(i, p.size(), p) == 0;
+std::string_view span_of(std::string_view s, const text::Regex::Match& m, int group) {
+  if (!m.has(group)) return {};
+  return s.substr(m.spans[group].first, m.spans[group].second - m.spans[group].first);
 }
 
-bool iequal_at(std::string_view s, size_t i, std::string_view p) {
-  if (i > s.size() || s.size() - i < p.size()) return false;
-  for (size_t k = 0; k < p.size(); ++k)
-    if (std::tolower(static_cast<unsigned char>(s[i + k])) != std::tolower(static_cast<unsigned char>(p[k])))
-      return false;
-  return true;
+// ---- the ours-beside-theirs rules ------------------------------------------------------------
+
+// "#### 1,234": GSM8K's final-answer line.
+ExtractPattern gsm8k_pattern() {
+  return ExtractPattern(
+      "(*LF)####\\s*[$€£¥]?(?:(?P<integer1>-?[1-9]\\d{0,2}(?:,\\d{3})+)(?P<decimal1>\\.\\d+)?|(?P<integer2>-?\\d+)"
+      "(?P<decimal2>\\.\\d+)|(?P<decimal3>\\.\\d+)|(?P<integer3>-?\\d+))",
+      0, Target::Expr, ExtractionRule::Gsm8k);
 }
 
-std::string trim(std::string_view s) {
-  size_t b = 0, e = s.size();
-  while (b < e && is_space(s[b])) ++b;
-  while (e > b && is_space(s[e - 1])) --e;
-  return std::string(s.substr(b, e - b));
+// Where an "the answer is" sentence starts its answer: English's copula forms, the language's
+// "answer:" and Chinese 答案是 / 答案为 (Qwen2.5-Math reads "he answer is", "final answer is", 答案是).
+// With letters among the targets, after their anchored rules ("The answer is (C)." is a letter).
+ExtractPattern sentence_anchor(const AnswerLanguage& lang, bool letters) {
+  std::string anchors = "(?i:" + text::regex_escape(lang.answer) + ")\\s?" + punctuation_class(lang.colon, ':');
+  if (lang.iso639_3 == "eng") anchors += "|(?i:(?:the|final) answer is)\\s*:?";
+  if (lang.iso639_3 == "zho") anchors += "|答案(?:是|为)[:：]?";
+  return ExtractPattern("(*LF)(?:" + anchors + ")", letters ? 160 : 90, Target::Latex, ExtractionRule::AnswerSentence);
 }
 
-// ---- \boxed{...} ----------------------------------------------------------------------------
+// A formula answer is short; a longer "sentence" is prose or a derivation, left to the other rules.
+constexpr size_t kMaxSentence = 300;
 
-struct Box {
-  size_t cmd = 0;         // position of the backslash
-  size_t open = 0;        // position of '{' (npos when the box has no brace)
-  size_t close = 0;       // position of the matching '}' (npos when unclosed)
-  std::string content;
-};
-
-// The box whose command starts last before `limit`.
-bool find_box_before(std::string_view s, size_t limit, Box& box) {
-  size_t b = limit == 0 ? std::string_view::npos : s.rfind("\\boxed", limit - 1);
-  size_t f = limit == 0 ? std::string_view::npos : s.rfind("\\fbox", limit - 1);
-  size_t start;
-  size_t cmd_len;
-  if (b == std::string_view::npos && f == std::string_view::npos) return false;
-  if (f == std::string_view::npos || (b != std::string_view::npos && b > f)) {
-    start = b;
-    cmd_len = 6;
-  } else {
-    start = f;
-    cmd_len = 5;
-  }
-  box.cmd = start;
-  size_t i = start + cmd_len;
-  while (i < s.size() && is_space(s[i])) ++i;
-  if (i < s.size() && s[i] == '{') {
-    box.open = i;
-    int depth = 0;
-    for (size_t k = i; k < s.size(); ++k) {
-      if (s[k] == '{') ++depth;
-      if (s[k] == '}' && --depth == 0) {
-        box.close = k;
-        box.content = trim(s.substr(i + 1, k - i - 1));
-        return true;
-      }
-    }
-    box.close = std::string_view::npos;  // unclosed: the rest of the text is the answer
-    box.content = trim(s.substr(i + 1));
-    return true;
-  }
-  // "\boxed 5": the next token.
-  box.open = std::string_view::npos;
-  size_t e = i;
-  while (e < s.size() && !is_space(s[e]) && s[e] != '$') ++e;
-  box.close = e;
-  box.content = trim(s.substr(i, e - i));
-  return true;
-}
-
-bool has_separator(std::string_view between) {
-  for (size_t i = 0; i < between.size(); ++i) {
-    char c = between[i];
-    if (c == ',' || c == ';') return true;
-    for (std::string_view w : {std::string_view("and"), std::string_view("or")}) {
-      if (starts_with_at(between, i, w) && (i == 0 || !is_alpha(between[i - 1])) &&
-          (i + w.size() >= between.size() || !is_alpha(between[i + w.size()])))
-        return true;
-    }
-  }
-  return false;
-}
-
-}  // namespace
-
-std::string last_boxed(std::string_view text, bool join_adjacent) {
-  std::vector<std::string> parts;  // right to left
-  size_t limit = text.size();
-  size_t prev_cmd = std::string_view::npos;
-  Box box;
-  while (find_box_before(text, limit, box)) {
-    if (box.content.empty() && parts.empty()) {
-      limit = box.cmd;
+// The sentence after an anchor: up to a line break or a sentence end (".", "!", "?", "。" before a
+// space or the end) outside math and braces, trailing punctuation dropped. Only kMaxSentence + 1
+// bytes are looked at.
+std::string_view sentence_after(std::string_view s, size_t from) {
+  size_t i = from;
+  while (i < s.size() && (s[i] == ' ' || s[i] == '\t')) ++i;
+  size_t b = i;
+  int braces = 0;
+  bool dollar = false;
+  const size_t limit = std::min(s.size(), b + kMaxSentence + 1);
+  for (; i < limit; ++i) {
+    char c = s[i];
+    if (c == '\n') break;
+    if (c == '\\' && i + 1 < s.size()) {
+      ++i;
       continue;
     }
-    if (!parts.empty()) {
-      if (!join_adjacent || box.close == std::string_view::npos) break;
-      std::string_view between = text.substr(box.close + 1, prev_cmd - box.close - 1);
-      bool near = between.size() < 10;
-      bool separated = box.content != parts.back() && between.size() < 70 && has_separator(between);
-      if (!near && !separated) break;
-    }
-    if (parts.empty() || parts.back() != box.content) parts.push_back(box.content);
-    prev_cmd = box.cmd;
-    limit = box.cmd;
-    if (!join_adjacent) break;
+    if (c == '{') ++braces;
+    if (c == '}') --braces;
+    if (c == '$') dollar = !dollar;
+    if (braces > 0 || dollar) continue;
+    bool end_mark = c == '.' || c == '!' || c == '?';
+    if (end_mark && (i + 1 >= s.size() || s[i + 1] == ' ' || s[i + 1] == '\n' || s[i + 1] == '\t')) break;
+    if (s.compare(i, 3, "。") == 0) break;
   }
-  std::string out;
-  for (size_t k = parts.size(); k-- > 0;) {
-    if (!out.empty()) out += ",";
-    out += parts[k];
-  }
-  return out;
+  size_t e = i;
+  auto trailing = [](char c) { return c == ' ' || c == '.' || c == ',' || c == ';' || c == ':' || c == '*'; };
+  while (e > b && trailing(s[e - 1])) --e;
+  while (b < e && s[b] == '*') ++b;  // markdown bold: "**42**"
+  return s.substr(b, e - b);
 }
 
-namespace {
-
-// ---- candidates ------------------------------------------------------------------------------
-
-struct Span {
-  size_t begin = 0, end = 0;  // of the answer text
-  size_t match_end = 0;       // end of the whole match (percent suffix included): orders candidates
-  std::string text;
-  bool percent = false;
-};
-
-// A percent marker right after position i: "\%", "%", "percent", "percentage", "pct".
-size_t percent_suffix(std::string_view s, size_t i) {
-  size_t j = i;
-  while (j < s.size() && is_space(s[j])) ++j;
-  if (starts_with_at(s, j, "\\%")) return j + 2;
-  if (starts_with_at(s, j, "%")) return j + 1;
-  for (std::string_view w : {std::string_view("percentage"), std::string_view("percent"), std::string_view("pct")})
-    if (iequal_at(s, j, w) && (j + w.size() >= s.size() || !is_alpha(s[j + w.size()]))) return j + w.size();
-  return std::string_view::npos;
-}
-
-// Position of the next `token` at or after `from`, remembered so that a left-to-right scan over
-// many unclosed openers ("\[ \[ \[ ...") stays linear instead of searching to the end each time.
-class NextFinder {
- public:
-  NextFinder(std::string_view s, std::string_view token) : s_(s), token_(token) {}
-  size_t find(size_t from) {
-    if (!valid_ || from < from_ || (pos_ != std::string_view::npos && pos_ < from)) {
-      pos_ = s_.find(token_, from);
-      from_ = from;
-      valid_ = true;
-    }
-    return pos_;
-  }
-
- private:
-  std::string_view s_, token_;
-  size_t pos_ = std::string_view::npos, from_ = 0;
-  bool valid_ = false;
-};
-
-struct Closers {
-  explicit Closers(std::string_view s) : display_dollar(s, "$$"), bracket(s, "\\]"), paren(s, "\\)") {}
-  NextFinder display_dollar, bracket, paren;
-};
-
-// One LaTeX math environment starting exactly at i.
-bool latex_env_at(std::string_view s, size_t i, Span& out, Closers& close) {
+// An upper estimate of the characters the patterns step through on `s`. PCRE2 (like Python's re)
+// backtracks: from every "$$" or "\[" it scans to the closer or the end of the text, from "\(" or
+// "$" to the closer or the end of the line, and over a run of digits, spaces and operators from
+// every space in it; each answer word repeats the scans of the openers after it. Unclosed openers
+// by the thousand make that quadratic -- the text is then too large, not searched for minutes.
+double scan_cost(std::string_view s, const AnswerLanguage& lang) {
+  std::vector<size_t> at;    // opener positions, increasing
+  std::vector<double> sum;   // prefix sums of their scan lengths
   auto escaped = [&](size_t k) { return k > 0 && s[k - 1] == '\\'; };
-  size_t cb, ce, mend;
-  if (starts_with_at(s, i, "$$") && !escaped(i)) {
-    size_t k = i + 2;
-    for (;;) {
-      k = close.display_dollar.find(k);
-      if (k == std::string_view::npos) return false;
-      if (!escaped(k)) break;
-      ++k;
-    }
-    cb = i + 2, ce = k, mend = k + 2;
-  } else if (starts_with_at(s, i, "\\[") && !escaped(i)) {
-    size_t k = close.bracket.find(i + 2);
-    if (k == std::string_view::npos) return false;
-    cb = i + 2, ce = k, mend = k + 2;
-  } else if (starts_with_at(s, i, "\\(") && !escaped(i)) {
-    size_t k = close.paren.find(i + 2);
-    if (k == std::string_view::npos) return false;
-    if (s.substr(i, k - i).find('\n') != std::string_view::npos) return false;
-    cb = i + 2, ce = k, mend = k + 2;
-  } else if (s[i] == '$' && !escaped(i) && !(i > 0 && is_digit(s[i - 1]))) {
-    size_t k = i + 1;
-    for (; k < s.size(); ++k) {
-      if (s[k] == '\n') return false;
-      if (s[k] == '$' && !escaped(k)) break;
-    }
-    if (k >= s.size() || k == i + 1) return false;
-    cb = i + 1, ce = k, mend = k + 1;
-  } else if ((starts_with_at(s, i, "\\frac{") || starts_with_at(s, i, "-\\frac{")) && !escaped(i)) {
-    // A bare \frac{a}{b} of plain numbers.
-    size_t k = i + (s[i] == '-' ? 6 : 5);
-    auto number_group = [&](size_t& p) {
-      if (p >= s.size() || s[p] != '{') return false;
-      ++p;
-      if (p < s.size() && s[p] == '-') ++p;
-      size_t d = p;
-      while (p < s.size() && is_digit(s[p])) ++p;
-      if (p == d) return false;
-      if (p < s.size() && (s[p] == '.' || s[p] == ',')) {
-        ++p;
-        size_t d2 = p;
-        while (p < s.size() && is_digit(s[p])) ++p;
-        if (p == d2) return false;
-      }
-      if (p >= s.size() || s[p] != '}') return false;
-      ++p;
-      return true;
-    };
-    if (!number_group(k) || !number_group(k)) return false;
-    cb = i, ce = k, mend = k;
-  } else {
-    return false;
-  }
-  if (ce <= cb) return false;
-  out.begin = cb;
-  out.end = ce;
-  out.text = std::string(s.substr(cb, ce - cb));
-  out.percent = false;
-  size_t p = percent_suffix(s, mend);
-  if (p != std::string_view::npos) {
-    out.percent = true;
-    mend = p;
-  }
-  out.match_end = mend;
-  return true;
-}
-
-// A connector between chained environments: ",", "and", "or", ", and", ", or".
-size_t connector_after(std::string_view s, size_t i) {
-  size_t j = i;
-  while (j < s.size() && is_space(s[j])) ++j;
-  bool comma = j < s.size() && s[j] == ',';
-  if (comma) ++j;
-  size_t k = j;
-  while (k < s.size() && is_space(s[k])) ++k;
-  for (std::string_view w : {std::string_view("and"), std::string_view("or")}) {
-    if (starts_with_at(s, comma ? k : j, w)) {
-      size_t e = (comma ? k : j) + w.size();
-      while (e < s.size() && is_space(s[e])) ++e;
-      return e;
-    }
-  }
-  if (comma) return k;
-  return std::string_view::npos;
-}
-
-// Environments chained by connectors, starting at i: "$1$, $2$ and $3$" -> "1,2,3".
-bool latex_chain_at(std::string_view s, size_t i, Span& out, Closers& close) {
-  if (!latex_env_at(s, i, out, close)) return false;
-  std::string text = out.percent ? out.text + "\\%" : out.text;
-  for (int n = 0; n < 5; ++n) {
-    size_t c = connector_after(s, out.match_end);
-    if (c == std::string_view::npos || c >= s.size()) break;
-    Span next;
-    if (!latex_env_at(s, c, next, close)) break;
-    text += "," + (next.percent ? next.text + "\\%" : next.text);
-    out.end = next.end;
-    out.match_end = next.match_end;
-  }
-  if (text != out.text) {
-    out.text = text;
-    out.percent = false;
-  }
-  return true;
-}
-
-// All non-overlapping LaTeX chains in s[from, to).
-std::vector<Span> latex_chains(std::string_view s, Closers& close) {
-  std::vector<Span> out;
-  for (size_t i = 0; i < s.size();) {
-    Span sp;
-    if (latex_chain_at(s, i, sp, close)) {
-      out.push_back(sp);
-      i = std::max(sp.match_end, i + 1);
-    } else {
-      ++i;
-    }
-  }
-  return out;
-}
-
-// ---- plain numbers and expressions -----------------------------------------------------------
-
-const char* const kCurrency[] = {"$", "€", "£", "¥", "₹", "₽", "₪", "₩", "₫", "฿"};
-
-bool anchored(std::string_view s, size_t i) {
-  if (i == 0) return true;
-  char c = s[i - 1];
-  if (is_space(c) || c == '=') return true;
-  if (c == '*' && i >= 2 && s[i - 2] == '*') return anchored(s, i - 2);
-  return false;
-}
-
-// Operator characters of plain arithmetic (ASCII or UTF-8 × ÷); returns the byte length or 0.
-size_t expr_operator(std::string_view s, size_t i) {
-  char c = s[i];
-  if (c == '+' || c == '-' || c == '*' || c == '/' || c == '^' || c == '(' || c == ')') return 1;
-  if (starts_with_at(s, i, "×") || starts_with_at(s, i, "÷")) return 2;
-  return 0;
-}
-
-// A number at i (thousands separators, decimal comma, leading-dot decimals). Returns the
-// normalized number ("1,000.5" -> "1000.5") and its end; npos when none.
-size_t number_at(std::string_view s, size_t i, std::string& norm) {
-  size_t p = i;
-  bool neg = false;
-  if (p < s.size() && s[p] == '-') {
-    neg = true;
-    ++p;
-  }
-  auto digits = [&](size_t q) {
-    size_t e = q;
-    while (e < s.size() && is_digit(s[e])) ++e;
-    return e;
+  auto next_of = [&](std::string_view token, size_t from, bool line) {
+    size_t close = s.find(token, from);
+    if (line) close = std::min(close, s.find('\n', from));
+    return close == std::string_view::npos ? s.size() : close;
   };
-  // 1: thousands groups "1,234,567(.89)" or "1 234".
-  if (p < s.size() && s[p] >= '1' && s[p] <= '9') {
-    size_t head = digits(p);
-    if (head - p <= 3) {
-      size_t q = head;
-      int groups = 0;
-      char sep = 0;
-      while (q + 3 < s.size() + 0 && (s[q] == ',' || s[q] == ' ') && (sep == 0 || s[q] == sep) &&
-             digits(q + 1) == q + 4) {
-        sep = s[q];
-        q += 4;
-        ++groups;
+  size_t next_display = std::string_view::npos, next_bracket = std::string_view::npos;
+  size_t next_paren = std::string_view::npos, next_dollar = std::string_view::npos;
+  for (size_t i = 0; i < s.size(); ++i) {
+    double len = 0;
+    if (s[i] == '$' && !escaped(i)) {
+      if (next_dollar == std::string_view::npos || next_dollar <= i) next_dollar = next_of("$", i + 1, true);
+      len = static_cast<double>(next_dollar - i);
+      if (i + 1 < s.size() && s[i + 1] == '$') {
+        if (next_display == std::string_view::npos || next_display <= i + 1) next_display = next_of("$$", i + 2, false);
+        len += static_cast<double>(next_display - i);
       }
-      if (groups > 0) {
-        std::string n(s.substr(p, q - p));
-        n.erase(std::remove(n.begin(), n.end(), sep), n.end());
-        if (q + 1 < s.size() && s[q] == '.' && is_digit(s[q + 1])) {
-          size_t e = digits(q + 1);
-          n += std::string(s.substr(q, e - q));
-          q = e;
-        }
-        norm = (neg ? "-" : "") + n;
-        return q;
-      }
+    } else if (s[i] == '\\' && i + 1 < s.size() && (s[i + 1] == '[' || s[i + 1] == '(') && !escaped(i)) {
+      size_t& next = s[i + 1] == '[' ? next_bracket : next_paren;
+      if (next == std::string_view::npos || next <= i) next = next_of(s[i + 1] == '[' ? "\\]" : "\\)", i + 2, s[i + 1] == '(');
+      len = static_cast<double>(next - i);
+    }
+    if (len > 0) {
+      at.push_back(i);
+      sum.push_back((sum.empty() ? 0 : sum.back()) + len);
     }
   }
-  // 2: "123.45" / "123,45"; 4: "123".
-  if (p < s.size() && is_digit(s[p])) {
-    size_t e = digits(p);
-    std::string n(s.substr(p, e - p));
-    if (e + 1 < s.size() && (s[e] == '.' || s[e] == ',') && is_digit(s[e + 1])) {
-      size_t f = digits(e + 1);
-      n += "." + std::string(s.substr(e + 1, f - e - 1));
-      e = f;
+  auto scans_in = [&](size_t from, size_t to) {  // summed scan lengths of openers in [from, to)
+    size_t a = std::lower_bound(at.begin(), at.end(), from) - at.begin();
+    size_t b = std::lower_bound(at.begin(), at.end(), to) - at.begin();
+    return b > a ? sum[b - 1] - (a > 0 ? sum[a - 1] : 0) : 0.0;
+  };
+  double cost = 2 * (sum.empty() ? 0 : sum.back());  // the plain and the boxed-context environments
+  for (const std::string& word : {lang.answer, std::string("final answer")}) {
+    for (size_t k = 0; k + word.size() <= s.size(); ++k) {
+      bool hit = true;
+      for (size_t j = 0; j < word.size() && hit; ++j)
+        hit = std::tolower(static_cast<unsigned char>(s[k + j])) == std::tolower(static_cast<unsigned char>(word[j]));
+      if (hit) cost += 4 * scans_in(k, k + word.size() + 160);
     }
-    size_t z = 0;
-    while (z + 1 < n.size() && n[z] == '0' && n[z + 1] != '.') ++z;
-    norm = (neg ? "-" : "") + n.substr(z);
-    // Scientific notation: "1.5e3", "2E-4" (not "2e" = 2·e, nor "3em").
-    if (e + 1 < s.size() && (s[e] == 'e' || s[e] == 'E')) {
-      size_t k = e + 1;
-      if (k < s.size() && (s[k] == '-' || s[k] == '+')) ++k;
-      size_t d = digits(k);
-      if (d > k && d - k <= 5 && (d >= s.size() || !is_alpha(s[d]))) {
-        norm += std::string(s.substr(e, d - e));
-        e = d;
-      }
+  }
+  // Expression runs: [\d.\s+-*/^()] from each space or "=" in them.
+  for (size_t i = 0; i < s.size();) {
+    auto expr_char = [&](char c) { return std::isdigit(static_cast<unsigned char>(c)) || std::strchr(" \t\n.+-*/^()=", c); };
+    if (!expr_char(s[i])) {
+      ++i;
+      continue;
     }
-    return e;
+    size_t b = i;
+    double starts = 1;
+    for (; i < s.size() && expr_char(s[i]); ++i) starts += s[i] == ' ' || s[i] == '=' || s[i] == '\n';
+    cost += 4 * starts * static_cast<double>(i - b);
   }
-  // 3: ".5"
-  if (!neg && p < s.size() && s[p] == '.' && p + 1 < s.size() && is_digit(s[p + 1])) {
-    size_t e = digits(p + 1);
-    norm = "0" + std::string(s.substr(p, e - p));
-    return e;
-  }
-  return std::string_view::npos;
+  return cost;
 }
 
-// An arithmetic expression at i ("10/9", "-(1+2)*3"): must contain an operator after its first
-// digit and be followed by punctuation, space, ')' , '$' or the end.
-size_t expr_at(std::string_view s, size_t i, std::string& text) {
-  size_t p = i;
-  if (p < s.size() && s[p] == '-') ++p;
-  if (p < s.size() && s[p] == '(') ++p;
-  if (p < s.size() && s[p] == '-') ++p;
-  if (p >= s.size() || !is_digit(s[p])) return std::string_view::npos;
-  size_t q = p + 1;
-  size_t last_op = std::string_view::npos;
-  const size_t max_len = 200;  // longer runs of digits and operators are not an answer
-  while (q < s.size() && q - i < max_len) {
-    size_t ol = expr_operator(s, q);
-    if (ol) {
-      last_op = q;
-      q += ol;
-    } else if (is_digit(s[q]) || s[q] == '.' || is_space(s[q])) {
-      ++q;
-    } else {
+// Far above a real response (a 300 KB R1 trace costs a few million), a fraction of a second of
+// pattern work.
+constexpr double kMaxScanCost = 4e7;
+
+// ---- compiled pattern sets, cached per configuration ----------------------------------------
+
+// Every rule's pattern, stably sorted by priority (lighteval's target order, then each target's
+// pattern order, among equal priorities).
+struct PatternSet {
+  std::vector<ExtractPattern> patterns;
+};
+
+std::string signature(const ExtractOptions& o, const AnswerLanguage& lang) {
+  std::string sig = lang.iso639_3 + "|" + std::to_string(o.latex) + std::to_string(o.expr) +
+                    std::to_string(o.letters) + std::to_string(o.anchorless) + std::to_string(o.letters_anchorless) +
+                    "|" + std::to_string(o.boxed_priority) + "|" + std::to_string(o.num_choices) + "|";
+  for (const auto& l : o.choice_labels) sig += l + "\x1f";
+  return sig;
+}
+
+const PatternSet& pattern_set(const ExtractOptions& opt) {
+  static std::mutex mu;
+  static std::map<std::string, std::unique_ptr<PatternSet>> cache;
+  const AnswerLanguage& lang = answer_language(opt.language);
+  std::string key = signature(opt, lang);
+  std::lock_guard<std::mutex> lock(mu);
+  auto it = cache.find(key);
+  if (it != cache.end()) return *it->second;
+  auto set = std::make_unique<PatternSet>();
+  set->patterns = build_extract_patterns(opt, lang);
+  if (opt.expr) set->patterns.push_back(gsm8k_pattern());
+  if (opt.latex) set->patterns.push_back(sentence_anchor(lang, opt.letters));
+  std::stable_sort(set->patterns.begin(), set->patterns.end(),
+                   [](const ExtractPattern& a, const ExtractPattern& b) { return a.priority < b.priority; });
+  return *cache.emplace(key, std::move(set)).first->second;
+}
+
+// ---- matches -> candidates --------------------------------------------------------------------
+
+
+// extract_expr: "1,234" -> "1234", "0012" -> "12", "1,5" -> "1.5".
+std::string number_text(std::string_view s, const ExtractPattern& p, const text::Regex::Match& m) {
+  std::string integer, decimal;
+  for (int k = 0; k < 3; ++k) {
+    if (integer.empty() && m.has(p.integer[k])) integer = std::string(span_of(s, m, p.integer[k]));
+    if (decimal.empty() && m.has(p.decimal[k])) decimal = std::string(span_of(s, m, p.decimal[k]));
+  }
+  if (integer.empty() && decimal.empty()) return "";
+  bool neg = !integer.empty() && integer[0] == '-';
+  std::string digits;
+  for (char c : integer)
+    if (c != ',' && c != ' ' && c != '-') digits += c;
+  size_t z = 0;
+  while (z < digits.size() && digits[z] == '0') ++z;
+  digits = digits.substr(z);
+  if (digits.empty()) digits = "0";
+  for (char& c : decimal)
+    if (c == ',') c = '.';
+  return (neg ? "-" : "") + digits + decimal;
+}
+
+bool candidate_from(std::string_view s, const ExtractPattern& p, const text::Regex::Match& m, Extracted& out) {
+  out.rule = p.rule;
+  out.target = p.target;
+  out.priority = p.priority;
+  out.begin = m.spans[0].first;
+  out.end = m.spans[0].second;
+  if (p.target == Target::Letters) {
+    std::string label(span_of(s, m, p.letter));
+    label.erase(std::remove_if(label.begin(), label.end(), [](char c) { return c == '(' || c == ')' || c == ' '; }),
+                label.end());
+    out.text = label;
+    return !label.empty();
+  }
+  if (p.target == Target::Expr) {
+    std::string number = number_text(s, p, m);
+    if (!number.empty()) {
+      out.text = number;
+      out.percent = m.has(p.percent);
+      return true;
+    }
+    std::string_view expr = span_of(s, m, p.expr);
+    size_t b = 0, e = expr.size();
+    while (b < e && (expr[b] == ' ' || expr[b] == '\n' || expr[b] == '\t')) ++b;
+    while (e > b && (expr[e - 1] == ' ' || expr[e - 1] == '\n' || expr[e - 1] == '\t')) --e;
+    out.text = std::string(expr.substr(b, e - b));
+    return !out.text.empty();
+  }
+  for (const auto& slot : p.slots) {
+    for (const auto& [group, boxed] : slot.contents) {
+      if (!m.has(group)) continue;
+      LatexPiece piece;
+      piece.latex = std::string(span_of(s, m, group));
+      piece.boxed = boxed;
+      piece.percent = m.has(slot.percent);
+      if (!piece.latex.empty()) out.pieces.push_back(std::move(piece));
       break;
     }
   }
-  // Back off trailing spaces / a trailing ')' so the suffix rule can hold, as a regex would.
-  while (q > p) {
-    size_t e = q;
-    while (e > p && is_space(s[e - 1])) --e;
-    bool suffix_ok = q >= s.size() || is_space(s[q]) || s[q] == '.' || s[q] == ',' || s[q] == ':' ||
-                     s[q] == ')' || s[q] == '$' || (s[q] == '*' && q + 1 < s.size() && s[q + 1] == '*');
-    if (suffix_ok && last_op != std::string_view::npos && last_op < e && e > last_op + 1) {
-      text = trim(s.substr(i, e - i));
-      // Unbalanced parentheses are not an expression.
-      int depth = 0;
-      for (char c : text) {
-        if (c == '(') ++depth;
-        if (c == ')' && --depth < 0) break;
-      }
-      if (depth != 0) return std::string_view::npos;
-      // Requires an operator strictly inside: a lone "(5)" is not an expression.
-      bool has_op = false;
-      for (size_t k = 1; k < text.size(); ++k)
-        if (std::strchr("+-*/^", text[k]) || (static_cast<unsigned char>(text[k]) == 0xC3)) has_op = true;
-      if (!has_op) return std::string_view::npos;
-      return e;
-    }
-    --q;
-    if (last_op != std::string_view::npos && q <= last_op) break;
+  for (const auto& piece : out.pieces) {
+    bool has_box = piece.latex.find("\\boxed") != std::string::npos || piece.latex.find("\\fbox") != std::string::npos;
+    std::string shown = piece.boxed ? last_boxed(piece.latex, true) : has_box ? all_boxed(piece.latex) : piece.latex;
+    out.text += (out.text.empty() ? "" : " and ") + shown;
   }
-  return std::string_view::npos;
+  return !out.pieces.empty();
 }
 
-// Numbers / expressions starting at anchored positions in s[from, to).
-std::vector<Span> plain_numbers(std::string_view s, size_t from, size_t to) {
-  std::vector<Span> out;
-  for (size_t i = from; i < to;) {
-    size_t start = i;
-    if (!anchored(s, i)) {
-      ++i;
-      continue;
-    }
-    // Optional currency sign before a number.
-    size_t j = i;
-    for (const char* cur : kCurrency)
-      if (starts_with_at(s, j, cur)) {
-        j += std::strlen(cur);
-        break;
-      }
-    Span sp;
-    std::string text;
-    size_t e = expr_at(s, i, text);
-    if (e != std::string_view::npos && e <= s.size()) {
-      sp.begin = i, sp.end = e, sp.match_end = e, sp.text = text;
-      out.push_back(sp);
-      i = e;
-      continue;
-    }
-    e = number_at(s, j, text);
-    if (e != std::string_view::npos) {
-      sp.begin = j, sp.end = e, sp.text = text;
-      size_t p = percent_suffix(s, e);
-      sp.percent = p != std::string_view::npos;
-      sp.match_end = sp.percent ? p : e;
-      out.push_back(sp);
-      i = std::max(e, start + 1);
-      continue;
-    }
-    ++i;
-  }
-  return out;
-}
-
-// ---- prefixed answers ------------------------------------------------------------------------
-
-struct Candidate {
-  Extracted ex;
-  size_t order_end;  // rightmost-first ordering within a priority
-  size_t order_begin;
-};
-
-void add(std::vector<Candidate>& out, const Span& sp, ExtractionRule rule, int priority) {
-  Candidate c;
-  c.ex.text = sp.text;
-  c.ex.rule = rule;
-  c.ex.priority = priority;
-  c.ex.begin = sp.begin;
-  c.ex.end = sp.end;
-  c.ex.percent = sp.percent;
-  c.order_end = sp.match_end;
-  c.order_begin = sp.begin;
-  out.push_back(std::move(c));
-}
-
-// The first LaTeX chain starting within `window` characters of `from`.
-bool first_latex_within(std::string_view s, size_t from, size_t window, Span& out, Closers& close) {
-  for (size_t i = from; i < s.size() && i <= from + window; ++i)
-    if (latex_chain_at(s, i, out, close)) return true;
-  return false;
-}
-
-// The first anchored number/expression within `window` characters of `from`; or, when an '='
-// occurs within 100 characters, the one after the last such '='.
-bool first_number_within(std::string_view s, size_t from, size_t window, bool after_equals, Span& out) {
-  if (after_equals) {
-    size_t lim = std::min(s.size(), from + 101);
-    size_t eq = std::string_view::npos;
-    for (size_t k = from; k < lim; ++k)
-      if (s[k] == '=') eq = k;
-    if (eq != std::string_view::npos) {
-      size_t k = eq + 1;
-      while (k < s.size() && is_space(s[k])) ++k;
-      auto nums = plain_numbers(s, k, std::min(s.size(), k + 1));
-      if (!nums.empty() && nums[0].begin <= k + 4) {
-        out = nums[0];
-        return true;
-      }
-    }
-  }
-  auto nums = plain_numbers(s, from, std::min(s.size(), from + window + 1));
-  for (auto& n : nums) {
-    // Not followed by '=' (an intermediate step "answer: 2+3 = 5").
-    size_t k = n.match_end;
-    while (k < s.size() && is_space(s[k])) ++k;
-    if (k < s.size() && s[k] == '=') continue;
-    out = n;
-    return true;
-  }
-  return false;
-}
-
-void collect_choice(std::string_view s, const std::string& letters, std::vector<Candidate>& out) {
-  auto letter_at = [&](size_t i, bool need_prefix) -> size_t {
-    // (^|\s)(**)?(\()?X(\))?(**)?(.|,|:|\s|$): "B", "**B**", "(B)".
-    size_t p = i;
-    if (need_prefix && !(p == 0 || is_space(s[p - 1]))) return std::string_view::npos;
-    if (starts_with_at(s, p, "**")) p += 2;
-    bool paren = p < s.size() && s[p] == '(';
-    if (paren) ++p;
-    if (p >= s.size() || letters.find(s[p]) == std::string::npos) return std::string_view::npos;
-    size_t q = p + 1;
-    if (paren) {
-      if (q >= s.size() || s[q] != ')') return std::string_view::npos;
-      ++q;
-    }
-    if (starts_with_at(s, q, "**")) q += 2;
-    if (q < s.size() && !(s[q] == '.' || s[q] == ',' || s[q] == ':' || is_space(s[q]))) return std::string_view::npos;
-    return p;
-  };
-  auto push = [&](size_t p, int priority) {
-    Span sp;
-    sp.begin = p, sp.end = p + 1, sp.match_end = p + 1, sp.text = std::string(1, s[p]);
-    add(out, sp, ExtractionRule::Choice, priority);
-  };
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (iequal_at(s, i, "final answer")) {
-      size_t lim = std::min(s.size(), i + 12 + 101);
-      for (size_t k = i + 12; k + 3 <= lim; ++k) {
-        if (is_space(s[k]) && starts_with_at(s, k + 1, "is")) {
-          size_t q = k + 3;
-          if (q < s.size() && s[q] == ':') ++q;
-          while (q < s.size() && is_space(s[q])) ++q;
-          if (q < s.size() && letters.find(s[q]) != std::string::npos) {
-            bool hope = s.substr(q + 1, 10).find("I hope") != std::string_view::npos;
-            push(q, hope ? 0 : 50);
-          }
-          break;
-        }
-      }
-    }
-    if (iequal_at(s, i, "answer")) {
-      bool colon = i + 6 < s.size() && s[i + 6] == ':';
-      for (size_t k = i + 6 + (colon ? 1 : 0); k < s.size() && k <= i + 6 + 51; ++k) {
-        size_t p = letter_at(k, true);
-        if (p != std::string_view::npos) {
-          push(p, colon ? 100 : 200);
-          break;
-        }
-      }
-    }
-  }
-  size_t p0 = letter_at(0, false);
-  if (p0 != std::string_view::npos) push(p0, 250);
-  for (size_t i = 0; i < s.size(); ++i) {
-    size_t p = letter_at(i, true);
-    if (p != std::string_view::npos) push(p, 300);
-  }
+// The whole rest of an answer sentence, when it is one formula.
+bool sentence_candidate(std::string_view s, const ExtractPattern& p, const text::Regex::Match& m, Extracted& out) {
+  std::string_view rest = sentence_after(s, m.spans[0].second);
+  if (rest.empty() || rest.size() > kMaxSentence || !is_formula(rest)) return false;
+  out.rule = ExtractionRule::AnswerSentence;
+  out.target = Target::Latex;
+  out.priority = p.priority;
+  out.begin = m.spans[0].first;
+  out.end = static_cast<size_t>(rest.data() - s.data()) + rest.size();
+  out.text = std::string(rest);
+  out.pieces.push_back({std::string(rest), false, false});
+  return true;
 }
 
 }  // namespace
 
-std::vector<Extracted> extract_answers(std::string_view response, const ExtractOptions& opt) {
-  if (opt.require_think_close && response.find(opt.think_close) == std::string_view::npos) return {};
-  std::string_view s = opt.only_after_think ? answer_region(response, opt.think_close) : response;
-  if (s.size() > opt.max_chars) s = s.substr(s.size() - opt.max_chars);
-  std::vector<Candidate> cands;
-
-  if (opt.latex && opt.boxed_priority >= 0) {
-    Box box;
-    if (find_box_before(s, s.size(), box)) {
-      Span sp;
-      sp.text = last_boxed(s, true);
-      sp.begin = box.open == std::string_view::npos ? box.cmd : box.open + 1;
-      sp.end = box.close == std::string_view::npos ? s.size() : box.close;
-      sp.match_end = sp.end + 1;
-      if (!sp.text.empty()) add(cands, sp, ExtractionRule::Boxed, opt.boxed_priority);
-    }
+CandidateSearch::CandidateSearch(std::string_view response, const ExtractOptions& opt) {
+  if (opt.require_think_close && response.find(opt.think_close) == std::string_view::npos) return;
+  s_ = opt.only_after_think ? answer_region(response, opt.think_close) : response;
+  if (s_.size() > opt.max_chars) {
+    why_ = "the answer region has " + std::to_string(s_.size()) + " bytes (limit " + std::to_string(opt.max_chars) + ")";
+    return;
   }
-
-  for (size_t i = s.find("####"); i != std::string_view::npos; i = s.find("####", i + 4)) {
-    size_t k = i + 4;
-    while (k < s.size() && is_space(s[k])) ++k;
-    for (const char* cur : kCurrency)
-      if (starts_with_at(s, k, cur)) {
-        k += std::strlen(cur);
-        break;
-      }
-    Span sp;
-    std::string norm;
-    size_t e = number_at(s, k, norm);
-    if (e != std::string_view::npos) {
-      sp.begin = k, sp.end = e, sp.match_end = e, sp.text = norm;
-      add(cands, sp, ExtractionRule::Gsm8k, 0);
-    }
+  if (scan_cost(s_, answer_language(opt.language)) > kMaxScanCost) {
+    why_ = "the answer region (" + std::to_string(s_.size()) + " bytes) has too many unclosed math openers or " +
+           "operator runs to search in bounded time";
+    return;
   }
+  patterns_ = &pattern_set(opt).patterns;
+}
 
-  Closers close(s);
-  if (opt.latex || opt.expr) {
-    for (size_t i = 0; i < s.size(); ++i) {
-      if (iequal_at(s, i, "final answer")) {
-        // "final answer ... is[:] X": the first " is" within 100 characters.
-        size_t lim = std::min(s.size(), i + 12 + 101);
-        for (size_t k = i + 12; k + 3 <= lim; ++k) {
-          if (!(is_space(s[k]) && starts_with_at(s, k + 1, "is"))) continue;
-          size_t q = k + 3;
-          if (q < s.size() && s[q] == ':') ++q;
-          size_t q_lax = q;
-          while (q < s.size() && is_space(s[q])) ++q;
-          Span sp;
-          auto priority_of = [&](const Span& x) {
-            size_t t = x.match_end;
-            if (t < s.size() && s[t] == '.') ++t;
-            if (t < s.size() && is_space(s[t])) ++t;
-            return starts_with_at(s, t, "I hope") ? 0 : 50;
-          };
-          if (opt.latex && latex_chain_at(s, q, sp, close)) add(cands, sp, ExtractionRule::FinalAnswerIs, priority_of(sp));
-          if (opt.expr) {
-            auto nums = plain_numbers(s, q_lax, std::min(s.size(), q + 1));
-            if (!nums.empty() && nums[0].begin <= q + 4)
-              add(cands, nums[0], ExtractionRule::FinalAnswerIs, priority_of(nums[0]));
-          }
-          break;
-        }
+std::vector<Extracted> CandidateSearch::next() {
+  std::vector<Extracted> cands;
+  if (!patterns_ || !why_.empty()) return cands;
+  const std::vector<ExtractPattern>& all = *patterns_;
+  // In pattern order, each pattern's matches left to right; the stable sort below keeps that order
+  // among equal spans, as Math-Verify's sorted() does.
+  while (cands.empty() && next_ < all.size()) {
+    const int priority = all[next_].priority;
+    for (; next_ < all.size() && all[next_].priority == priority; ++next_) {
+      const ExtractPattern& p = all[next_];
+      auto found = p.re.match_all(s_, kMatchLimit);
+      if (found.limit_hit) {
+        why_ = "answer search over " + std::to_string(s_.size()) + " bytes exceeded its backtracking bound";
+        return {};
       }
-      if (iequal_at(s, i, "answer")) {
-        bool colon = i + 6 < s.size() && s[i + 6] == ':';
-        size_t from = i + 6 + (colon ? 1 : 0);
-        int priority = colon ? 100 : 200;
-        Span sp;
-        if (opt.latex && first_latex_within(s, from, 50, sp, close)) add(cands, sp, ExtractionRule::AnswerIs, priority);
-        if (opt.expr && first_number_within(s, from, 50, true, sp)) add(cands, sp, ExtractionRule::AnswerIs, priority);
+      for (const auto& m : found.matches) {
+        Extracted c;
+        if (p.rule == ExtractionRule::AnswerSentence ? sentence_candidate(s_, p, m, c) : candidate_from(s_, p, m, c))
+          cands.push_back(std::move(c));
       }
     }
   }
-
-  if (opt.latex)
-    for (auto& sp : latex_chains(s, close)) add(cands, sp, ExtractionRule::LatexMath, 300);
-  if (opt.expr)
-    for (auto& sp : plain_numbers(s, 0, s.size())) add(cands, sp, ExtractionRule::PlainNumber, 300);
-  if (!opt.choices.empty()) collect_choice(s, opt.choices, cands);
-
-  std::stable_sort(cands.begin(), cands.end(), [](const Candidate& a, const Candidate& b) {
-    if (a.ex.priority != b.ex.priority) return a.ex.priority < b.ex.priority;
-    if (a.order_end != b.order_end) return a.order_end > b.order_end;
-    return a.order_begin < b.order_begin;
+  // The rightmost end first, then the leftmost start.
+  std::stable_sort(cands.begin(), cands.end(), [](const Extracted& a, const Extracted& b) {
+    if (a.end != b.end) return a.end > b.end;
+    return a.begin < b.begin;
   });
-  std::vector<Extracted> out;
-  out.reserve(cands.size() + 1);
-  for (auto& c : cands) out.push_back(std::move(c.ex));
-  return out;
+  return cands;
+}
+
+ExtractResult extract_candidates(std::string_view response, const ExtractOptions& opt) {
+  ExtractResult result;
+  CandidateSearch search(response, opt);
+  for (auto group = search.next(); !group.empty(); group = search.next())
+    for (auto& c : group) result.candidates.push_back(std::move(c));
+  result.too_large = search.too_large();
+  result.why = search.why();
+  if (result.too_large) result.candidates.clear();
+  return result;
+}
+
+std::vector<Extracted> extract_answers(std::string_view response, const ExtractOptions& opt) {
+  return extract_candidates(response, opt).candidates;
 }
 
 }  // namespace r1::rewards::math

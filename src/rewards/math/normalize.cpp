@@ -4,7 +4,7 @@
 #include <cstring>
 #include <vector>
 
-#include "rewards/math/extract.h"
+#include "rewards/math/boxed.h"
 
 namespace r1::rewards::math {
 
@@ -111,34 +111,49 @@ void strip_sizing(std::string& s) {
   replace_all(s, "\\|", "|");
 }
 
-// Unit words removed from the end of an answer ("5 cm", "12 dollars"). Plurals are matched too.
+// Unit words removed from the end of an answer ("5 cm", "12 dollars", "3 more"), plurals too:
+// latex2sympy2_extended's list (math_normalization.units, from MathQA) and a few of ours (people,
+// handshakes, ...). A one-letter unit must stand apart from its number ("5 m", not the "t" of
+// "2t", which Math-Verify would drop too).
 const char* const kUnits[] = {
-    "cm", "mm", "km", "m", "meter", "metre", "inch", "inches", "in", "ft", "feet", "foot", "yard", "yd", "mile",
-    "mi", "kg", "g", "gram", "mg", "lb", "lbs", "pound", "ounce", "oz", "ton", "liter", "litre", "ml", "gallon",
-    "second", "sec", "minute", "min", "hour", "hr", "day", "week", "month", "year", "yr", "degree", "deg",
-    "dollar", "cent", "euro", "unit", "square unit", "square units", "sq", "square", "cubic", "mph", "kmh",
-    "km/h", "m/s", "people", "person", "student", "child", "children", "apple", "page", "point", "way",
-    "p.m.", "a.m.", "pm", "am", "times", "term", "digit", "edge", "vertex", "vertices", "handshake", "game",
+    // latex2sympy2_extended
+    "integerpoint", "feet", "sue", "digit", "pound", "meal", "edge", "student", "children ticket", "multiple",
+    "east", "degree", "mph", "kmph", "ft", "m square", "m east", "sq m", "deg", "mile", "q .", "monkey", "prime",
+    "ratio", "profit of rs", "rd", "o", "gm", "p . m", "lb", "tile", "per", "dm", "lt", "gain", "ab", "way",
+    "west", "a .", "b .", "c .", "d .", "e .", "f .", "g .", "h .", "t", "h", "no change", "men", "soldier", "pie",
+    "bc", "excess", "st", "inches", "noon", "cent", "by", "gal", "kmh", "c", "acre", "rise", "a . m", "th",
+    "π r 2", "sq", "mark", "l", "toy", "coin", "sq . m", "gallon", "° f", "profit", "minw", "yr", "women", "am",
+    "pm", "hr", "cu cm", "square", "v â € ™", "are", "rupee", "rounds", "cubic", "cc", "mtr", "s", "ohm",
+    "number", "day", "hour", "minute", "min", "second", "man", "woman", "sec", "cube", "mt", "sq inch", "mp",
+    "∏ cm ³", "hectare", "more", "unit", "cu . m", "cm 2", "rs .", "rs", "kg", "g", "month", "km", "m", "cm",
+    "mm", "apple", "liter", "loss", "yard", "pure", "year", "increase", "decrease", "d", "less", "Surface",
+    "litre", "pi sq m", "s .", "metre", "meter", "inch",
+    // ours
+    "in", "foot", "yd", "mi", "gram", "mg", "ounce", "oz", "ton", "ml", "week", "dollar", "euro",
+    "square unit", "sq", "km/h", "m/s", "people", "person", "child", "children", "page", "point", "p.m.",
+    "a.m.", "times", "term", "vertex", "vertices", "handshake", "game",
 };
 
 bool strip_unit_word(std::string& s) {
   std::string t = trim(s);
+  size_t best = 0;
   for (const char* u : kUnits) {
     std::string unit = u;
     for (const char* suffix : {"", "s", "es"}) {
       std::string w = unit + suffix;
-      if (t.size() <= w.size()) continue;
+      if (t.size() <= w.size() || w.size() <= best) continue;
       if (t.compare(t.size() - w.size(), w.size(), w) != 0) continue;
       char before = t[t.size() - w.size() - 1];
+      // latex2sympy2_extended: (\d|\}|\s)\s*unit\s*$, a word boundary in effect.
       if (!(is_space(before) || is_digit(before) || before == '}')) continue;
-      if (w.size() == 1 || (w.size() <= 2 && is_alpha(before))) continue;
-      std::string rest = trim(t.substr(0, t.size() - w.size()));
-      if (rest.empty()) continue;
-      s = rest;
-      return true;
+      if (w.size() == 1 && !is_space(before)) continue;
+      if (trim(t.substr(0, t.size() - w.size())).empty()) continue;
+      best = w.size();
     }
   }
-  return false;
+  if (best == 0) return false;
+  s = trim(t.substr(0, t.size() - best));
+  return true;
 }
 
 // Removes a trailing "\text{...}" (optionally "^2") when something precedes it: "15\text{ cm}^2".
@@ -178,8 +193,9 @@ bool strip_trailing_text(std::string& s) {
 
 std::string normalize_latex(std::string_view latex, const NormalizeOptions& opt) {
   std::string s(latex);
-  if (s.find("\\boxed") != std::string::npos || s.find("\\fbox") != std::string::npos) {
-    std::string b = last_boxed(s, true);
+  if (opt.boxed != NormalizeOptions::Boxed::None &&
+      (s.find("\\boxed") != std::string::npos || s.find("\\fbox") != std::string::npos)) {
+    std::string b = opt.boxed == NormalizeOptions::Boxed::All ? all_boxed(s) : last_boxed(s, true);
     if (!b.empty()) s = b;
   }
   for (char& c : s)
@@ -303,6 +319,67 @@ std::string normalize_latex(std::string_view latex, const NormalizeOptions& opt)
     s = trim(out);
   }
   return s;
+}
+
+namespace {
+
+// A word of three or more letters outside a command, its braces or \text{...}: prose, not math
+// (function names and \infty spelled out are math).
+bool has_bare_word(std::string_view t) {
+  static const char* const kMath[] = {"sqrt", "sin", "cos", "tan", "cot", "sec", "csc", "log", "exp", "inf", "infty"};
+  size_t i = 0;
+  while (i < t.size()) {
+    if (t[i] == '\\') {
+      size_t k = i + 1;
+      while (k < t.size() && is_alpha(t[k])) ++k;
+      std::string_view name = t.substr(i + 1, k - i - 1);
+      i = k;
+      bool text_like = name == "text" || name == "begin" || name == "end" || name == "operatorname";
+      if (text_like && i < t.size() && t[i] == '{') {
+        size_t close = t.find('}', i);
+        i = close == std::string_view::npos ? t.size() : close + 1;
+      }
+      continue;
+    }
+    if (is_alpha(t[i])) {
+      size_t k = i;
+      while (k < t.size() && is_alpha(t[k])) ++k;
+      std::string_view word = t.substr(i, k - i);
+      if (word.size() >= 3) {
+        bool math = false;
+        for (const char* w : kMath) math |= word == w;
+        if (!math) return true;
+      }
+      i = k;
+      continue;
+    }
+    ++i;
+  }
+  return false;
+}
+
+// Letters of other scripts are words too ("5只鸟"); a few math signs are not.
+bool has_foreign_letter(std::string_view t) {
+  static const char* const kSigns[] = {"×", "÷", "≤", "≥", "≠", "π", "√", "∞", "−", "·", "±"};
+  for (size_t i = 0; i < t.size(); ++i) {
+    if (static_cast<unsigned char>(t[i]) < 0x80) continue;
+    bool sign = false;
+    for (const char* z : kSigns)
+      if (t.compare(i, std::strlen(z), z) == 0) {
+        sign = true;
+        i += std::strlen(z) - 1;
+        break;
+      }
+    if (!sign) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+bool is_formula(std::string_view latex) {
+  std::string n = normalize_latex(latex);
+  return !n.empty() && !has_bare_word(n) && !has_foreign_letter(n);
 }
 
 }  // namespace r1::rewards::math

@@ -6,7 +6,8 @@
 
 #include "core/data_dir.h"
 #include "core/error.h"
-#include "rewards/math/extract.h"
+#include "rewards/math/boxed.h"
+#include "tasks/datasets/mcq_task.h"
 
 namespace r1::tasks {
 
@@ -19,6 +20,7 @@ namespace {
 struct Spec {
   const char* name;
   const char* file;
+  bool mcq = false;
 };
 
 const Spec kSpecs[] = {
@@ -31,6 +33,9 @@ const Spec kSpecs[] = {
     {"minerva", "qwen25math_minerva_math_test.jsonl"},
     {"olympiadbench", "qwen25math_olympiadbench_test.jsonl"},
     {"countdown_cd3", "countdown_cd3_test.jsonl"},
+    {"mcq_sample", "mcq_sample_test.jsonl", true},
+    {"mmlu", "mmlu_test.jsonl", true},
+    {"gpqa_diamond", "gpqa_diamond.jsonl", true},
 };
 
 const Spec& find_spec(const std::string& name) {
@@ -62,9 +67,36 @@ std::string field_string(const json& r, const char* key, const std::string& wher
   return r[key].get<std::string>();
 }
 
+// {"question", "choices": [...], "answer": "B" | 1}.
+Problem parse_mcq_record(const std::string& name, const json& r, const std::string& where) {
+  std::string question = field_string(r, "question", where);
+  check(r.contains("choices") && r["choices"].is_array(), where, "missing array field \"choices\"");
+  std::vector<std::string> choices;
+  for (const auto& c : r["choices"]) {
+    check(c.is_string(), where, "\"choices\" must hold strings");
+    choices.push_back(c.get<std::string>());
+  }
+  check(r.contains("answer"), where, "missing field \"answer\" (a letter such as \"B\" or a 0-based index)");
+  const json& a = r["answer"];
+  size_t gold = 0;
+  if (a.is_number_integer()) {
+    check(a.get<long long>() >= 0, where, "\"answer\" index must be >= 0");
+    gold = a.get<size_t>();
+  } else {
+    check(a.is_string() && a.get<std::string>().size() == 1 && a.get<std::string>()[0] >= 'A' &&
+              a.get<std::string>()[0] <= 'Z',
+          where, "\"answer\" must be a capital letter or a 0-based index");
+    gold = static_cast<size_t>(a.get<std::string>()[0] - 'A');
+  }
+  Problem p = make_mcq_problem(name, question, choices, gold, where);
+  if (r.contains("subject") && r["subject"].is_string()) p.data["subject"] = r["subject"];
+  return p;
+}
+
 Problem parse_record(const std::string& name, const json& r, size_t index, const std::string& where) {
   check(r.is_object(), where, "record is not a JSON object");
   Problem p;
+  if (find_spec(name).mcq) p = parse_mcq_record(name, r, where);
   p.task = name;
   p.data["id"] = name + "/" + std::to_string(index);
   if (name == "gsm8k" || name == "gsm8k_train") {
@@ -160,6 +192,8 @@ bool is_dataset_benchmark(const std::string& name) {
     if (name == s.name) return true;
   return false;
 }
+
+bool is_mcq_benchmark(const std::string& name) { return is_dataset_benchmark(name) && find_spec(name).mcq; }
 
 std::string benchmark_file(const std::string& name) { return find_spec(name).file; }
 

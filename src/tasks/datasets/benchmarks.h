@@ -17,6 +17,11 @@
 //   olympiadbench  qwen25math_olympiadbench_test.jsonl    final_answer[0] (one string; for
 //                                                         is_multiple_answer it lists them, "$69$,$84$")
 //   countdown_cd3  countdown_cd3_test.jsonl               the target; data: numbers, target
+//   mcq_sample     mcq_sample_test.jsonl                  the gold letter: multiple choice (mcq_task.h)
+//   mmlu           mmlu_test.jsonl                        same, when the file is provided
+//   gpqa_diamond   gpqa_diamond.jsonl                     same, when the file is provided
+// A multiple-choice file holds {"question", "choices": [N strings], "answer": "B" or 1 (0-based
+// index)}; Problem.question is then the full simple-evals prompt with the options.
 #pragma once
 #include <string>
 #include <vector>
@@ -28,6 +33,8 @@ namespace r1::tasks {
 // The benchmark names above, in that order.
 const std::vector<std::string>& dataset_benchmark_names();
 bool is_dataset_benchmark(const std::string& name);
+// A multiple-choice benchmark (graded by letter, options shuffled per sample for cons@k).
+bool is_mcq_benchmark(const std::string& name);
 
 // The file name a benchmark reads ("math500_test.jsonl").
 std::string benchmark_file(const std::string& name);

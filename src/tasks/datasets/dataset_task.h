@@ -8,6 +8,7 @@
 // Torch-free.
 #pragma once
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,9 @@ struct DatasetTaskOptions {
   // false grades the whole response when it has no think block (plain accuracy_reward).
   bool require_think_close = true;
   std::string think_close = "</think>";
+  // The verifier's extraction settings over the benchmark's own (rewards/math/match_settings.h:
+  // "targets", "language", "precision", "choices"), e.g. {"language": "zh"}; {} keeps them.
+  nlohmann::json match = nlohmann::json::object();
 };
 
 // A task whose problems are the records of one benchmark file: finite, drawn uniformly.
@@ -33,6 +37,9 @@ class DatasetTask : public Task {
   const std::vector<Problem>& problems() const { return problems_; }
 
  protected:
+  // A complete <think>…</think> opens the response (whitespace before it allowed).
+  bool opens_with_think(std::string_view response) const;
+
   std::string name_;
   std::vector<Problem> problems_;
   DatasetTaskOptions opt_;
