@@ -1,0 +1,54 @@
+// llama.cpp as a test peer: npm's node-llama-cpp and its prebuilt CPU binaries, installed once per
+// test binary run by scripts/llama_peer/install.sh into <build>/npm-llama. Tests that need it call
+// LlamaPeer::get() and GTEST_SKIP() with `error` when the install failed (no npm registry) — the only
+// reason they may skip.
+#pragma once
+#include <array>
+#include <cstdio>
+#include <string>
+
+namespace r1::test {
+
+struct ShellResult {
+  int status;
+  std::string output;  // stdout and stderr together
+};
+
+inline ShellResult shell(const std::string& cmd) {
+  ShellResult r{-1, ""};
+  FILE* p = popen((cmd + " 2>&1").c_str(), "r");
+  if (!p) return r;
+  std::array<char, 4096> buf;
+  size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.output.append(buf.data(), n);
+  r.status = pclose(p);
+  return r;
+}
+
+class LlamaPeer {
+ public:
+  static const LlamaPeer& get() {
+    static const LlamaPeer peer;
+    return peer;
+  }
+  std::string modules;  // the npm prefix holding node_modules/
+  std::string error;    // non-empty: the install failed, with npm's output
+
+  // The folder of libggml-base.so, libggml-cpu-*.so, libllama.so.
+  std::string binaries() const { return modules + "/node_modules/@node-llama-cpp/linux-x64/bins/linux-x64"; }
+  // `node scripts/llama_peer/peer.mjs <args>`.
+  std::string script_command(const std::string& args) const {
+    return "node " + std::string(R1_SOURCE_DIR) + "/scripts/llama_peer/peer.mjs --modules " + modules + " " + args;
+  }
+
+ private:
+  LlamaPeer() {
+    const std::string bin = R1_BINARY;
+    modules = bin.substr(0, bin.rfind('/')) + "/npm-llama";
+    const ShellResult r = shell("bash " + std::string(R1_SOURCE_DIR) + "/scripts/llama_peer/install.sh " + modules);
+    if (r.status != 0)
+      error = "installing llama.cpp (npm node-llama-cpp) failed (exit " + std::to_string(r.status) + "):\n" + r.output;
+  }
+};
+
+}  // namespace r1::test
