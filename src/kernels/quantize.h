@@ -13,7 +13,9 @@
 //   Q4_0: |w - w'| <= |d|/2 + 8 |d| u16, except weights of the sign opposite to max beyond 7.5 |d|,
 //         clamped to 7 |d|: error <= |d| + 8 |d| u16      (|d| = amax / 8)
 //   Q4_1: |w - w'| <= d/2 + 15 d u16 + |m| u16             (d = (max - min) / 15)
-// plus float rounding of x * (1/d) (a few ulps of x); tests/kernels hold these bounds.
+// plus float rounding of x * (1/d) (a few ulps of x). Where a scale is below fp16's normal range
+// (|d| < 2^-14: blocks of weights under ~2e-3), its rounding is up to 2^-25 absolute instead of
+// |d| u16. tests/kernels hold these bounds.
 #pragma once
 #include <cstdint>
 
