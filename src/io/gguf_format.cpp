@@ -167,10 +167,7 @@ void put_value(std::string& out, const Value& v) {
   if (v.element_type() == ValueType::string) {
     for (const auto& s : v.string_items()) put_string(out, s);
   } else if (v.element_type() == ValueType::array) {
-    for (const auto& a : v.array_items()) {
-      put<uint32_t>(out, static_cast<uint32_t>(ValueType::array));
-      put_value(out, a);
-    }
+    for (const auto& a : v.array_items()) put_value(out, a);  // each: element type, count, items
   } else {
     for (uint64_t b : v.number_bits()) put_bytes(out, &b, value_width(v.element_type()));
   }

@@ -36,9 +36,9 @@ class LlamaPeer {
 
   // The folder of libggml-base.so, libggml-cpu-*.so, libllama.so.
   std::string binaries() const { return modules + "/node_modules/@node-llama-cpp/linux-x64/bins/linux-x64"; }
-  // `node scripts/llama_peer/peer.mjs <args>`.
+  // `node scripts/llama_peer/peer.mjs <command and args> --modules <modules>`.
   std::string script_command(const std::string& args) const {
-    return "node " + std::string(R1_SOURCE_DIR) + "/scripts/llama_peer/peer.mjs --modules " + modules + " " + args;
+    return "node " + std::string(R1_SOURCE_DIR) + "/scripts/llama_peer/peer.mjs " + args + " --modules " + modules;
   }
 
  private:
