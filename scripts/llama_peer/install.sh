@@ -11,6 +11,8 @@ version=3.22.1
 marker="$dir/.installed-$version"
 [ -f "$marker" ] && exit 0
 command -v npm >/dev/null || { echo "llama.cpp peer: npm not found on PATH" >&2; exit 3; }
+node -e 'process.exit(parseInt(process.versions.node, 10) >= 20 ? 0 : 1)' ||
+  { echo "llama.cpp peer: node-llama-cpp $version needs Node.js >= 20, found $(node --version)" >&2; exit 3; }
 mkdir -p "$dir"
 # ctest runs every test case as its own process, several at once: one installs, the others wait.
 exec 9>"$dir/.install.lock"

@@ -45,7 +45,6 @@ AtomicFile::~AtomicFile() {
 
 void AtomicFile::write(const void* data, size_t n) {
   const char* p = static_cast<const char*>(data);
-  written_ += n;
   while (n > 0) {
     ssize_t w = ::write(fd_, p, std::min<size_t>(n, size_t{1} << 30));
     if (w < 0 && errno == EINTR) continue;

@@ -1,5 +1,5 @@
 // File helpers: whole-file reads, atomic writes (a crash mid-write leaves the old file intact) and
-// read-only mappings.
+// mapped files.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -25,13 +25,11 @@ class AtomicFile {
   AtomicFile(const AtomicFile&) = delete;
   AtomicFile& operator=(const AtomicFile&) = delete;
   void write(const void* data, size_t n);
-  uint64_t written() const { return written_; }
   void commit();
 
  private:
   std::string path_, tmp_;
   int fd_ = -1;
-  uint64_t written_ = 0;
   bool committed_ = false;
 };
 

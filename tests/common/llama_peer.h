@@ -3,27 +3,11 @@
 // LlamaPeer::get() and GTEST_SKIP() with `error` when the install failed (no npm registry) — the only
 // reason they may skip.
 #pragma once
-#include <array>
-#include <cstdio>
 #include <string>
 
+#include "common/cli.h"
+
 namespace r1::test {
-
-struct ShellResult {
-  int status;
-  std::string output;  // stdout and stderr together
-};
-
-inline ShellResult shell(const std::string& cmd) {
-  ShellResult r{-1, ""};
-  FILE* p = popen((cmd + " 2>&1").c_str(), "r");
-  if (!p) return r;
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.output.append(buf.data(), n);
-  r.status = pclose(p);
-  return r;
-}
 
 class LlamaPeer {
  public:
@@ -45,7 +29,7 @@ class LlamaPeer {
   LlamaPeer() {
     const std::string bin = R1_BINARY;
     modules = bin.substr(0, bin.rfind('/')) + "/npm-llama";
-    const ShellResult r = shell("bash " + std::string(R1_SOURCE_DIR) + "/scripts/llama_peer/install.sh " + modules);
+    const RunResult r = run_shell("bash " + std::string(R1_SOURCE_DIR) + "/scripts/llama_peer/install.sh " + modules);
     if (r.status != 0)
       error = "installing llama.cpp (npm node-llama-cpp) failed (exit " + std::to_string(r.status) + "):\n" + r.output;
   }

@@ -40,7 +40,7 @@ std::string join(const std::vector<int64_t>& ids) {
 }
 
 std::vector<int64_t> llama_greedy(const std::string& gguf, const std::vector<int64_t>& prompt, int64_t n) {
-  const auto r = r1::test::shell(LlamaPeer::get().script_command("greedy --model " + gguf + " --prompt " + join(prompt) +
+  const auto r = r1::test::run_shell(LlamaPeer::get().script_command("greedy --model " + gguf + " --prompt " + join(prompt) +
                                                                   " --n " + std::to_string(n)));
   EXPECT_EQ(r.status, 0) << r.output;
   const size_t brace = r.output.rfind("{\"tokens\"");
@@ -137,7 +137,7 @@ TEST(GgufLlamaParity, LlamaCppTokenizesLikeR1cppForThePreTokenizersItKnows) {
     const auto r = r1::test::run_r1("export --model " + (dir / "ck") + " --out " + (dir / "m.gguf") + " --type f16");
     ASSERT_EQ(r.status, 0) << r.output;
     write_file_atomic(dir / "texts.json", json(texts).dump());
-    const auto t = r1::test::shell(LlamaPeer::get().script_command("tokenize --model " + (dir / "m.gguf") + " --texts " +
+    const auto t = r1::test::run_shell(LlamaPeer::get().script_command("tokenize --model " + (dir / "m.gguf") + " --texts " +
                                                                     (dir / "texts.json")));
     ASSERT_EQ(t.status, 0) << t.output;
     const json theirs = json::parse(t.output.substr(t.output.rfind("{\"ids\"")))["ids"];
