@@ -1,8 +1,11 @@
 #include "core/files.h"
 
 #include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -23,32 +26,72 @@ std::string read_file(const std::string& path) {
 }
 
 void write_file_atomic(const std::string& path, std::string_view contents) {
-  fs::path target(path);
+  AtomicFile f(path);
+  f.write(contents.data(), contents.size());
+  f.commit();
+}
+
+AtomicFile::AtomicFile(std::string path) : path_(std::move(path)), tmp_(path_ + ".tmp." + std::to_string(::getpid())) {
+  fs::path target(path_);
   if (target.has_parent_path()) fs::create_directories(target.parent_path());
-  std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  check(fd >= 0, tmp, std::string("cannot create file: ") + std::strerror(errno));
-  const char* p = contents.data();
-  size_t left = contents.size();
-  while (left > 0) {
-    ssize_t n = ::write(fd, p, left);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      int err = errno;
+  fd_ = ::open(tmp_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  check(fd_ >= 0, tmp_, std::string("cannot create: ") + std::strerror(errno));
+}
+
+AtomicFile::~AtomicFile() {
+  if (fd_ >= 0) ::close(fd_);
+  if (!committed_) ::unlink(tmp_.c_str());
+}
+
+void AtomicFile::write(const void* data, size_t n) {
+  const char* p = static_cast<const char*>(data);
+  while (n > 0) {
+    ssize_t w = ::write(fd_, p, std::min<size_t>(n, size_t{1} << 30));
+    if (w < 0 && errno == EINTR) continue;
+    check(w > 0, tmp_, std::string("write failed: ") + std::strerror(errno));
+    p += w;
+    n -= static_cast<size_t>(w);
+  }
+}
+
+void AtomicFile::commit() {
+  check(::fsync(fd_) == 0, tmp_, std::string("fsync failed: ") + std::strerror(errno));
+  ::close(fd_);
+  fd_ = -1;
+  check(::rename(tmp_.c_str(), path_.c_str()) == 0, path_, std::string("rename failed: ") + std::strerror(errno));
+  committed_ = true;
+}
+
+std::shared_ptr<const MappedFile> MappedFile::open(const std::string& path) {
+  std::shared_ptr<MappedFile> m(new MappedFile());
+  m->path_ = path;
+  int fd = ::open(path.c_str(), O_RDONLY);
+  check(fd >= 0, path, std::string("cannot open: ") + std::strerror(errno));
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    ::close(fd);
+    throw Error(path, std::string("cannot stat: ") + std::strerror(errno));
+  }
+  m->size_ = static_cast<size_t>(st.st_size);
+  if (m->size_ > 0) {
+    void* a = ::mmap(nullptr, m->size_, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+    if (a == MAP_FAILED) {
       ::close(fd);
-      ::unlink(tmp.c_str());
-      throw Error(tmp, std::string("write failed: ") + std::strerror(err));
+      throw Error(path, std::string("mmap failed: ") + std::strerror(errno));
     }
-    p += n;
-    left -= static_cast<size_t>(n);
+    m->addr_ = a;
   }
-  ::fsync(fd);
-  ::close(fd);
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    int err = errno;
-    ::unlink(tmp.c_str());
-    throw Error(path, std::string("rename failed: ") + std::strerror(err));
-  }
+  ::close(fd);  // the mapping keeps the file
+  return m;
+}
+
+MappedFile::~MappedFile() {
+  if (addr_) ::munmap(addr_, size_);
+}
+
+const uint8_t* MappedFile::data() const {
+  static const uint8_t kEmpty[1] = {0};
+  return addr_ ? static_cast<const uint8_t*>(addr_) : kEmpty;
 }
 
 void make_dirs(const std::string& path) { fs::create_directories(path); }

@@ -1,13 +1,7 @@
 #include "io/safetensors.h"
 
-#include <fcntl.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <torch/torch.h>
 
-#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -64,41 +58,6 @@ at::Tensor widen(const uint8_t* p, const std::vector<int64_t>& shape, at::Scalar
   return out;
 }
 
-// A temp file renamed over the target on commit, unlinked if abandoned (exception mid-write).
-class AtomicFile {
- public:
-  explicit AtomicFile(std::string path) : path_(std::move(path)), tmp_(path_ + ".tmp." + std::to_string(::getpid())) {
-    fd_ = ::open(tmp_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    check(fd_ >= 0, tmp_, std::string("cannot create: ") + std::strerror(errno));
-  }
-  ~AtomicFile() {
-    if (fd_ >= 0) ::close(fd_);
-    if (!committed_) ::unlink(tmp_.c_str());
-  }
-  void write(const void* data, size_t n) {
-    const char* p = static_cast<const char*>(data);
-    while (n > 0) {
-      ssize_t w = ::write(fd_, p, std::min<size_t>(n, size_t{1} << 30));
-      if (w < 0 && errno == EINTR) continue;
-      check(w > 0, tmp_, std::string("write failed: ") + std::strerror(errno));
-      p += w;
-      n -= static_cast<size_t>(w);
-    }
-  }
-  void commit() {
-    check(::fsync(fd_) == 0, tmp_, std::string("fsync failed: ") + std::strerror(errno));
-    ::close(fd_);
-    fd_ = -1;
-    check(::rename(tmp_.c_str(), path_.c_str()) == 0, path_, std::string("rename failed: ") + std::strerror(errno));
-    committed_ = true;
-  }
-
- private:
-  std::string path_, tmp_;
-  int fd_ = -1;
-  bool committed_ = false;
-};
-
 void write_file(const std::string& path, const std::vector<std::pair<std::string, const at::Tensor*>>& entries,
                 const SaveOptions& opt) {
   std::vector<TensorSpec> specs;
@@ -121,39 +80,12 @@ void write_file(const std::string& path, const std::vector<std::pair<std::string
 
 }  // namespace
 
-struct SafetensorsFile::Mapping {
-  void* addr = nullptr;
-  size_t size = 0;
-  ~Mapping() {
-    if (addr) ::munmap(addr, size);
-  }
-};
-
-SafetensorsFile::SafetensorsFile(const std::string& path) : path_(path), map_(std::make_shared<Mapping>()) {
-  int fd = ::open(path.c_str(), O_RDONLY);
-  check(fd >= 0, path, std::string("cannot open: ") + std::strerror(errno));
-  struct stat st {};
-  if (::fstat(fd, &st) != 0) {
-    ::close(fd);
-    throw Error(path, std::string("cannot stat: ") + std::strerror(errno));
-  }
-  map_->size = static_cast<size_t>(st.st_size);
-  if (map_->size > 0) {
-    // Private + writable: tensors viewing the mapping may be written (copy-on-write), the file never.
-    void* a = ::mmap(nullptr, map_->size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
-    if (a == MAP_FAILED) {
-      ::close(fd);
-      throw Error(path, std::string("mmap failed: ") + std::strerror(errno));
-    }
-    map_->addr = a;
-  }
-  ::close(fd);  // the mapping keeps the file
-  static const uint8_t kEmpty[1] = {0};
-  header_ = parse_header(map_->addr ? static_cast<const uint8_t*>(map_->addr) : kEmpty, map_->size, path);
+SafetensorsFile::SafetensorsFile(const std::string& path) : path_(path), map_(MappedFile::open(path)) {
+  header_ = parse_header(map_->data(), map_->size(), path);
 }
 
 const uint8_t* SafetensorsFile::bytes(const TensorInfo& t) const {
-  return static_cast<const uint8_t*>(map_->addr) + header_.data_start + t.begin;
+  return map_->data() + header_.data_start + t.begin;
 }
 
 const TensorInfo& SafetensorsFile::info(const std::string& name) const {
@@ -183,7 +115,7 @@ at::Tensor SafetensorsFile::tensor(const std::string& name, const LoadOptions& o
       if (t.nbytes() == 0) {
         out = at::empty(t.shape, options);
       } else if (reinterpret_cast<uintptr_t>(p) % dtype_size(t.dtype) == 0) {
-        std::shared_ptr<Mapping> keep = map_;
+        std::shared_ptr<const MappedFile> keep = map_;
         out = at::from_blob(const_cast<uint8_t*>(p), t.shape, [keep](void*) {}, options);
       } else {
         out = at::empty(t.shape, options);

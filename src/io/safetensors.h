@@ -25,6 +25,7 @@
 #include <string>
 #include <vector>
 
+#include "core/files.h"
 #include "io/safetensors_header.h"
 
 namespace r1::io {
@@ -55,9 +56,8 @@ class SafetensorsFile {
   TensorMap tensors(const LoadOptions& opt = {}) const;
 
  private:
-  struct Mapping;
   std::string path_;
-  std::shared_ptr<Mapping> map_;
+  std::shared_ptr<const MappedFile> map_;
   Header header_;
 };
 

@@ -15,10 +15,11 @@ struct RunResult {
   std::string output;  // stdout and stderr together
 };
 
-// Runs `r1 <args>` through the shell.
-inline RunResult run_r1(const std::string& args) {
-  std::string cmd = std::string(R1_BINARY) + " " + args + " 2>&1";
+// Runs a shell command, stderr merged into stdout.
+inline RunResult run_shell(const std::string& command) {
+  std::string cmd = command + " 2>&1";
   FILE* p = popen(cmd.c_str(), "r");
+  if (!p) return {-1, "popen failed: " + command};
   std::string out;
   char buf[4096];
   while (size_t n = fread(buf, 1, sizeof buf, p)) out.append(buf, n);
@@ -26,6 +27,8 @@ inline RunResult run_r1(const std::string& args) {
   return {WEXITSTATUS(status), out};
 }
 
+// Runs `r1 <args>` through the shell.
+inline RunResult run_r1(const std::string& args) { return run_shell(std::string(R1_BINARY) + " " + args); }
 // `r1 pretrain` of a one-layer, 32-wide base model into RUN_DIR (RUN_DIR/checkpoints/base): the
 // tiny checkpoint the end-to-end tests evaluate and train.
 inline RunResult pretrain_tiny(const std::filesystem::path& run_dir, int steps, int batch_size, int merges) {

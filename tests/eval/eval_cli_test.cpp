@@ -172,3 +172,20 @@ TEST_F(EvalCli, MultipleChoiceRunsOneViewPerSample) {
   EXPECT_NE(bad.status, 0);
   EXPECT_NE(bad.output.find("--match key \"math500\""), std::string::npos) << bad.output;
 }
+
+// The project carries its own data (data/): with no --data_dir and no $R1_DATA_DIR, `r1 eval` of a
+// checkpoint on MATH-500 finds the benchmark file in the source tree it was built from, and says
+// which folder it read (issue 19: a clone with nothing beside it evaluates as the README says).
+TEST_F(EvalCli, Math500RunsWithoutDataDirOrEnvironment) {
+  fs::path out = root_ / "math500";
+  auto r = r1::test::run_shell("env -u R1_DATA_DIR " + std::string(R1_BINARY) + " eval --model " + model_.string() +
+                               " --bench math500 --limit 5 --k 1 --max_new_tokens 8 --quiet --out " + out.string());
+  ASSERT_EQ(r.status, 0) << r.output;
+  const json summary = json::parse(slurp(out / "summary.json"));
+  EXPECT_EQ(summary["benchmarks"]["math500"]["problems"], 5) << summary.dump(2);
+  EXPECT_EQ(lines_of(out / "math500.jsonl").size(), 5u);
+  // `r1 --version` names the data folder it found: the source tree's data/.
+  auto v = r1::test::run_shell("env -u R1_DATA_DIR " + std::string(R1_BINARY) + " --version");
+  ASSERT_EQ(v.status, 0) << v.output;
+  EXPECT_NE(v.output.find(R1_SOURCE_DATA_DIR), std::string::npos) << v.output;
+}

@@ -8,12 +8,11 @@
 // silently).
 #include <gtest/gtest.h>
 
-#include <array>
-#include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "common/cli.h"
 #include "core/files.h"
 #include "text/bpe_trainer.h"
 #include "text/chat_template.h"
@@ -23,21 +22,9 @@
 namespace r1::text {
 namespace {
 
-struct RunResult {
-  int status;
-  std::string output;
-};
+using r1::test::RunResult;
 
-RunResult run(const std::string& cmd) {
-  RunResult r{-1, ""};
-  FILE* p = popen((cmd + " 2>&1").c_str(), "r");
-  if (!p) return r;
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.output.append(buf.data(), n);
-  r.status = pclose(p);
-  return r;
-}
+RunResult run(const std::string& cmd) { return r1::test::run_shell(cmd); }
 
 std::string build_dir() {
   const std::string bin = R1_BINARY;

@@ -1,0 +1,34 @@
+// The AVX2 + FMA path of quant_matmul.h, compiled with -mavx2 -mfma -mf16c into its own translation
+// unit (quant_matmul_avx2.cpp) and only ever called after cpu_supported() said yes, so the binary
+// still runs on a CPU without those instructions. Internal to kernels/: callers use quant_matmul.h.
+//
+// The interface is raw pointers and this header has no inline code on purpose: an inline function or
+// template (std::vector's, a header's accessor) instantiated in the AVX2 translation unit may be the
+// copy the linker keeps for the whole program, and would then run AVX2 code on any CPU.
+#pragma once
+#include <cstdint>
+
+#include "kernels/quant_blocks.h"
+
+namespace r1::kernels::avx2 {
+
+// Built for x86-64 and the running CPU has AVX2, FMA and F16C.
+bool cpu_supported();
+
+// W [rows, cols]: row r at data + r * row_bytes.
+struct Weights {
+  QuantType type;
+  const uint8_t* data;
+  int64_t row_bytes;
+  int64_t cols;
+};
+
+void quantize_activations(const float* x, int64_t batch, int64_t cols, BlockQ8_0* blocks, int32_t* sums);
+// x: [batch, cols / 32] blocks and their sums.
+void matmul_rows(const Weights& w, const BlockQ8_0* x, const int32_t* sums, int64_t batch, float* y, int64_t ldy,
+                 int64_t row_begin, int64_t row_end);
+// x: [batch, cols] fp32.
+void matmul_rows_f32(const Weights& w, const float* x, int64_t batch, float* y, int64_t ldy, int64_t row_begin,
+                     int64_t row_end);
+
+}  // namespace r1::kernels::avx2
