@@ -6,6 +6,7 @@
 
 #include "commands/commands.h"
 #include "core/error.h"
+#include "dist/failure.h"
 #include "dist/runtime_info.h"
 
 int main(int argc, char** argv) {
@@ -27,11 +28,9 @@ int main(int argc, char** argv) {
     if (c.name != name) continue;
     try {
       return c.run(argc - 1, argv + 1);
-    } catch (const r1::Error& e) {
-      std::fprintf(stderr, "error: %s\n", e.what());
-      return 1;
     } catch (const std::exception& e) {
-      std::fprintf(stderr, "error: %s\n", e.what());
+      // "[rank N] error: ..." under a launcher, and the other ranks of the job are told (dist/failure.h).
+      r1::dist::report_fatal_error(e.what());
       return 1;
     }
   }
