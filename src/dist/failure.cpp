@@ -27,7 +27,8 @@ AbortChannel& channel() {
   return c;
 }
 
-std::atomic<bool> g_failure_claimed{false};
+// 0: no failure yet; else 1 + the Reporter that claimed it.
+std::atomic<int> g_failure_claimed{0};
 
 }  // namespace
 
@@ -40,7 +41,12 @@ std::string rank_prefix() {
   }
 }
 
-bool claim_failure() { return !g_failure_claimed.exchange(true); }
+bool claim_failure(Reporter who) {
+  int none = 0;
+  return g_failure_claimed.compare_exchange_strong(none, 1 + static_cast<int>(who));
+}
+
+bool watchdog_is_ending_process() { return g_failure_claimed.load() == 1 + static_cast<int>(Reporter::watchdog); }
 
 void print_fatal_error(const std::string& what) {
   std::fprintf(stderr, "%serror: %s\n", rank_prefix().c_str(), what.c_str());

@@ -30,7 +30,10 @@ constexpr const char* kAbortKey = "abort";
 
 // One failure report per process: true for the first caller (the main thread's error or the
 // watchdog's), which then reports; a later caller leaves the reporting to it.
-bool claim_failure();
+enum class Reporter { main_thread, watchdog };
+bool claim_failure(Reporter who);
+// The watchdog claimed it: it is about to end the process.
+bool watchdog_is_ending_process();
 
 // Prints the error line and writes torchrun's error file (no store involved).
 void print_fatal_error(const std::string& what);

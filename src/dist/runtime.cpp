@@ -140,7 +140,7 @@ void Runtime::fail(uint64_t seq, const std::string& desc, const CommError& e) {
     // no store: the others learn it from their own connections
   }
   // When the watchdog already reports a failure it is about to end the process.
-  if (!claim_failure())
+  if (!claim_failure(Reporter::main_thread) && watchdog_is_ending_process())
     for (;;) std::this_thread::sleep_for(std::chrono::seconds(1));
   throw Error("dist", msg);
 }

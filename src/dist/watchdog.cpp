@@ -79,7 +79,7 @@ struct Watchdog::State {
 
   // Ends the process with the reason, unless it is shutting down or already reporting a failure.
   void fail(const std::string& reason) {
-    if (stopped() || !claim_failure()) return;
+    if (stopped() || !claim_failure(Reporter::watchdog)) return;
     print_fatal_error("dist: " + reason);
     std::_Exit(1);
   }
