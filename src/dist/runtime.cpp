@@ -180,21 +180,34 @@ void Runtime::all_reduce(at::Tensor& t, Reduce op, const std::string& label) {
   });
 }
 
+namespace {
+
+// Flattens tensors into buckets, runs `launch` on each flat buffer (all in flight at once), waits in
+// order and copies the results back.
+template <typename Launch>
+void over_buckets(std::vector<at::Tensor>& tensors, int64_t bucket_bytes, c10::Device dev, Launch&& launch) {
+  const auto buckets = make_buckets(tensors, forward_order(tensors.size()), bucket_bytes, bucket_bytes);
+  std::vector<at::Tensor> flats;
+  std::vector<Pending> pending;
+  for (const auto& b : buckets) {
+    flats.push_back(flatten(b, tensors).to(dev));
+    pending.push_back(launch(flats.back()));
+  }
+  for (size_t i = 0; i < buckets.size(); ++i) {
+    pending[i].wait();
+    unflatten(flats[i], buckets[i], tensors);
+  }
+}
+
+}  // namespace
+
 void Runtime::all_reduce_bucketed(std::vector<at::Tensor>& tensors, Reduce op, const std::string& label) {
   for (const auto& t : tensors) check_mean(t, op, "all_reduce_bucketed '" + label + "'");
-  const auto buckets = make_buckets(tensors, forward_order(tensors.size()), cfg_.bucket_bytes(), cfg_.bucket_bytes());
   run_collective("all_reduce_bucketed", label, [&] {
-    std::vector<at::Tensor> flats;
-    std::vector<Pending> pending;
-    for (const auto& b : buckets) {
-      flats.push_back(flatten(b, tensors).to(device()));
-      if (op == Reduce::mean) flats.back().div_(world_size());
-      pending.push_back(group_->all_reduce(flats.back(), op));
-    }
-    for (size_t i = 0; i < buckets.size(); ++i) {
-      pending[i].wait();
-      unflatten(flats[i], buckets[i], tensors);
-    }
+    over_buckets(tensors, cfg_.bucket_bytes(), device(), [&](at::Tensor& flat) {
+      if (op == Reduce::mean) flat.div_(world_size());
+      return group_->all_reduce(flat, op);
+    });
   });
 }
 
@@ -210,9 +223,13 @@ double Runtime::all_reduce_scalar(double value, Reduce op, const std::string& la
   return all_reduce_scalars({value}, op, label).front();
 }
 
-void Runtime::broadcast(at::Tensor& t, int root, const std::string& label) {
-  check(root >= 0 && root < world_size(), "broadcast '" + label + "'",
+void Runtime::check_root(int root, const char* op, const std::string& label) const {
+  check(root >= 0 && root < world_size(), std::string(op) + " '" + label + "'",
         "root rank " + std::to_string(root) + " is not in 0.." + std::to_string(world_size() - 1));
+}
+
+void Runtime::broadcast(at::Tensor& t, int root, const std::string& label) {
+  check_root(root, "broadcast", label);
   run_collective("broadcast", label, [&] {
     torch::NoGradGuard no_grad;
     at::Tensor buf = needs_copy(t, device()) ? t.contiguous().to(device()) : t;
@@ -222,20 +239,9 @@ void Runtime::broadcast(at::Tensor& t, int root, const std::string& label) {
 }
 
 void Runtime::broadcast_bucketed(std::vector<at::Tensor>& tensors, int root, const std::string& label) {
-  check(root >= 0 && root < world_size(), "broadcast_bucketed '" + label + "'",
-        "root rank " + std::to_string(root) + " is not in 0.." + std::to_string(world_size() - 1));
-  const auto buckets = make_buckets(tensors, forward_order(tensors.size()), cfg_.bucket_bytes(), cfg_.bucket_bytes());
+  check_root(root, "broadcast_bucketed", label);
   run_collective("broadcast_bucketed", label, [&] {
-    std::vector<at::Tensor> flats;
-    std::vector<Pending> pending;
-    for (const auto& b : buckets) {
-      flats.push_back(flatten(b, tensors).to(device()));
-      pending.push_back(group_->broadcast(flats.back(), root));
-    }
-    for (size_t i = 0; i < buckets.size(); ++i) {
-      pending[i].wait();
-      unflatten(flats[i], buckets[i], tensors);
-    }
+    over_buckets(tensors, cfg_.bucket_bytes(), device(), [&](at::Tensor& flat) { return group_->broadcast(flat, root); });
   });
 }
 

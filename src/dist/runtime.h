@@ -94,6 +94,7 @@ class Runtime {
   void run_collective(const char* op, const std::string& label, F&& body);
   uint64_t begin_op(const char* op, const std::string& label, std::string& desc);
   [[noreturn]] void fail(uint64_t seq, const std::string& desc, const CommError& e);
+  void check_root(int root, const char* op, const std::string& label) const;
   void join(const DistConfig& cfg);
 
   LaunchEnv env_;

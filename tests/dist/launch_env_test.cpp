@@ -116,10 +116,13 @@ TEST(LaunchEnv, LauncherVariablesReadBack) {
   EXPECT_EQ(back.master_port, 1234);
 }
 
-template <typename F>
-std::string message(F&& f) {
+// validate()'s message for a default T changed by `change`, or "" when it passes.
+template <typename T, typename F>
+std::string validate_error(F&& change) {
+  T value;
+  change(value);
   try {
-    f();
+    r1::dist::validate(value);
   } catch (const r1::Error& e) {
     return e.what();
   }
@@ -127,11 +130,7 @@ std::string message(F&& f) {
 }
 
 TEST(DistConfig, InvalidValuesNameTheKey) {
-  auto bad = [](auto&& change) {
-    r1::dist::DistConfig c;
-    change(c);
-    return message([&] { r1::dist::validate(c); });
-  };
+  auto bad = [](auto&& change) { return validate_error<r1::dist::DistConfig>(change); };
   EXPECT_EQ(bad([](auto&) {}), "");
   EXPECT_NE(bad([](auto& c) { c.backend = "mpi"; }).find("dist.backend"), std::string::npos);
   EXPECT_NE(bad([](auto& c) { c.timeout_s = 0; }).find("dist.timeout_s"), std::string::npos);
@@ -144,11 +143,7 @@ TEST(DistConfig, InvalidValuesNameTheKey) {
 }
 
 TEST(LaunchOptions, InvalidValuesNameTheOption) {
-  auto bad = [](auto&& change) {
-    r1::dist::LaunchOptions o;
-    change(o);
-    return message([&] { r1::dist::validate(o); });
-  };
+  auto bad = [](auto&& change) { return validate_error<r1::dist::LaunchOptions>(change); };
   EXPECT_EQ(bad([](auto&) {}), "");
   EXPECT_NE(bad([](auto& o) { o.nproc_per_node = 0; }).find("--nproc_per_node"), std::string::npos);
   EXPECT_NE(bad([](auto& o) { o.nnodes = 2, o.node_rank = 2, o.master_addr = "10.0.0.1"; }).find("--node_rank"),
