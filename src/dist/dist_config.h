@@ -32,6 +32,9 @@ struct DistConfig {
   int64_t bucket_bytes() const { return static_cast<int64_t>(bucket_mb * 1024 * 1024); }
 };
 
+// "2.5 s", "1800 s": durations in messages.
+std::string seconds_text(double s);
+
 // Throws r1::Error naming the key ("dist.timeout_s") and the allowed values.
 void validate(const DistConfig& cfg);
 

@@ -14,6 +14,7 @@
 #include <set>
 
 #include "core/error.h"
+#include "dist/dist_config.h"
 #include "dist/launch_env.h"
 #include "dist/net.h"
 
@@ -266,7 +267,7 @@ int launch(const LaunchOptions& opt, const std::string& program, const std::vect
       bool any = false;
       for (auto& r : ranks) any = any || r.running;
       if (any) {
-        say("ranks still running " + std::to_string(opt.stop_timeout_s) + " s after being stopped: killing them");
+        say("ranks still running " + seconds_text(opt.stop_timeout_s) + " after being stopped: killing them");
         signal_all(SIGKILL);
       }
       killed = true;

@@ -24,6 +24,7 @@
 #include <cstdlib>
 
 #include "core/error.h"
+#include "dist/dist_config.h"
 
 #if TORCH_VERSION_MAJOR >= 2
 #include <torch/csrc/distributed/c10d/Backend.hpp>
@@ -95,7 +96,7 @@ struct Store::Impl {
 
 Store::Store(const Options& opt) : opt_(opt), impl_(std::make_unique<Impl>()) {
   const std::string where = "MASTER_ADDR=" + opt.host + " MASTER_PORT=" + std::to_string(opt.port);
-  const std::string secs = std::to_string(opt.timeout.count() / 1000.0).substr(0, 5) + " s";
+  const std::string secs = seconds_text(opt.timeout.count() / 1000.0);
   c10d::TCPStoreOptions o;
   o.port = static_cast<std::uint16_t>(opt.port);
   o.isServer = opt.host_it;

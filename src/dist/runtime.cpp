@@ -91,8 +91,8 @@ void Runtime::join(const DistConfig& cfg) {
       missing = "unknown (the store is gone too)";
     }
     throw Error("dist rendezvous", who + ": the " + std::to_string(env_.world_size) +
-                                       " ranks did not all join within dist.timeout_s = " + std::to_string(cfg.timeout_s) +
-                                       " s (ranks not seen: " + (missing.empty() ? "none" : missing) +
+                                       " ranks did not all join within dist.timeout_s = " + seconds_text(cfg.timeout_s) +
+                                       " (ranks not seen: " + (missing.empty() ? "none" : missing) +
                                        "); start every rank with the same WORLD_SIZE, MASTER_ADDR and MASTER_PORT. c10d: " +
                                        e.what());
   }

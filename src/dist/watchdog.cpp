@@ -8,6 +8,7 @@
 #include <sstream>
 #include <thread>
 
+#include "dist/dist_config.h"
 #include "dist/failure.h"
 #include "dist/process_group.h"
 
@@ -37,13 +38,6 @@ Beat parse_beat(const std::string& v) {
 }
 
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
-
-std::string secs(double s) {
-  std::ostringstream o;
-  o.precision(2);
-  o << std::fixed << s << " s";
-  return o.str();
-}
 
 std::string where_it_was(const Beat& b) { return b.count < 0 ? "it never sent one" : "it was last in " + b.op; }
 
@@ -127,7 +121,7 @@ void watch(std::shared_ptr<Watchdog::State> s) {
         last_change = Clock::now();
       } else if (seconds_since(last_change) > s->lost_after_s && !s->store->get_if_set(finished_key(watched))) {
         const std::string reason = "rank " + std::to_string(watched) + " is lost: no heartbeat for " +
-                                   secs(seconds_since(last_change)) + " (" + where_it_was(b) + "); seen by rank " +
+                                   seconds_text(seconds_since(last_change)) + " (" + where_it_was(b) + "); seen by rank " +
                                    std::to_string(s->rank);
         publish_abort(*s->store, reason);
         return s->fail(reason);
@@ -180,7 +174,7 @@ std::string Watchdog::diagnose(uint64_t seq, bool timed_out) {
       if (after[k].finished)
         add(finished, who);
       else if (after[k].count == before[k].count)
-        add(lost, who + " is lost: no heartbeat for " + secs(3 * s.heartbeat_s) + " (" + where_it_was(after[k]) + ")");
+        add(lost, who + " is lost: no heartbeat for " + seconds_text(3 * s.heartbeat_s) + " (" + where_it_was(after[k]) + ")");
       else if (after[k].seq < seq)
         add(behind, who + " is alive but has not reached it (it is at " + after[k].op + ")");
     }

@@ -76,6 +76,18 @@ TEST(BadEnvironment, PortInUseIsNamed) {
   }
 }
 
+TEST(BadEnvironment, MissingRankIsNamedAfterTheTimeout) {
+  // Rank 0 of 2 alone: the store is up, but rank 1 never joins.
+  try {
+    r1::dist::Runtime rt(two_ranks(0, r1::dist::pick_free_port()), seconds(2));
+    FAIL() << "a job of 2 started with 1 rank";
+  } catch (const r1::Error& e) {
+    const std::string m = e.what();
+    EXPECT_NE(m.find("rank 0/2: the 2 ranks did not all join within dist.timeout_s = 2 s"), std::string::npos) << m;
+    EXPECT_NE(m.find("ranks not seen: 1"), std::string::npos) << m;
+  }
+}
+
 TEST(BadEnvironment, CliNamesTheVariable) {
   // RANK >= WORLD_SIZE, through r1 itself.
   r1::test::Job bad_rank(0, R1_BINARY, {"dist_check"},

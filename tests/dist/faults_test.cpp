@@ -84,10 +84,12 @@ TEST(Faults, RankStuckOutsideCollectivesTimesOutNamingIt) {
   EXPECT_NE(out.find("rank 1 is alive but has not reached it"), std::string::npos) << out;
   EXPECT_GT(t, 5.0) << "not before the timeout";
   EXPECT_LT(t, 6.0 + 4.0) << "the timeout, plus the stall's start and the diagnosis";
-  // Rank 1 reads the job's abort reason and stops too.
+  // Rank 1 reads the job's abort reason (or, if rank 0 is already gone, finds its store gone) and stops too.
   const double t1 = exit_time(*job, 1, t0, 5);
   EXPECT_NE(job->exit_code(1), 0);
-  EXPECT_NE(job->output(1).find("stopping: all_reduce"), std::string::npos) << job->output(1);
+  const std::string out1 = job->output(1);
+  EXPECT_TRUE(out1.find("stopping: all_reduce") != std::string::npos || out1.find("likely gone") != std::string::npos)
+      << out1;
   std::printf("[timing]   ... and the stalled rank 1 followed after %.2f s\n", t1);
 }
 

@@ -142,6 +142,12 @@ TEST(DistConfig, InvalidValuesNameTheKey) {
   EXPECT_EQ(bad([](auto& c) { c.heartbeat_s = 0, c.lost_after_s = 0.1; }), "");
 }
 
+TEST(DistConfig, SecondsReadAsWritten) {
+  EXPECT_EQ(r1::dist::seconds_text(1800), "1800 s");
+  EXPECT_EQ(r1::dist::seconds_text(2.25), "2.25 s");
+  EXPECT_EQ(r1::dist::seconds_text(0.754), "0.75 s");
+}
+
 TEST(LaunchOptions, InvalidValuesNameTheOption) {
   auto bad = [](auto&& change) { return validate_error<r1::dist::LaunchOptions>(change); };
   EXPECT_EQ(bad([](auto&) {}), "");
