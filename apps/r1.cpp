@@ -10,6 +10,7 @@
 #include "commands/commands.h"
 #include "core/error.h"
 #include "core/schema.h"
+#include "dist/failure.h"
 #include "dist/runtime_info.h"
 
 namespace {
@@ -54,13 +55,14 @@ int main(int argc, char** argv) {
     try {
       return c.run(argc - 1, argv + 1);
     } catch (const r1::UsageError& e) {
-      std::fprintf(stderr, "error: %s\n", e.what());
+      // "[rank N] error: ..." under a launcher, and the other ranks of the job are told (dist/failure.h).
+      r1::dist::report_fatal_error(e.what());
       return 2;
     } catch (const r1::Error& e) {
-      std::fprintf(stderr, "error: %s\n", e.what());
+      r1::dist::report_fatal_error(e.what());
       return 1;
     } catch (const std::exception& e) {
-      std::fprintf(stderr, "error: %s\n", first_line(e.what()).c_str());
+      r1::dist::report_fatal_error(first_line(e.what()));
       return 1;
     }
   }
