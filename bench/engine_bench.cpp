@@ -5,6 +5,7 @@
 
 #include "engine/generator.h"
 #include "model/causal_lm.h"
+#include "model/presets.h"
 #include "rl/grpo_loss.h"
 #include "train/token_batch.h"
 
@@ -13,14 +14,7 @@ namespace {
 using namespace r1;
 
 model::CausalLM demo_sized_model() {
-  model::ModelConfig c;
-  c.vocab_size = 292;
-  c.hidden_size = 128;
-  c.intermediate_size = 384;
-  c.num_hidden_layers = 4;
-  c.num_attention_heads = 4;
-  c.num_key_value_heads = 2;
-  model::CausalLM m(c);
+  model::CausalLM m(model::tiny_qwen2(/*vocab_size=*/292));  // the demo's shape (model/presets.h)
   model::init_weights(*m, 1);
   return m;
 }

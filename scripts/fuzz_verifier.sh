@@ -17,24 +17,9 @@ sources=("$root/fuzz/verifier_fuzz.cpp" "$root"/src/core/*.cpp "$root"/src/text/
          "$root"/src/rewards/math/*.cpp)
 flags=(-std=c++17 -g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
        -I"$root/src" $(pkg-config --cflags libpcre2-8 ginac))
-newest_header=$(ls -t "$root"/src/core/*.h "$root"/src/text/*.h "$root"/src/rewards/*.h "$root"/src/rewards/math/*.h | head -1)
-objects=()
-stale=()
-for s in "${sources[@]}"; do
-  rel=${s#"$root/"}
-  o="$work/obj/$(echo "${rel%.cpp}" | tr '/' '_').o"
-  objects+=("$o")
-  if [ ! -f "$o" ] || [ "$s" -nt "$o" ] || [ "$newest_header" -nt "$o" ]; then stale+=("$s:$o"); fi
-done
-if [ ${#stale[@]} -gt 0 ]; then
-  echo "fuzz: compiling ${#stale[@]} sources" >&2
-  printf '%s\n' "${stale[@]}" | xargs -P "$(nproc)" -I{} sh -c \
-    'src="${1%%:*}"; obj="${1#*:}"; shift; clang++ "$@" -c "$src" -o "$obj"' _ {} "${flags[@]}"
-fi
-if [ ${#stale[@]} -gt 0 ] || [ ! -x "$bin" ]; then
-  clang++ -fsanitize=fuzzer,address,undefined "${objects[@]}" $(pkg-config --libs libpcre2-8 ginac) \
-    -lpthread -o "$bin"
-fi
+# shellcheck source=scripts/fuzz_build.sh
+. "$root/scripts/fuzz_build.sh"
+fuzz_build "$bin" "$(pkg-config --libs libpcre2-8 ginac)"
 cp -n "$root"/fuzz/corpus/verifier/* "$work/corpus/" 2>/dev/null || true
 # CLN (under GiNaC, not instrumented) keeps a few process-lifetime caches that LeakSanitizer
 # reports at exit, and GiNaC leaks the object under construction when its evaluation throws

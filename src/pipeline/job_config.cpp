@@ -30,6 +30,10 @@ model::ModelConfig tiny_model_defaults() {
 
 R1ZeroConfig r1zero_defaults() {
   R1ZeroConfig c;
+  // Seed 2, measured: with core/seed's streams, seed 1's base never learns the running sum within the
+  // pretraining budget (forced-think pass@1 0.13 after 1500 steps, 0.12 after 2000), seed 2's does
+  // (0.998). The tiny world sits near a phase transition; issue 13 is about making it robust to seeds.
+  c.seed = 2;
   c.task_options.running_sum = {/*terms=*/4, /*max_digit=*/9, /*modulus=*/10};
   c.task_options.countdown = {/*numbers=*/3, /*max_number=*/9, /*max_target=*/99, /*max_failed_tries=*/2};
   c.model = tiny_model_defaults();
