@@ -6,6 +6,7 @@
 #include "core/cli.h"
 #include "core/error.h"
 #include "core/files.h"
+#include "engine/context_limit.h"
 #include "engine/generator.h"
 #include "engine/sampling_schema.h"
 #include "io/model_dir.h"
@@ -57,6 +58,9 @@ int run(int argc, char** argv) {
   r1::engine::GenerationConfig gen;
   gen.sampling = c.sampling;
   const auto& cfg = loaded.model->config();
+  const auto fit = r1::engine::fit_to_context({ids}, c.sampling.max_new_tokens, cfg.max_position_embeddings, "generate");
+  r1::engine::note_context_cap("generate", c.sampling.max_new_tokens, fit, cfg.max_position_embeddings);
+  gen.sampling.max_new_tokens = fit.max_new_tokens;
   if (cfg.eos_token_id >= 0) gen.stop_token_ids.push_back(static_cast<int32_t>(cfg.eos_token_id));
   auto outs = r1::engine::generate(*loaded.model, {ids}, c.n, gen);
   for (const auto& o : outs) {

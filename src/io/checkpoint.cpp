@@ -173,7 +173,12 @@ Checkpoint load_checkpoint_tensors(const std::string& dir, std::optional<at::Sca
     if (ends_with(name, kScaleSuffix) && is_fp8(name.substr(0, name.size() - std::strlen(kScaleSuffix))))
       continue;  // consumed by its weight
     auto scale = mapped.file_of.find(name + kScaleSuffix);
-    if (is_fp8(name) && scale != mapped.file_of.end()) {
+    // Unscaled FP8 values are not the weights (DeepSeek-V3 stores W / scale per 128 x 128 block):
+    // loading them without their scales would give a model that runs and outputs garbage.
+    check(!is_fp8(name) || scale != mapped.file_of.end(), file->path() + ": tensor '" + name + "'",
+          "is FP8 (F8_E4M3) but its block scales '" + name + kScaleSuffix +
+              "' are in no file of the checkpoint; an FP8 weight cannot be used without them");
+    if (is_fp8(name)) {
       const TensorInfo& info = file->info(name);
       at::Tensor bytes = at::from_blob(const_cast<uint8_t*>(file->bytes(info)), info.shape, at::kByte);
       at::Tensor s = scale->second->tensor(scale->first, {at::kFloat});

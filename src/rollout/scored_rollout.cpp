@@ -4,6 +4,8 @@
 
 #include "core/error.h"
 #include "core/seed.h"
+#include "engine/context_limit.h"
+#include "model/causal_lm.h"
 
 namespace r1::rollout {
 
@@ -30,6 +32,17 @@ std::vector<ScoredSample> rollout_and_score(model::CausalLMImpl& policy, const s
       for (int64_t j = 0; j < G; ++j)
         gen.row_seeds.push_back(derive_seed(cfg.sampling.seed, cfg.stream, {prompts[i].index, static_cast<uint64_t>(j)}));
     }
+    std::vector<std::string> names;
+    for (size_t i = start; i < end; ++i) {
+      const auto id = prompts[i].problem.data.find("id");
+      names.push_back(id != prompts[i].problem.data.end() && id->is_string() ? "problem " + id->get<std::string>()
+                                                                               : "prompt " + std::to_string(prompts[i].index));
+    }
+    const int64_t context = policy.config().max_position_embeddings;
+    const engine::ContextFit fit =
+        engine::fit_to_context(ids, cfg.sampling.max_new_tokens, context, "rollout " + cfg.stream, names);
+    engine::note_context_cap("rollout " + cfg.stream, cfg.sampling.max_new_tokens, fit, context);
+    gen.sampling.max_new_tokens = fit.max_new_tokens;
     auto completions = engine::generate(policy, ids, G, gen, stats);
     for (size_t r = 0; r < completions.size(); ++r) {
       auto& c = completions[r];

@@ -235,6 +235,47 @@ TEST(Checkpoint, Fp8BlockScaledDeepSeekCheckpointDequantizesOnLoad) {
   EXPECT_GT(rel, 0.0);  // the weights really went through e4m3
 }
 
+// An FP8 weight whose block scales are missing (one of them, or all) is refused naming the tensor:
+// loaded unscaled it would run and output garbage.
+TEST(Checkpoint, Fp8WeightWithoutItsScalesIsAnErrorNamingTheTensor) {
+  ScratchDir dir;
+  model::ModelConfig cfg = model::tiny_deepseek_v3(300);
+  cfg.extra["quantization_config"] = {{"quant_method", "fp8"}, {"fmt", "e4m3"}, {"weight_block_size", {128, 128}}};
+  model::CausalLM src(cfg);
+  model::init_weights(*src, 5);
+  for (const bool drop_all : {false, true}) {
+    TensorMap stored;
+    CheckpointSaveOptions opt;
+    std::string dropped;
+    for (const auto& [name, t] : named_tensors_of(*src)) {
+      if (t.dim() != 2 || name.find("proj.weight") == std::string::npos) {
+        stored[name] = t;
+        continue;
+      }
+      Fp8Blocks q = quantize_fp8_blocks(t);
+      stored[name] = q.weight;
+      opt.tensors.stored_dtype[name] = DType::F8_E4M3;
+      const bool drop = drop_all || (dropped.empty() && name.find("o_proj") != std::string::npos);
+      if (!drop) stored[name + "_scale_inv"] = q.scale_inv;
+      if (drop && dropped.empty()) dropped = name;
+    }
+    ASSERT_FALSE(dropped.empty());
+    const auto ckpt = dir / (drop_all ? "all" : "one");
+    save_checkpoint(ckpt, cfg, stored, opt);
+    try {
+      load_checkpoint_tensors(ckpt, at::kFloat);
+      FAIL() << "an FP8 checkpoint without scales loaded";
+    } catch (const Error& e) {
+      const std::string what = e.what();
+      EXPECT_NE(what.find("_scale_inv"), std::string::npos) << what;
+      EXPECT_NE(what.find("F8_E4M3"), std::string::npos) << what;
+      if (!drop_all) {
+        EXPECT_NE(what.find("'" + dropped + "'"), std::string::npos) << what;
+      }
+    }
+  }
+}
+
 TEST(Checkpoint, DeepSeekMtpSavesTheSharedCopiesAndLoadsBack) {
   ScratchDir dir;
   model::ModelConfig cfg = model::tiny_deepseek_v3(300);

@@ -7,6 +7,7 @@
 #include <torch/torch.h>
 
 #include "common/rule_task.h"
+#include "core/error.h"
 #include "common/tiny_model.h"
 
 namespace r1::rollout {
@@ -81,6 +82,30 @@ TEST(ScoredRollout, RandomnessBelongsToTheSample) {
   int same = 0;
   for (size_t r = 0; r < all.size(); ++r) same += other[r].tokens == all[r].tokens;
   EXPECT_LT(same, 9);
+}
+
+// The model's context bounds generation: a budget past it is capped at what the longest prompt
+// leaves (a model that never emits EOS cannot run past its positions), and a prompt that fills the
+// context is an error naming it — before any generation.
+TEST(ScoredRollout, GenerationStaysInsideTheModelsContext) {
+  auto m = test::tiny_qwen2(kVocab, /*max_positions=*/8, 3);
+  RolloutConfig cfg = config(/*max_new_tokens=*/32768, 7, 2);  // no EOS: every sample runs to its budget
+  auto samples = rollout_and_score(*m, prompts(""), digits, cfg);  // prompts of 3 tokens
+  ASSERT_EQ(samples.size(), 6u);
+  for (const auto& s : samples) EXPECT_EQ(s.response_tokens(), 8 - 3);
+
+  std::vector<RolloutPrompt> too_long = prompts("");
+  too_long[1].ids.assign(8, 1);
+  too_long[1].problem.data["id"] = "p-long";
+  try {
+    rollout_and_score(*m, too_long, digits, cfg);
+    FAIL() << "a prompt as long as the context was generated from";
+  } catch (const Error& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("problem p-long"), std::string::npos) << what;
+    EXPECT_NE(what.find("8 tokens"), std::string::npos) << what;
+    EXPECT_NE(what.find("is 8"), std::string::npos) << what;
+  }
 }
 
 }  // namespace

@@ -59,6 +59,16 @@ TEST(TokenizerCli, TrainTokenizeDecodeAndChat) {
   ASSERT_EQ(r.status, 0) << r.out;
   EXPECT_EQ(r.out, "<｜begin▁of▁sentence｜><｜User｜>What is 3+5?<｜Assistant｜><think>\n");
 
+  // Ids outside the vocabulary (270 here), negative or not integers are refused naming the element,
+  // never dropped from the text.
+  for (const std::string bad : {"[5, 270]", "[-1]", "[5, 2.5]", "[\"7\"]", "[5, 99999999999]"}) {
+    r1::write_file_atomic(dir + "/bad_ids.json", bad);
+    r = sh(bin + " tokenize --decode --tokenizer " + dir + " < " + dir + "/bad_ids.json 2>&1");
+    EXPECT_NE(r.status, 0) << bad << ": " << r.out;
+    EXPECT_NE(r.out.find("stdin: element "), std::string::npos) << bad << ": " << r.out;
+    EXPECT_NE(r.out.find("[0, 270)"), std::string::npos) << bad << ": " << r.out;
+  }
+
   r = sh(bin + " tokenize --tokenizer " + dir + "/missing.json < /dev/null 2>&1");
   EXPECT_NE(r.status, 0);
   EXPECT_NE(r.out.find("missing.json"), std::string::npos) << r.out;
