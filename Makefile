@@ -4,7 +4,7 @@ JOBS ?= $(shell nproc)
 # Ninja when installed, chosen when the build directory is first configured (a later run keeps it).
 GEN = $$([ -f $(BUILD)/CMakeCache.txt ] || { command -v ninja >/dev/null 2>&1 && echo "-G Ninja"; })
 
-.PHONY: deps-demo deps-test configure-demo configure build demo pipeline test bench bench-micro golden install clean
+.PHONY: deps-demo deps-test configure-demo configure build demo pipeline test kill-check bench bench-micro golden install clean
 
 deps-demo:
 	bash scripts/install-deps.sh demo
@@ -34,6 +34,12 @@ pipeline: configure-demo
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) $(CTEST_ARGS)
+
+# Kill-safety of the standalone trainers: r1 pretrain and r1 grpo SIGKILLed 10 times each at random
+# moments, every latest checkpoint loaded, the resumed run equal to an uninterrupted one (~3 min).
+kill-check: configure-demo
+	cmake --build $(BUILD) -j $(JOBS) --target r1
+	bash scripts/kill_resume.sh --build $(BUILD) $(ARGS)
 
 # r1cpp against PyTorch eager and llama.cpp, every ratio of issue 10 in one table (~13 minutes on
 # 2 cores; ARGS=--skip_demo leaves out the demo's wall time): runs/bench/results.json.
