@@ -7,6 +7,7 @@
 
 #include "core/error.h"
 #include "core/files.h"
+#include "io/hf_config.h"
 #include "io/model_dir.h"
 #include "model/causal_lm.h"
 
@@ -68,7 +69,7 @@ const BenchModel& bench_model(const std::string& name) {
 bool write_bench_model(const BenchModel& m, const std::string& models_dir) {
   const std::string dir = models_dir + "/" + m.name;
   // The config plus how the weights were made: a directory written by another version is rewritten.
-  nlohmann::json stamp = {{"config", m.config}, {"seed", m.seed}, {"zero_logit_token", m.zero_logit_token}};
+  nlohmann::json stamp = {{"config", io::config_to_hf(m.config)}, {"seed", m.seed}, {"zero_logit_token", m.zero_logit_token}};
   const std::string stamp_path = dir + "/bench_model.json";
   if (std::filesystem::exists(stamp_path) && nlohmann::json::parse(read_file(stamp_path), nullptr, false) == stamp)
     return false;

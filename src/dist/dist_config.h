@@ -2,7 +2,6 @@
 // dist::Runtime (rendezvous, collectives, heartbeat), dist::GradReducer and dist::ShardedAdamW.
 #pragma once
 #include <cstdint>
-#include <nlohmann/json.hpp>
 #include <string>
 
 namespace r1::dist {
@@ -35,10 +34,8 @@ struct DistConfig {
 // "2.5 s", "1800 s": durations in messages.
 std::string seconds_text(double s);
 
-// Throws r1::Error naming the key ("dist.timeout_s") and the allowed values.
+// Checks a config built in code (the command line's is checked when parsed) against the rules of
+// dist_config_schema.h; throws r1::UsageError naming the key ("dist.timeout_s") and the range.
 void validate(const DistConfig& cfg);
-
-void to_json(nlohmann::json& j, const DistConfig& c);
-void from_json(const nlohmann::json& j, DistConfig& c);
 
 }  // namespace r1::dist

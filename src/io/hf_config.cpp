@@ -4,6 +4,7 @@
 
 #include "core/error.h"
 #include "core/files.h"
+#include "model/model_config_schema.h"
 
 namespace r1::io {
 namespace {
@@ -283,9 +284,13 @@ json config_to_hf(const ModelConfig& c) {
   // Qwen2 has no attention_bias key (always biased); write it only when it departs from that.
   if (c.arch != "qwen2" || !c.attention_bias) j["attention_bias"] = c.attention_bias;
   if (c.deepseek_v3) {
-    // Every DeepSeek-V3 key under its HF name (our JSON form, model_config.h); q_lora_rank 0 is HF's null.
-    const json v3 = *c.deepseek_v3;
-    for (const auto& [k, v] : v3.items()) j[k] = v;
+    // Every DeepSeek-V3 key under its HF name (the run config's schema uses the same names,
+    // model_config_schema.h); q_lora_rank 0 is HF's null.
+    model::DeepSeekV3Config v3 = *c.deepseek_v3;  // the schema's visitors bind mutable fields
+    json keys;
+    schema::detail::JsonWriter writer(&keys, /*only_results=*/false);
+    model::visit_deepseek_v3_fields(writer, v3);
+    for (const auto& [k, v] : keys.items()) j[k] = v;
     if (c.deepseek_v3->q_lora_rank == 0) j["q_lora_rank"] = nullptr;
   }
   // extra: written back unchanged where the fields above don't define the key; the two merged keys

@@ -59,13 +59,4 @@ struct ModelConfig {
   void validate() const;
 };
 
-// Our own JSON form (run configs): every field under its HF name, flat as in config.json. The
-// DeepSeek-V3 keys appear only for arch deepseek_v3; reading one for another arch is an error naming
-// it. A deepseek_v3 config that omits them gets DeepSeekV3Config's defaults.
-void to_json(nlohmann::json& j, const RopeScaling& r);
-void from_json(const nlohmann::json& j, RopeScaling& r);
-void to_json(nlohmann::json& j, const DeepSeekV3Config& d);  // the DeepSeek-V3 keys alone
-void to_json(nlohmann::json& j, const ModelConfig& c);
-void from_json(const nlohmann::json& j, ModelConfig& c);
-
 }  // namespace r1::model
