@@ -16,6 +16,7 @@
 #include "core/error.h"
 #include "core/log.h"
 #include "engine/engine.h"
+#include "engine/engine_schema.h"
 #include "io/model_dir.h"
 #include "serve/server.h"
 #include "serve/server_config.h"
@@ -35,12 +36,7 @@ void visit_fields(V& v, ServeCommand& c) {
   v.field("model", c.model, "checkpoint directory (config.json, safetensors, tokenizer.json, tokenizer_config.json)",
           kRequired);
   visit_fields(v, c.server);
-  v.field("max_running", c.engine.max_running, "sequences decoded together (batch slots); a request's n choices need n",
-          at_least(1) | kNotResult);
-  v.field("max_waiting", c.engine.max_waiting, "requests queued beyond the running ones; more get 429",
-          at_least(0) | kNotResult);
-  v.field("max_context", c.engine.max_context,
-          "prompt plus generated tokens per sequence at most; 0 = the model's max_position_embeddings", at_least(0));
+  visit_fields(v, c.engine);  // max_running, max_waiting (a full queue answers 429), max_context, fast paths
 }
 
 const r1::cli::CommandSpec kSpec{
