@@ -23,20 +23,13 @@ std::string sse_event(const json& payload) {
   return sse_event(payload.dump(-1, ' ', false, json::error_handler_t::replace));
 }
 
-struct CompletionSession::Choice {
-  ChoiceText text;
-  std::string reasoning, content;  // everything released so far
-  json logprobs = json::array();   // non-streaming: every entry; streaming: entries not yet sent
-  std::string finish;              // "" while running
-  int64_t tokens = 0;
-};
 
 CompletionSession::CompletionSession(const PreparedRequest& req, const ServedModel& model, std::string id,
                                      int64_t created)
     : req_(req), model_(model), id_(std::move(id)), created_(created) {
   choices_.reserve(static_cast<size_t>(req.api.n));
   for (int64_t i = 0; i < req.api.n; ++i)
-    choices_.push_back(Choice{ChoiceText(model.tokenizer, req.api.stop, chat(), req.opened_think)});
+    choices_.emplace_back(ChoiceText(model.tokenizer, req.api.stop, chat(), req.opened_think));
 }
 
 int64_t CompletionSession::completion_tokens() const {

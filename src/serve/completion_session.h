@@ -45,7 +45,14 @@ class CompletionSession {
   int64_t completion_tokens() const;
 
  private:
-  struct Choice;
+  struct Choice {
+    explicit Choice(ChoiceText t) : text(std::move(t)) {}
+    ChoiceText text;
+    std::string reasoning, content;                   // everything released so far
+    nlohmann::json logprobs = nlohmann::json::array();  // non-streaming: all entries; streaming: those not yet sent
+    std::string finish;                               // "" while running
+    int64_t tokens = 0;
+  };
   struct Update {  // what one event released for one choice
     int64_t choice = 0;
     std::vector<TextDelta> deltas;

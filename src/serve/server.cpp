@@ -266,14 +266,14 @@ Server::Server(ServerConfig cfg) : cfg_(std::move(cfg)), http_(std::make_unique<
   });
   // Errors httplib answers itself (unknown route 404, body too large 413, malformed request 400) get
   // the OpenAI error body too.
-  h.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
+  h.set_error_handler(httplib::Server::HandlerWithResponse([](const httplib::Request& req, httplib::Response& res) {
     if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
     std::string what = res.status == 404   ? "no route " + req.method + " " + req.path
                        : res.status == 413 ? "the request body is larger than the server accepts (--max_body_bytes)"
                                            : "the request could not be read (HTTP " + std::to_string(res.status) + ")";
     send_error(res, ApiError(res.status, "invalid_request_error", what, "", res.status == 404 ? "not_found" : ""));
     return httplib::Server::HandlerResponse::Handled;
-  });
+  }));
   h.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
     send_error(res, ApiError(500, "server_error", "internal error"));
   });

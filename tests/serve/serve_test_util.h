@@ -244,7 +244,9 @@ inline std::vector<StreamedChoice> join_stream(const json& chunks, int64_t n, bo
   }
   for (size_t i = 0; i < out.size(); ++i) {
     EXPECT_FALSE(out[i].finish.empty()) << "choice " << i << " never finished";
-    if (chat) EXPECT_EQ(role_chunks[i], 1) << "choice " << i;
+    if (chat) {
+      EXPECT_EQ(role_chunks[i], 1) << "choice " << i;
+    }
   }
   return out;
 }

@@ -283,7 +283,9 @@ TEST_F(ServeE2E, FullQueueAnswers429) {
   EXPECT_GE(limited, 1) << out.dump();
   EXPECT_EQ(ok + limited, 4) << out.dump();
   for (const auto& o : out)
-    if (o["ok"]) EXPECT_EQ(join_stream(o["chunks"], 1, false)[0].content.size(), 1500u);  // "YZYZ..."
+    if (o["ok"]) {
+      EXPECT_EQ(join_stream(o["chunks"], 1, false)[0].content.size(), 1500u);  // "YZYZ..."
+    }
 }
 
 // A client that goes away mid-stream frees its sequence: the engine runs nothing afterwards.

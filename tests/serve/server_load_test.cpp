@@ -154,9 +154,7 @@ TEST_F(ServeLoad, ThousandMalformedRequestsGet4xx) {
       std::lock_guard<std::mutex> lock(tally.mu);
       if (!r) {
         tally.bad.push_back(path + " no response (" + httplib::to_string(r.error()) + ") for " + body.substr(0, 80));
-        c = s.client();
-        c.set_bearer_token_auth(kKey);
-        continue;
+        continue;  // the client reconnects on its next request
       }
       ++tally.by_status[r->status];
       if (r->status == 200) continue;  // an edit that left a valid request
