@@ -98,6 +98,7 @@ inline void write_chain_checkpoint(const std::string& dir, bool open_think) {
 class ServerProcess {
  public:
   ServerProcess(const std::string& model_dir, const std::string& log, const std::string& extra_args) : log_(log) {
+    fs::remove(log);  // a previous server's log must not be read for this one's port
     const std::string cmd = std::string(R1_BINARY) + " serve --model " + model_dir + " --port 0 " + extra_args +
                             " >" + log + " 2>&1";
     pid_ = ::fork();
