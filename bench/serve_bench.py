@@ -8,6 +8,8 @@ the demo model), and the time to first token at 16.
 Starts `r1 serve` on a free loopback port, sends /v1/completions streams (greedy, fixed max_tokens,
 distinct prompts) from threads with the standard library only, and writes runs/bench/serve.json.
 Timings are wall-clock on a shared machine: compare the ratios of one run, not figures across runs.
+"engine busy" is the share of the wall time the engine spent in step() (from /metrics): well below
+100% at a level means the clients or the HTTP side, not the batch, set the pace there.
 """
 import argparse
 import http.client
@@ -53,6 +55,16 @@ def stream_completion(port, prompt, max_tokens):
                     first = time.perf_counter() - start
     conn.close()
     return tokens, first if first is not None else float("nan"), time.perf_counter() - start
+
+
+def engine_busy_seconds(port):
+    """r1_engine_busy_seconds_total from /metrics: how long the engine has spent stepping."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    conn.request("GET", "/metrics")
+    text = conn.getresponse().read().decode()
+    conn.close()
+    m = re.search(r"^r1_engine_busy_seconds_total (\S+)$", text, re.M)
+    return float(m.group(1)) if m else float("nan")
 
 
 def run_level(port, clients, max_tokens, rounds):
@@ -102,16 +114,18 @@ def main():
         for n in levels:
             # Enough requests at each level that one slow request does not decide the figure.
             rounds = max(1, 16 // n)
+            busy0, t0 = engine_busy_seconds(port), time.perf_counter()
             tps, ttfts = run_level(port, n, args.max_tokens, rounds)
-            rows[n] = {"tokens_per_s": tps, "ttft_median_s": statistics.median(ttfts), "ttft_p90_s": sorted(ttfts)[int(0.9 * (len(ttfts) - 1))]}
+            busy = (engine_busy_seconds(port) - busy0) / (time.perf_counter() - t0)
+            rows[n] = {"tokens_per_s": tps, "engine_busy_share": busy, "ttft_median_s": statistics.median(ttfts), "ttft_p90_s": sorted(ttfts)[int(0.9 * (len(ttfts) - 1))]}
         base = rows[levels[0]]["tokens_per_s"]
         print(f"r1 serve on {args.model}: {args.max_tokens} new tokens per request, greedy, streaming")
-        print(f"{'clients':>8} {'tokens/s':>10} {'ratio':>7} {'TTFT median':>12} {'TTFT p90':>9}")
+        print(f"{'clients':>8} {'tokens/s':>10} {'ratio':>7} {'TTFT median':>12} {'TTFT p90':>9} {'engine busy':>12}")
         for n in levels:
             r = rows[n]
             r["ratio_to_1"] = r["tokens_per_s"] / base
             print(f"{n:>8} {r['tokens_per_s']:>10.1f} {r['ratio_to_1']:>6.2f}x {r['ttft_median_s'] * 1000:>10.0f}ms "
-                  f"{r['ttft_p90_s'] * 1000:>7.0f}ms")
+                  f"{r['ttft_p90_s'] * 1000:>7.0f}ms {r['engine_busy_share'] * 100:>11.0f}%")
         if 16 in rows:
             print(f"goal: >= 6x at 16 clients: {rows[16]['ratio_to_1']:.2f}x "
                   f"({'met' if rows[16]['ratio_to_1'] >= 6 else 'not met'}); time to first token at 16: "
