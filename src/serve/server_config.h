@@ -16,7 +16,7 @@ struct ServerConfig {
   std::string served_model_name;   // empty: the model directory's name
   int64_t threads = 128;           // HTTP worker threads: one per open connection (streams hold theirs)
   int64_t max_body_bytes = 1 << 20;
-  int64_t read_timeout_s = 30;      // a request's headers and body must arrive within this
+  int64_t read_timeout_s = 10;      // a request's headers and body must arrive within this
   int64_t write_timeout_s = 30;     // a client that stops reading is dropped after this
   int64_t keep_alive_timeout_s = 5;  // an idle keep-alive connection is closed after this
   RequestLimits limits;

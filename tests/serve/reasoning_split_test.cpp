@@ -7,6 +7,7 @@
 #include <random>
 
 #include "serve/reasoning_split.h"
+#include "text/chat_template.h"
 
 namespace {
 
@@ -146,4 +147,18 @@ TEST(ReasoningSplit, ReleasesTextAsSoonAsItCannotBeATag) {
   d = s.feed(" more");
   ASSERT_EQ(d.size(), 1u);
   EXPECT_EQ(d[0].text, " more");
+}
+
+// The real templates: R1-Distill's generation prompt opens <think> (so its thinking needs the
+// opened-in-prompt split), Qwen2.5's and Llama 3's do not.
+TEST(ReasoningSplit, RealTemplatesTail) {
+  auto render = [](const std::string& name) {
+    const auto t = r1::text::ChatTemplate::from_tokenizer_config(std::string(R1_SOURCE_DIR) +
+                                                                 "/tests/text/data/chat_templates/" + name +
+                                                                 "/tokenizer_config.json");
+    return t.render(nlohmann::json::array({{{"role", "user"}, {"content", "What is 2 + 3?"}}}), true);
+  };
+  EXPECT_TRUE(prompt_opens_think(render("deepseek-r1-distill-qwen-32b")));
+  EXPECT_FALSE(prompt_opens_think(render("qwen2.5-7b-instruct")));
+  EXPECT_FALSE(prompt_opens_think(render("llama-3.2-3b-instruct")));
 }
