@@ -234,7 +234,18 @@ TEST_F(ServeE2E, ModelsMetricsTokenizeAndLegacyCompletions) {
   ASSERT_TRUE(s->ready());
   json out = run(*s, {{{"endpoint", "completions"},
                        {"body", {{"model", "chain"}, {"prompt", "<|assistant|>"}, {"max_tokens", 4}, {"temperature", 0},
-                                 {"logprobs", 2}, {"echo", true}}}}});
+                                 {"logprobs", 2}, {"echo", true}}}},
+                      chat(chat_body("hi", {{"temperature", 0}, {"logprobs", true}, {"top_logprobs", 2}}))});
+  ASSERT_TRUE(out[1]["ok"]) << out[1].dump();
+  // Chat logprobs: one entry per token of the text (<think> \n h m </think> O K; EOS is not text).
+  const json& lp = out[1]["response"]["choices"][0]["logprobs"]["content"];
+  ASSERT_EQ(lp.size(), 7u) << lp.dump();
+  EXPECT_EQ(lp[0]["token"], "<think>");
+  EXPECT_EQ(lp[6]["token"], "K");
+  for (const auto& e : lp) {
+    EXPECT_EQ(e["top_logprobs"].size(), 2u);
+    EXPECT_EQ(e["top_logprobs"][0]["token"], e["token"]);  // greedy: the best alternative is the token itself
+  }
   ASSERT_TRUE(out[0]["ok"]) << out[0].dump();
   const json& ch = out[0]["response"]["choices"][0];
   EXPECT_EQ(ch["text"], "<|assistant|><think>\nhm");  // echo, and no reasoning split in raw completions
@@ -251,7 +262,7 @@ TEST_F(ServeE2E, ModelsMetricsTokenizeAndLegacyCompletions) {
   EXPECT_EQ(json::parse(models->body)["data"][0]["id"], "chain");
   auto metrics = c.Get("/metrics");
   ASSERT_TRUE(metrics && metrics->status == 200);
-  for (const char* m : {"r1_requests_total{route=\"/v1/completions\",status=\"200\"} 1", "r1_generation_tokens_total 4",
+  for (const char* m : {"r1_requests_total{route=\"/v1/completions\",status=\"200\"} 1", "r1_generation_tokens_total 12",
                         "r1_queue_depth 0", "r1_running_sequences 0", "r1_generation_tokens_per_second"})
     EXPECT_NE(metrics->body.find(m), std::string::npos) << m << "\n" << metrics->body;
   auto t = c.Post("/tokenize", R"({"prompt": "hé"})", "application/json");
