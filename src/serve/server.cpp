@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdio>
 #include <random>
+#include <thread>
 
 #include "core/error.h"
 #include "core/log.h"
@@ -336,10 +337,18 @@ int Server::bind() {
   return port;
 }
 
-void Server::run() { http_->listen_after_bind(); }
+void Server::run() {
+  in_run_ = true;
+  if (!stopping_) http_->listen_after_bind();
+  in_run_ = false;
+}
 
 void Server::stop() {
-  if (http_) http_->stop();
+  stopping_ = true;
+  // run() may be about to listen (a model that failed to load stops the server at once): wait until
+  // it listens or returns, so that the stop is not lost.
+  while (in_run_ && !http_->is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  http_->stop();
 }
 
 void Server::set_model(const ServedModel* model, ServingLoop* loop) {

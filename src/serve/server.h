@@ -41,6 +41,7 @@ class Server {
   ServerMetrics metrics_;
   std::atomic<const ServedModel*> model_{nullptr};
   std::atomic<ServingLoop*> loop_{nullptr};
+  std::atomic<bool> in_run_{false}, stopping_{false};
 };
 
 }  // namespace r1::serve

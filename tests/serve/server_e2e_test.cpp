@@ -353,3 +353,10 @@ TEST_F(ServeE2E, ChatPageStreamsTheAnswerInChromium) {
   EXPECT_TRUE(fs::exists(dir + "/chat.png") && fs::file_size(dir + "/chat.png") > 3000);
   EXPECT_NE(s->log().find("POST /v1/chat/completions 200"), std::string::npos) << s->log();
 }
+
+// A checkpoint that cannot be loaded: the server, already listening, stops and r1 exits 1 naming the file.
+TEST(ServeCommand, UnloadableModelExitsNamingTheFile) {
+  const auto r = r1::test::run_shell("timeout 60 " + std::string(R1_BINARY) + " serve --model /nonexistent/ckpt --port 0");
+  EXPECT_EQ(r.status, 1) << r.output;
+  EXPECT_NE(r.output.find("error: /nonexistent/ckpt/config.json"), std::string::npos) << r.output;
+}
