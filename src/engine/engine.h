@@ -37,6 +37,9 @@ struct EngineConfig {
   int64_t max_running = 64;   // sequences decoded together (batch slots)
   int64_t max_waiting = 256;  // queued requests beyond the running ones; submit() refuses more
   int64_t max_context = 0;    // prompt + generated tokens per sequence; 0 = the model's max_position_embeddings
+  // Fast paths, each with its plain path beside it (tests hold them equal):
+  bool fuse_projections = true;             // QKV and gate+up as one matmul each (model::fuse_projections)
+  std::string decode_attention = "broadcast";  // "broadcast" (multiply-and-sum at T = 1) or "matmul"
 };
 
 enum class FinishReason { none, stop, length, cancelled };
@@ -79,6 +82,8 @@ struct EngineStats {
   int64_t prompt_tokens = 0;      // prefilled
   int64_t generated_tokens = 0;   // sampled, summed over choices
   double busy_seconds = 0.0;      // time spent inside step()
+  int64_t decode_steps = 0;       // decode forwards run
+  int64_t decoded_rows = 0;       // rows fed through them, summed: a finished row is never decoded
 };
 
 class Engine {

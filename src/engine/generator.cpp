@@ -4,9 +4,13 @@
 #include <torch/torch.h>
 
 #include <chrono>
+#include <exception>
+#include <memory>
+#include <thread>
 
 #include "core/error.h"
 #include "core/seed.h"
+#include "engine/engine.h"
 #include "model/causal_lm.h"
 #include "model/mla.h"
 
@@ -31,84 +35,52 @@ std::pair<torch::Tensor, torch::Tensor> left_pad(const std::vector<std::vector<i
 
 }  // namespace
 
-std::vector<Completion> generate(model::CausalLMImpl& model, const std::vector<std::vector<int32_t>>& prompts,
-                                 int64_t samples_per_prompt, const GenerationConfig& cfg, GenerationStats* stats) {
-  torch::NoGradGuard no_grad;
-  auto t0 = std::chrono::steady_clock::now();
-  const int64_t N = prompts.size(), G = samples_per_prompt, R = N * G;
-  check(G > 0, "generate", "samples_per_prompt must be positive");
-  for (size_t i = 0; i < prompts.size(); ++i)
-    check(!prompts[i].empty(), "generate: prompt " + std::to_string(i), "is empty");
+namespace {
+
+// The reference path: every step recomputes the whole sequence so far, no cache; rows in lockstep.
+std::vector<Completion> generate_full(model::CausalLMImpl& model, const std::vector<std::vector<int32_t>>& prompts,
+                                      int64_t G, const GenerationConfig& cfg, const std::vector<uint64_t>& seeds) {
+  const int64_t N = prompts.size(), R = N * G;
   std::vector<Completion> out(R);
   for (int64_t r = 0; r < R; ++r) out[r].prompt_index = r / G;
-  if (R == 0) return out;
-
-  // MLA decodes on the absorbed path (attention over the cached latent, no per-head K/V); the
-  // model goes back to the naive training path when generation ends.
-  struct AbsorbedWhileGenerating {
+  struct AbsorbedWhileGenerating {  // as the engine: MLA on its absorbed path, back to naive after
     model::CausalLMImpl& m;
     explicit AbsorbedWhileGenerating(model::CausalLMImpl& m) : m(m) { model::set_mla_path(m, model::MLAPath::absorbed); }
     ~AbsorbedWhileGenerating() { model::set_mla_path(m, model::MLAPath::naive); }
   } absorbed(model);
   const auto dev = model.device();
   auto [ids, valid] = left_pad(prompts, cfg.pad_token_id);
-  ids = ids.to(dev);
-  valid = valid.to(dev);
   const int64_t P = ids.size(1), max_new = cfg.sampling.max_new_tokens;
-  auto fan_out = torch::arange(N, torch::kInt64).repeat_interleave(G).to(dev);  // [R]
-
-  check(cfg.row_seeds.empty() || static_cast<int64_t>(cfg.row_seeds.size()) == R, "generate",
-        "row_seeds has " + std::to_string(cfg.row_seeds.size()) + " seeds for " + std::to_string(R) + " rows");
+  auto fan_out = torch::arange(N, torch::kInt64).repeat_interleave(G);  // [R]
   std::vector<at::Generator> gens;  // one per row: a row's draws depend on its seed alone
-  for (int64_t r = 0; r < R; ++r)
-    gens.push_back(at::make_generator<at::CPUGeneratorImpl>(
-        cfg.row_seeds.empty() ? derive_seed(cfg.sampling.seed, "generate", {static_cast<uint64_t>(r)}) : cfg.row_seeds[r]));
+  for (int64_t r = 0; r < R; ++r) gens.push_back(at::make_generator<at::CPUGeneratorImpl>(seeds[r]));
   const bool greedy = cfg.sampling.temperature <= 0.0;
-  auto stop_ids = torch::tensor(std::vector<int64_t>(cfg.stop_token_ids.begin(), cfg.stop_token_ids.end()),
-                                torch::kInt64).to(dev);
-  auto done = torch::zeros({R}, torch::dtype(torch::kBool).device(dev));
+  auto stop_ids = torch::tensor(std::vector<int64_t>(cfg.stop_token_ids.begin(), cfg.stop_token_ids.end()), torch::kInt64);
+  auto done = torch::zeros({R}, torch::kBool);
   std::vector<torch::Tensor> steps, step_logprobs;  // each [R]
 
-  model::KVCache cache;
-  torch::Tensor seq, seq_valid, last_logits;  // reference path: the whole sequence so far
-  if (cfg.use_cache) {
-    cache = model.make_cache(N, P + max_new);
-    last_logits = model.forward(ids, &cache, valid).select(1, P - 1);  // [N, V]: one prefill per prompt
-    cache.select_rows(fan_out);
-    last_logits = last_logits.index_select(0, fan_out);
-  } else {
-    seq = ids.index_select(0, fan_out);
-    seq_valid = valid.index_select(0, fan_out);
-    last_logits = model.forward(seq, nullptr, seq_valid).select(1, P - 1);
-  }
-
+  auto seq = ids.index_select(0, fan_out), seq_valid = valid.index_select(0, fan_out);
+  auto last_logits = model.forward(seq.to(dev), nullptr, seq_valid.to(dev)).select(1, P - 1);
   for (int64_t step = 0; step < max_new; ++step) {
-    // Sampling runs on CPU with per-row generators, so results don't depend on the device.
     auto logprobs = sampling_logprobs(last_logits.to(torch::kCPU), cfg.sampling);  // [R, V]
     auto next = greedy ? logprobs.argmax(-1) : sample_with_noise(logprobs, exponential_noise(logprobs.size(1), gens));
     step_logprobs.push_back(logprobs.gather(1, next.unsqueeze(1)).squeeze(1));  // [R]
-    next = next.to(dev);
     next = torch::where(done, torch::full_like(next, cfg.pad_token_id), next);
     steps.push_back(next);
     auto row_valid = ~done;
     if (stop_ids.numel() > 0) done = done | torch::isin(next, stop_ids);
     if (done.all().item<bool>() || step + 1 == max_new) break;
-    if (cfg.use_cache) {
-      last_logits = model.forward(next.unsqueeze(1), &cache, row_valid.unsqueeze(1)).select(1, 0);
-    } else {
-      seq = torch::cat({seq, next.unsqueeze(1)}, 1);
-      seq_valid = torch::cat({seq_valid, row_valid.unsqueeze(1)}, 1);
-      last_logits = model.forward(seq, nullptr, seq_valid).select(1, -1);
-    }
+    seq = torch::cat({seq, next.unsqueeze(1)}, 1);
+    seq_valid = torch::cat({seq_valid, row_valid.unsqueeze(1)}, 1);
+    last_logits = model.forward(seq.to(dev), nullptr, seq_valid.to(dev)).select(1, -1);
   }
 
-  // Collect tokens per row up to and including its stop token.
-  auto all = torch::stack(steps, 1).to(torch::kCPU);  // [R, steps]
+  // Tokens per row up to and including its stop token.
+  auto all = torch::stack(steps, 1);  // [R, steps]
   auto acc = all.accessor<int64_t, 2>();
   auto all_logprobs = torch::stack(step_logprobs, 1);  // [R, steps]
   auto lp = all_logprobs.accessor<float, 2>();
-  std::vector<int32_t> stops(cfg.stop_token_ids);
-  int64_t generated = 0;
+  const auto& stops = cfg.stop_token_ids;
   for (int64_t r = 0; r < R; ++r) {
     for (int64_t t = 0; t < all.size(1); ++t) {
       int32_t tok = static_cast<int32_t>(acc[r][t]);
@@ -119,11 +91,93 @@ std::vector<Completion> generate(model::CausalLMImpl& model, const std::vector<s
         break;
       }
     }
-    generated += out[r].tokens.size();
   }
+  return out;
+}
+
+// The engine path: each prompt one request of G choices, all admitted at once (one batched
+// prefill), each row leaving the batch when it ends. Prompts [first, last) of `prompts`.
+void generate_engine(model::CausalLMImpl& model, const std::vector<std::vector<int32_t>>& prompts, int64_t first,
+                     int64_t last, int64_t G, const GenerationConfig& cfg, const std::vector<uint64_t>& seeds,
+                     std::vector<Completion>& out, std::unique_ptr<Engine>& engine) {
+  EngineConfig ec;
+  ec.max_running = (last - first) * G;
+  ec.max_waiting = last - first;
+  int64_t longest = 0;
+  for (int64_t i = first; i < last; ++i) longest = std::max<int64_t>(longest, prompts[i].size());
+  ec.max_context = longest + cfg.sampling.max_new_tokens;  // generate() never refuses a long prompt
+  engine = std::make_unique<Engine>(model, ec);
+  for (int64_t i = first; i < last; ++i) {
+    RequestOptions o;
+    o.sampling = cfg.sampling;
+    o.n = G;
+    o.choice_seeds.assign(seeds.begin() + i * G, seeds.begin() + (i + 1) * G);
+    o.stop_token_ids = cfg.stop_token_ids;
+    Completion* rows = &out[i * G];
+    for (int64_t c = 0; c < G; ++c) rows[c].prompt_index = i;
+    engine->submit(prompts[i], std::move(o), [rows](const TokenEvent& ev) {
+      auto& row = rows[ev.choice];
+      row.tokens.push_back(ev.token);
+      row.logprobs.push_back(ev.logprob);
+      row.stopped = ev.finish == FinishReason::stop;
+      return true;
+    });
+  }
+}
+
+std::vector<Completion> generate_engines(model::CausalLMImpl& model, const std::vector<std::vector<int32_t>>& prompts,
+                                         int64_t G, const GenerationConfig& cfg, const std::vector<uint64_t>& seeds) {
+  const int64_t N = prompts.size();
+  const int64_t W = std::max<int64_t>(1, std::min<int64_t>(cfg.workers, N));
+  std::vector<Completion> out(N * G);
+  // Engines are built here, one after another (the first fuses the model's projections), and run
+  // in their threads; each writes only its own prompts' rows of `out`.
+  std::vector<std::unique_ptr<Engine>> engines(W);
+  for (int64_t w = 0; w < W; ++w) generate_engine(model, prompts, N * w / W, N * (w + 1) / W, G, cfg, seeds, out, engines[w]);
+  if (W == 1) {
+    engines[0]->run_until_idle();
+    return out;
+  }
+  std::vector<std::thread> threads;
+  std::vector<std::exception_ptr> errors(W);
+  for (int64_t w = 0; w < W; ++w)
+    threads.emplace_back([&, w] {
+      try {
+        at::set_num_threads(1);  // a new thread's OpenMP default is every core
+        torch::NoGradGuard no_grad;
+        engines[w]->run_until_idle();
+      } catch (...) {
+        errors[w] = std::current_exception();
+      }
+    });
+  for (auto& t : threads) t.join();
+  for (auto& e : errors)
+    if (e) std::rethrow_exception(e);
+  return out;
+}
+
+}  // namespace
+
+std::vector<Completion> generate(model::CausalLMImpl& model, const std::vector<std::vector<int32_t>>& prompts,
+                                 int64_t samples_per_prompt, const GenerationConfig& cfg, GenerationStats* stats) {
+  torch::NoGradGuard no_grad;
+  auto t0 = std::chrono::steady_clock::now();
+  const int64_t N = prompts.size(), G = samples_per_prompt, R = N * G;
+  check(G > 0, "generate", "samples_per_prompt must be positive");
+  for (size_t i = 0; i < prompts.size(); ++i)
+    check(!prompts[i].empty(), "generate: prompt " + std::to_string(i), "is empty");
+  check(cfg.workers >= 1, "generate", "workers must be at least 1, got " + std::to_string(cfg.workers));
+  check(cfg.row_seeds.empty() || static_cast<int64_t>(cfg.row_seeds.size()) == R, "generate",
+        "row_seeds has " + std::to_string(cfg.row_seeds.size()) + " seeds for " + std::to_string(R) + " rows");
+  if (R == 0) return {};
+  std::vector<uint64_t> seeds = cfg.row_seeds;
+  for (int64_t r = static_cast<int64_t>(seeds.size()); r < R; ++r)
+    seeds.push_back(derive_seed(cfg.sampling.seed, "generate", {static_cast<uint64_t>(r)}));
+  auto out = cfg.use_cache ? generate_engines(model, prompts, G, cfg, seeds) : generate_full(model, prompts, G, cfg, seeds);
   if (stats) {
-    int64_t prompt_tokens = 0;
+    int64_t prompt_tokens = 0, generated = 0;
     for (const auto& p : prompts) prompt_tokens += p.size();
+    for (const auto& c : out) generated += c.tokens.size();
     stats->prompt_tokens += prompt_tokens;
     stats->generated_tokens += generated;
     stats->seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

@@ -1,6 +1,7 @@
-// Batched generation with a KV cache. Prompts are left-padded into one batch and prefilled once;
-// each prompt's cache rows are then fanned out to its `samples_per_prompt` completions (a GRPO
-// group shares one prefill), and all rows decode in lockstep until every row has stopped.
+// Batched generation on the Engine (engine.h): every prompt is one request of `samples_per_prompt`
+// choices, all admitted together (one batched prefill, each prompt's cache rows fanned out to its
+// completions: a GRPO group shares one prefill); a row leaves the batch the step it ends.
+// use_cache = false is the reference path: rows in lockstep, the whole sequence recomputed per step.
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -22,6 +23,9 @@ struct GenerationConfig {
   std::vector<uint64_t> row_seeds;
   std::vector<int32_t> stop_token_ids;  // a row stops after emitting one of these (kept in its tokens)
   bool use_cache = true;                // false: recompute the whole sequence every step (reference path)
+  // Engines run side by side in this many threads, each at one ATen thread, prompts split between
+  // them in contiguous shares (bench/README.md's thread policy). Tokens do not depend on it.
+  int64_t workers = 1;
   int64_t pad_token_id = 0;
 };
 

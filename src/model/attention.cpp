@@ -12,10 +12,40 @@ torch::Tensor scaled_attention(const torch::Tensor& q, const torch::Tensor& k, c
   auto qg = q.view({B, Hkv, G, T, q.size(3)});                                   // [B, Hkv, G, T, D]
   auto scores = torch::matmul(qg, k.unsqueeze(2).transpose(-1, -2)) * scale;    // [B, Hkv, G, T, S]
   auto compute = scores.scalar_type() == torch::kFloat64 ? torch::kFloat64 : torch::kFloat32;
-  scores = scores.to(compute).masked_fill(~mask.unsqueeze(1), -std::numeric_limits<double>::infinity());
+  scores = scores.to(compute);
+  if (mask.defined()) scores = scores.masked_fill(~mask.unsqueeze(1), -std::numeric_limits<double>::infinity());
   auto probs = torch::softmax(scores, -1).to(v.scalar_type());
   auto out = torch::matmul(probs, v.unsqueeze(2));                               // [B, Hkv, G, T, Dv]
   return out.view({B, H, T, v.size(-1)});
+}
+
+torch::Tensor decode_attention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
+                               const torch::Tensor& bias, double scale) {
+  const auto B = q.size(0), H = q.size(1), Hkv = k.size(1), S = k.size(2), D = q.size(3);
+  const auto G = H / Hkv;
+  auto qg = (q * scale).view({B, Hkv, G, 1, D});                      // [B, Hkv, G, 1, D]
+  auto scores = (qg * k.unsqueeze(2)).sum(-1);                        // [B, Hkv, G, S]
+  const bool wide = scores.scalar_type() == torch::kFloat64 || scores.scalar_type() == torch::kFloat32;
+  if (!wide) scores = scores.to(torch::kFloat32);  // softmax in fp32 (no conversion op when it is already)
+  if (bias.defined()) scores = scores + bias.view({B, 1, 1, S});
+  auto probs = torch::softmax(scores, -1);                            // [B, Hkv, G, S]
+  if (probs.scalar_type() != v.scalar_type()) probs = probs.to(v.scalar_type());
+  auto out = (probs.unsqueeze(-1) * v.unsqueeze(2)).sum(3);          // [B, Hkv, G, S, 1] * [B, Hkv, 1, S, Dv] -> [B, Hkv, G, Dv]
+  return out.view({B, H, 1, v.size(-1)});
+}
+
+torch::Tensor append_to_cache(torch::Tensor& slot, const torch::Tensor& x, int64_t seq_dim, const LayerInput& in) {
+  const int64_t T = x.size(seq_dim);
+  if (in.write_slots.defined()) {
+    c10::List<c10::optional<at::Tensor>> where;  // slot[b, .., write_slots[b], ..] for every row b
+    where.push_back(in.write_rows);
+    for (int64_t d = 1; d < seq_dim; ++d) where.push_back(c10::nullopt);
+    where.push_back(in.write_slots);
+    slot.index_put_(where, x.squeeze(seq_dim));  // values [B, ..rest]: the advanced indices' dims first
+  } else {
+    slot.narrow(seq_dim, in.offset, T).copy_(x);
+  }
+  return slot.narrow(seq_dim, 0, in.offset + T);
 }
 
 torch::Tensor causal_mask(const torch::Tensor& key_valid, int64_t offset, int64_t T) {
@@ -52,12 +82,13 @@ torch::Tensor GQAttentionImpl::forward(const torch::Tensor& x, const LayerInput&
   k = apply_rotary(k, in.rope, /*interleave=*/false);
   if (in.cache != nullptr) {
     auto& slot = in.cache->layers[in.layer];
-    slot.a.narrow(2, in.offset, T).copy_(k);
-    slot.b.narrow(2, in.offset, T).copy_(v);
-    k = slot.a.narrow(2, 0, in.offset + T);  // [B, Hkv, S, D]
-    v = slot.b.narrow(2, 0, in.offset + T);
+    k = append_to_cache(slot.a, k, 2, in);  // [B, Hkv, S, D]
+    v = append_to_cache(slot.b, v, 2, in);
   }
-  auto out = scaled_attention(q, k, v, in.mask, 1.0 / std::sqrt(static_cast<double>(head_dim_)));  // [B, H, T, D]
+  const double scale = 1.0 / std::sqrt(static_cast<double>(head_dim_));
+  auto out = T == 1 && in.decode_attention == DecodeAttention::broadcast
+                 ? decode_attention(q, k, v, in.bias, scale)
+                 : scaled_attention(q, k, v, in.mask, scale);  // [B, H, T, D]
   return o_proj->forward(out.transpose(1, 2).reshape({B, T, heads_ * head_dim_}));
 }
 

@@ -2,7 +2,9 @@
 
 #include <torch/utils.h>
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "core/error.h"
 #include "model/deepseek_v3.h"
@@ -38,13 +40,14 @@ CausalLM::CausalLM(const ModelConfig& cfg) : ModuleHolder(build_architecture(cfg
 
 torch::Device CausalLMImpl::device() const { return model->embed_tokens->weight.device(); }
 
-KVCache CausalLMImpl::make_cache(int64_t batch, int64_t capacity) const {
+KVCache CausalLMImpl::make_cache(int64_t batch, int64_t capacity, bool ragged) const {
   auto opts = model->embed_tokens->weight.options().requires_grad(false);
   KVCache cache;
   for (int64_t i = 0; i < cfg_.num_hidden_layers; ++i) cache.layers.push_back(make_layer_cache(i, batch, capacity, opts));
   cache.valid = torch::zeros({batch, capacity}, torch::dtype(torch::kBool).device(device()));
   cache.next_position = torch::zeros({batch}, torch::dtype(torch::kInt64).device(device()));
   cache.capacity = capacity;
+  if (ragged) cache.row_length.assign(batch, 0);
   return cache;
 }
 
@@ -58,9 +61,50 @@ LayerInput CausalLMImpl::uncached_layer_input(const torch::Tensor& valid_in) con
   return in;
 }
 
+// A decode pass over a ragged cache: one token per row, row b's at slot and position row_length[b].
+// Rows of equal length need no mask (every query sees every filled slot) and write with one narrow
+// copy; otherwise the mask and its additive form are built here once for all layers.
+LayerInput CausalLMImpl::ragged_layer_input(KVCache& cache, int64_t B) const {
+  check(static_cast<int64_t>(cache.row_length.size()) == B, "kv cache",
+        "ragged cache of " + std::to_string(cache.row_length.size()) + " rows fed " + std::to_string(B) + " rows");
+  const auto& len = cache.row_length;
+  const int64_t longest = *std::max_element(len.begin(), len.end());
+  const int64_t shortest = *std::min_element(len.begin(), len.end());
+  check(longest + 1 <= cache.capacity, "kv cache",
+        "capacity " + std::to_string(cache.capacity) + " exceeded by " + std::to_string(longest + 1) + " tokens");
+  auto dev = device();
+  auto lengths = torch::tensor(len, torch::kInt64).to(dev);  // [B]
+  LayerInput in;
+  in.rope = rotary_tables(lengths.unsqueeze(1), rope_);
+  in.offset = longest;
+  if (shortest != longest) {
+    auto slots = torch::arange(longest + 1, torch::dtype(torch::kInt64).device(dev));  // [S]
+    in.mask = (slots.unsqueeze(0) <= lengths.unsqueeze(1)).view({B, 1, 1, longest + 1});
+    in.bias = torch::zeros(in.mask.sizes(), torch::dtype(torch::kFloat32).device(dev))
+                  .masked_fill_(~in.mask, -std::numeric_limits<float>::infinity());
+    in.write_rows = torch::arange(B, torch::dtype(torch::kInt64).device(dev));
+    in.write_slots = lengths;
+  }
+  return in;
+}
+
 torch::Tensor CausalLMImpl::hidden_states(const torch::Tensor& ids, KVCache* cache, const torch::Tensor& valid_in) {
   const auto B = ids.size(0), T = ids.size(1);
   auto dev = ids.device();
+  if (cache && cache->ragged()) {
+    check(T == 1 && !valid_in.defined(), "kv cache", "a ragged cache takes one real token per row per pass");
+    LayerInput in = ragged_layer_input(*cache, B);
+    in.valid = torch::ones({B, 1}, torch::dtype(torch::kBool).device(dev));
+    in.cache = cache;
+    in.observe = &observe_;
+    in.decode_attention = cache->decode_attention;
+    auto x = decode(model->embed_tokens(ids), in);  // [B, 1, C]
+    for (auto& l : cache->row_length) ++l;
+    cache->length = in.offset + 1;
+    x = model->norm(x);
+    in.cb(x, "result_norm", -1);
+    return x;
+  }
   auto valid = valid_in.defined() ? valid_in.to(torch::kBool) : torch::ones({B, T}, torch::dtype(torch::kBool).device(dev));
   const int64_t offset = cache ? cache->length : 0;
   const int64_t S = offset + T;
@@ -87,6 +131,7 @@ torch::Tensor CausalLMImpl::hidden_states(const torch::Tensor& ids, KVCache* cac
   in.cache = cache;
   in.offset = offset;
   in.observe = &observe_;
+  if (cache) in.decode_attention = cache->decode_attention;
   auto x = decode(model->embed_tokens(ids), in);  // [B, T, C]
   if (cache) {
     cache->length = S;

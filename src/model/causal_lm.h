@@ -32,15 +32,18 @@ class CausalLMImpl : public ProjectionOwner {
  public:
   // ids [B, T] int64 -> logits [B, T, V] (fp32 on CPU).
   // valid [B, T] bool marks real tokens (padding = false, left or right); undefined means all real.
-  // With a cache the tokens are appended after cache->length and attend to everything before.
+  // With a cache the tokens are appended after cache->length and attend to everything before; with
+  // a ragged cache (kv_cache.h) ids is [B, 1], row b's token goes to slot row_length[b], valid is
+  // undefined.
   torch::Tensor forward(const torch::Tensor& ids, KVCache* cache = nullptr, const torch::Tensor& valid = {});
   // The final-normed hidden states [B, T, C] (for MTP, reward heads).
   torch::Tensor hidden_states(const torch::Tensor& ids, KVCache* cache = nullptr, const torch::Tensor& valid = {});
   // hidden [.., C] -> logits [.., V] through lm_head (or the tied embedding while lm_head is empty).
   torch::Tensor logits(const torch::Tensor& hidden);
 
-  // An empty cache for `batch` rows of up to `capacity` tokens, on this model's device and dtype.
-  KVCache make_cache(int64_t batch, int64_t capacity) const;
+  // An empty cache for `batch` rows of up to `capacity` tokens, on this model's device and dtype;
+  // ragged: rows of their own lengths (kv_cache.h), the engine's slots.
+  KVCache make_cache(int64_t batch, int64_t capacity, bool ragged = false) const;
   // Rotary tables, causal mask and validity for an uncached pass over tokens marked by valid [B, T]
   // bool (positions count real tokens only); the MTP layers (mtp.h) use it.
   LayerInput uncached_layer_input(const torch::Tensor& valid) const;
@@ -64,6 +67,8 @@ class CausalLMImpl : public ProjectionOwner {
                                       const torch::TensorOptions& opts) const = 0;
 
  private:
+  LayerInput ragged_layer_input(KVCache& cache, int64_t B) const;
+
   ModelConfig cfg_;
   RopeParameters rope_;  // not checkpoint tensors
   IntermediateCallback observe_;

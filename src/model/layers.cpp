@@ -9,9 +9,11 @@ RMSNormImpl::RMSNormImpl(int64_t dim, double eps) : eps_(eps) {
 }
 
 torch::Tensor RMSNormImpl::forward(const torch::Tensor& x) {
-  auto xf = x.scalar_type() == torch::kFloat64 ? x : x.to(torch::kFloat32);
+  // Statistics in fp32 (fp64 stays fp64); no conversion ops when x is already one of them.
+  const bool wide = x.scalar_type() == torch::kFloat64 || x.scalar_type() == torch::kFloat32;
+  auto xf = wide ? x : x.to(torch::kFloat32);
   auto normed = xf * torch::rsqrt(xf.pow(2).mean(-1, /*keepdim=*/true) + eps_);
-  return weight * normed.to(x.scalar_type());
+  return weight * (wide ? normed : normed.to(x.scalar_type()));
 }
 
 SwiGLUImpl::SwiGLUImpl(int64_t dim, int64_t hidden) {

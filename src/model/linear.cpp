@@ -2,6 +2,7 @@
 
 #include <torch/nn/init.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "core/error.h"
@@ -24,7 +25,7 @@ torch::Tensor DenseLinearImpl::forward(const torch::Tensor& x) { return torch::l
 
 std::vector<torch::Tensor> ProjectionGroup::operator()(const torch::Tensor& x) const {
   std::vector<torch::Tensor> out;
-  if (fused_) {
+  if (fused_ && !torch::GradMode::is_enabled()) {
     std::vector<int64_t> sizes;
     for (auto* slot : members_) sizes.push_back((*slot)->out_features());
     auto y = fused_->forward(x);  // [..., sum of members' out]
@@ -39,6 +40,10 @@ std::vector<LinearPtr> ProjectionGroup::members() const {
   std::vector<LinearPtr> out;
   for (auto* slot : members_) out.push_back(*slot);
   return out;
+}
+
+bool ProjectionGroup::has_member(const LinearPtr* slot) const {
+  return std::find(members_.begin(), members_.end(), slot) != members_.end();
 }
 
 void ProjectionGroup::set_fused(LinearPtr fused) {
@@ -73,6 +78,8 @@ void ProjectionOwner::replace_projection(const std::string& name, LinearPtr laye
                 ", the layer it replaces " + std::to_string((*p.slot)->in_features()) + " -> " +
                 std::to_string((*p.slot)->out_features()));
     *p.slot = named_children().contains(name) ? replace_module(name, layer) : register_module(name, layer);
+    for (auto* g : groups_)
+      if (g->has_member(p.slot)) g->set_fused(nullptr);  // its fused weights are the old layer's
     return;
   }
   throw Error("projection " + name, "this module has no projection of that name");
@@ -100,6 +107,54 @@ void for_each_projection_group(torch::nn::Module& root,
   for (const auto& item : root.named_modules())
     if (auto* owner = dynamic_cast<ProjectionOwner*>(item.value().get()))
       for (auto* g : owner->projection_groups()) visit(item.key(), *g);
+}
+
+int64_t fuse_projections(torch::nn::Module& root) {
+  torch::NoGradGuard no_grad;
+  int64_t fused = 0;
+  for_each_projection_group(root, [&](const std::string&, ProjectionGroup& g) {
+    if (g.fused()) return;
+    std::vector<DenseLinearImpl*> dense;
+    for (const auto& m : g.members()) {
+      auto* d = dynamic_cast<DenseLinearImpl*>(m.get());
+      if (d == nullptr) return;  // quantized or other inference layers: not fused here
+      dense.push_back(d);
+    }
+    bool any_bias = false;
+    int64_t out = 0;
+    for (auto* d : dense) {
+      any_bias = any_bias || d->bias.defined();
+      out += d->out_features();
+    }
+    auto layer = std::make_shared<DenseLinearImpl>(dense.front()->in_features(), out, any_bias);
+    std::vector<torch::Tensor> w, b;
+    for (auto* d : dense) {
+      w.push_back(d->weight);
+      if (any_bias) b.push_back(d->bias.defined() ? d->bias : torch::zeros({d->out_features()}, d->weight.options()));
+    }
+    layer->weight.set_data(torch::cat(w));  // [sum out, in], on the members' device and dtype
+    if (any_bias) layer->bias.set_data(torch::cat(b));
+    // Members read slices of the fused storage from now on (set_data keeps each parameter's identity).
+    int64_t offset = 0;
+    for (auto* d : dense) {
+      d->weight.set_data(layer->weight.narrow(0, offset, d->out_features()));
+      if (d->bias.defined()) d->bias.set_data(layer->bias.narrow(0, offset, d->out_features()));
+      offset += d->out_features();
+    }
+    g.set_fused(layer);
+    ++fused;
+  });
+  return fused;
+}
+
+int64_t unfuse_projections(torch::nn::Module& root) {
+  int64_t n = 0;
+  for_each_projection_group(root, [&](const std::string&, ProjectionGroup& g) {
+    if (!g.fused()) return;
+    g.set_fused(nullptr);
+    ++n;
+  });
+  return n;
 }
 
 }  // namespace r1::model

@@ -74,6 +74,8 @@ class DenseLinearImpl : public LinearLayer {
 
 // Projections of one input, called together: group(x) returns one output per member, in member
 // order. Plain: each member's forward; fused (set_fused): one layer's output split along the last dim.
+// The fused layer serves inference only: under autograd (GradMode on) the members run, so that their
+// parameters get the gradients (with fuse_projections they read the same storage, so both agree).
 class ProjectionGroup {
  public:
   ProjectionGroup(std::string name, std::vector<LinearPtr*> members) : name_(std::move(name)), members_(std::move(members)) {}
@@ -85,6 +87,7 @@ class ProjectionGroup {
   // A layer whose output is the members' outputs concatenated along the last dim; null: unfused.
   void set_fused(LinearPtr fused);
   const LinearPtr& fused() const { return fused_; }
+  bool has_member(const LinearPtr* slot) const;
 
  private:
   std::string name_;
@@ -129,5 +132,16 @@ int64_t replace_projections(torch::nn::Module& root, const LinearReplacer& make)
 // Calls `visit` with every projection group under `root` and its owner's dotted name.
 void for_each_projection_group(torch::nn::Module& root,
                                const std::function<void(const std::string& owner, ProjectionGroup& group)>& visit);
+
+// Fuses every group under `root` whose members are all plain DenseLinear (QKV, gate+up, MLA's first
+// projections) into one DenseLinear holding the members' weights concatenated along `out` (biases
+// likewise, zeros for a member without one). The members' parameters are re-pointed at slices of
+// the fused weight, so training, the optimizer and checkpoint loading (all in place) keep both in
+// step, and named_parameters() is unchanged (the fused layer is not a registered submodule). Run it
+// after moving the model to its device and dtype; a group already fused is left alone, and a member
+// replaced later (replace_projection) unfuses its group. Returns how many groups it fused.
+int64_t fuse_projections(torch::nn::Module& root);
+// Drops every group's fused layer (members keep their current weights). Returns how many.
+int64_t unfuse_projections(torch::nn::Module& root);
 
 }  // namespace r1::model

@@ -29,7 +29,8 @@ MLAttentionImpl::MLAttentionImpl(const ModelConfig& cfg, const DeepSeekV3Config&
 }
 
 LayerCache MLAttentionImpl::make_cache(int64_t batch, int64_t capacity, const torch::TensorOptions& opts) const {
-  return {torch::zeros({batch, capacity, kv_lora_rank_}, opts), torch::zeros({batch, capacity, rope_dim_}, opts)};
+  return {torch::zeros({batch, capacity, kv_lora_rank_}, opts), torch::zeros({batch, capacity, rope_dim_}, opts),
+          /*seq_dim=*/1};
 }
 
 torch::Tensor MLAttentionImpl::forward(const torch::Tensor& x, const LayerInput& in) {
@@ -46,10 +47,8 @@ torch::Tensor MLAttentionImpl::forward(const torch::Tensor& x, const LayerInput&
                   .squeeze(1);                                                     // [B, T, dr]
   if (in.cache != nullptr) {
     auto& slot = in.cache->layers[in.layer];
-    slot.a.narrow(1, in.offset, T).copy_(c_kv);
-    slot.b.narrow(1, in.offset, T).copy_(k_pe);
-    c_kv = slot.a.narrow(1, 0, in.offset + T);                                     // [B, S, r]
-    k_pe = slot.b.narrow(1, 0, in.offset + T);                                     // [B, S, dr]
+    c_kv = append_to_cache(slot.a, c_kv, 1, in);                                   // [B, S, r]
+    k_pe = append_to_cache(slot.b, k_pe, 1, in);                                   // [B, S, dr]
   }
   auto out = path_ == MLAPath::absorbed ? attend_absorbed(q_nope, q_pe, c_kv, k_pe, in.mask)
                                         : attend_naive(q_nope, q_pe, c_kv, k_pe, in.mask);  // [B, H, T, dv]
@@ -81,7 +80,8 @@ torch::Tensor MLAttentionImpl::attend_absorbed(const torch::Tensor& q_nope, cons
                 torch::bmm(q_pe.reshape({B, H * T, rope_dim_}), k_pe.transpose(1, 2));  // [B, H*T, S]
   scores = scores.view({B, H, T, S}) * scale_;
   auto compute = scores.scalar_type() == torch::kFloat64 ? torch::kFloat64 : torch::kFloat32;
-  scores = scores.to(compute).masked_fill(~mask, -std::numeric_limits<double>::infinity());
+  scores = scores.to(compute);
+  if (mask.defined()) scores = scores.masked_fill(~mask, -std::numeric_limits<double>::infinity());
   auto probs = torch::softmax(scores, -1).to(c_kv.scalar_type());
   auto o_lat = torch::bmm(probs.view({B, H * T, S}), c_kv).view({B, H, T, kv_lora_rank_});  // [B, H, T, r]
   // out_h = W_UV_h o_lat_h: the value up-projection applied once per query instead of per key.

@@ -79,8 +79,11 @@ RotaryTables rotary_tables(const at::Tensor& positions, const RopeParameters& ro
 }
 
 at::Tensor apply_rotary(const at::Tensor& x, const RotaryTables& t, bool interleave) {
-  auto cos = t.cos.unsqueeze(1).to(x.scalar_type());  // [B, 1, T, D/2]
-  auto sin = t.sin.unsqueeze(1).to(x.scalar_type());
+  auto cos = t.cos.unsqueeze(1), sin = t.sin.unsqueeze(1);  // [B, 1, T, D/2]
+  if (cos.scalar_type() != x.scalar_type()) {
+    cos = cos.to(x.scalar_type());
+    sin = sin.to(x.scalar_type());
+  }
   if (interleave) {
     auto pairs = x.unflatten(-1, {-1, 2});  // [B, H, T, D/2, 2]
     auto a = pairs.select(-1, 0), b = pairs.select(-1, 1);

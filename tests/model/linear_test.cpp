@@ -157,3 +157,50 @@ TEST(PluggableLinear, MismatchedReplacementsAreErrorsNamingTheProjection) {
   ProjectionGroup* group = owner->projection_groups().at(0);
   EXPECT_THROW(group->set_fused(std::make_shared<DenseLinearImpl>(16, 7, false)), r1::Error);
 }
+
+TEST(PluggableLinear, FuseProjectionsSharesStorageWithTheParameters) {
+  for (auto [name, cfg] : configs()) {
+    CausalLM m(cfg);
+    init_weights(*m, 6);
+    auto ids = torch::randint(0, cfg.vocab_size, {2, 5}, torch::kInt64);
+    torch::Tensor plain;
+    {
+      torch::NoGradGuard ng;
+      plain = m->forward(ids);
+    }
+    const auto names_before = m->named_parameters().keys();
+    const int64_t fused = fuse_projections(*m);
+    EXPECT_GT(fused, 0) << name;
+    EXPECT_EQ(fuse_projections(*m), 0) << name;        // already fused
+    EXPECT_EQ(m->named_parameters().keys(), names_before) << name;  // no new parameters, nothing renamed
+    {
+      torch::NoGradGuard ng;
+      EXPECT_TRUE(torch::allclose(m->forward(ids), plain, 1e-5, 1e-5)) << name << " fused";
+    }
+    // Under autograd the members run and get the gradients; an in-place update of a member (what an
+    // optimizer step does) is what the fused layer computes with afterwards.
+    m->forward(ids).pow(2).mean().backward();
+    auto params = m->named_parameters();
+    const std::string member = cfg.deepseek_v3 ? "model.layers.0.mlp.up_proj.weight" : "model.layers.0.self_attn.k_proj.weight";
+    ASSERT_TRUE(params[member].grad().defined()) << name;
+    EXPECT_GT(params[member].grad().abs().sum().item<double>(), 0.0) << name;
+    {
+      torch::NoGradGuard ng;
+      params[member].add_(params[member].grad(), -10.0);
+      auto updated_fused = m->forward(ids);
+      torch::GradMode::set_enabled(true);
+      auto updated_members = m->forward(ids).detach();
+      torch::GradMode::set_enabled(false);
+      EXPECT_FALSE(torch::allclose(updated_fused, plain, 1e-3, 1e-3)) << name;
+      EXPECT_TRUE(torch::allclose(updated_fused, updated_members, 1e-5, 1e-5)) << name;
+    }
+    // A member replaced later drops its group's fused layer (it would hold the old weights).
+    auto* attn = dynamic_cast<ProjectionOwner*>(m->model->layers[0]->named_children()["self_attn"].get());
+    ASSERT_NE(attn, nullptr);
+    auto* group = attn->projection_groups().at(0);
+    ASSERT_NE(group->fused(), nullptr);
+    const auto first = attn->projections().at(0);
+    attn->replace_projection(first.name, std::make_shared<TransposedLinear>(**first.slot));
+    EXPECT_EQ(group->fused(), nullptr) << name;
+  }
+}
