@@ -88,6 +88,11 @@ const uint8_t* SafetensorsFile::bytes(const TensorInfo& t) const {
   return map_->data() + header_.data_start + t.begin;
 }
 
+void SafetensorsFile::release(const std::string& name) const {
+  const TensorInfo& t = info(name);
+  map_->release(header_.data_start + t.begin, t.nbytes());
+}
+
 const TensorInfo& SafetensorsFile::info(const std::string& name) const {
   const TensorInfo* t = header_.find(name);
   check(t != nullptr, tensor_where(path_, name), "not in this file");
