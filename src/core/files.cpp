@@ -89,14 +89,6 @@ MappedFile::~MappedFile() {
   if (addr_) ::munmap(addr_, size_);
 }
 
-void MappedFile::release(size_t offset, size_t n) const {
-  if (!addr_ || offset >= size_) return;
-  n = std::min(n, size_ - offset);
-  const auto page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
-  const size_t begin = (offset + page - 1) / page * page, end = (offset + n) / page * page;
-  if (end > begin) ::madvise(static_cast<uint8_t*>(addr_) + begin, end - begin, MADV_DONTNEED);
-}
-
 const uint8_t* MappedFile::data() const {
   static const uint8_t kEmpty[1] = {0};
   return addr_ ? static_cast<const uint8_t*>(addr_) : kEmpty;

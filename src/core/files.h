@@ -46,10 +46,6 @@ class MappedFile {
   const uint8_t* data() const;
   size_t size() const { return size_; }
   const std::string& path() const { return path_; }
-  // Drops the pages wholly inside [offset, offset + n) from this process's memory (madvise
-  // MADV_DONTNEED): a page never written is read from the file again if touched; a page written
-  // through a view loses the change. For loaders that convert a tensor and will not read it again.
-  void release(size_t offset, size_t n) const;
 
  private:
   MappedFile() = default;

@@ -55,7 +55,7 @@ class SafetensorsFile {
   at::Tensor tensor(const std::string& name, const LoadOptions& opt = {}) const;
   TensorMap tensors(const LoadOptions& opt = {}) const;
   // Drops the mapped pages of tensor `name`'s bytes from memory once a loader has converted it
-  // (core/files.h MappedFile::release: views still read correctly, from the file again).
+  // (madvise: views still read correctly, from the file again, unless written into).
   void release(const std::string& name) const;
 
  private:
