@@ -25,9 +25,11 @@ namespace r1::model {
 
 struct QuantLinearConfig {
   kernels::ResolvedKernel kernel;  // reference or avx2 path, q8_0 or f32 activations
-  // Rows of x up to which the block kernel runs; above it, dequantized tiles and sgemm
-  // (bench/quant_linear_bench.cpp measures the crossover).
-  int64_t max_kernel_batch = 8;
+  // Rows of x up to which the block kernel runs; above it, dequantized tiles and sgemm.
+  // `r1_bench_driver quant_linear` on the 0.5B MLP shape (896 -> 4864, one thread): the kernel is
+  // 13x (Q8_0) / 17x (Q4_0) faster at 1 row, 3x / 4x at 8, even (Q8_0) / 1.5x (Q4_0) at 32, and
+  // Q8_0's tiles win 2x at 64.
+  int64_t max_kernel_batch = 32;
 };
 
 class QuantLinearImpl : public LinearLayer {

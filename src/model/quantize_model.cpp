@@ -58,10 +58,8 @@ QuantizeReport quantize_for_inference(CausalLMImpl& model, const QuantizeOptions
     return q;
   };
 
-  replace_projections(model, [&](const std::string& name, const LinearLayer& layer) {
-    const bool bias = layer.dense_bias().defined();
-    return make(name, name + ".weight", bias ? name + ".bias" : "", layer.in_features(), layer.out_features(), true);
-  });
+  // The table and a tied head first: a loader's peak memory is then the quantized model plus one
+  // projection's mapped pages, not plus the table's (the largest tensor, 1.1 GB in a 7B model).
   const auto& cfg = model.config();
   if (!model.lm_head) {  // tied: the head gets its own quantized copy of the table
     if (auto head = make("lm_head", kEmbed, "", cfg.hidden_size, cfg.vocab_size, false))
@@ -79,6 +77,11 @@ QuantizeReport quantize_for_inference(CausalLMImpl& model, const QuantizeOptions
     src = torch::Tensor();
     done(kEmbed);
   }
+  replace_projections(model, [&](const std::string& name, const LinearLayer& layer) -> LinearPtr {
+    if (dynamic_cast<const QuantLinearImpl*>(&layer)) return nullptr;  // the tied head, made above
+    const bool bias = layer.dense_bias().defined();
+    return make(name, name + ".weight", bias ? name + ".bias" : "", layer.in_features(), layer.out_features(), true);
+  });
   return rep;
 }
 
