@@ -150,10 +150,11 @@ int run(int argc, char** argv) {
     r1::model::QuantizeReport rep;
     auto m = r1::io::load_for_inference(model_dir, opt, torch::kCPU, &rep).model;
     auto r = run_decode(*m, prompt_len, new_tokens);
-    // Bytes one decode step reads: every parameter (the embedding only one row of, which is noise)
-    // plus the quantized blocks.
+    // Bytes one decode step reads: the quantized blocks and every parameter, except the embedding
+    // table once the head has its own storage (a step reads one row of it).
     int64_t bytes = rep.quantized_bytes;
-    for (const auto& p : m->parameters()) bytes += p.numel() * p.element_size();
+    for (const auto& p : m->named_parameters())
+      if (!(m->lm_head && p.key() == "model.embed_tokens.weight")) bytes += p.value().numel() * p.value().element_size();
     out = {{"tokens_per_s", r.tokens_per_s}, {"tokens", r.tokens}, {"weight_bytes", bytes}, {"quant", quant}};
   };
 
