@@ -123,22 +123,25 @@ class Bench:
                      f"(max |diff| {max(r['max_diff_full'], r['max_diff_cached']):.3g} > {r['tolerance']:.3g}); "
                      "a speed comparison would be meaningless")
 
-    def gguf_for(self, name):
+    def gguf_for(self, name, gtype="f32"):
         """A GGUF of the model: --gguf, else `r1 export --format gguf` when r1 has it, else the bench's
-        own writer (bench/peers/gguf_export.py)."""
-        if name == "qwen05b" and self.a.gguf:
+        own writer (bench/peers/gguf_export.py, f32 only). gtype q8_0 / q4_0: r1 export's quantized
+        types, the same blocks llama.cpp's quantizer writes (r1's --quant int8/int4 make them too)."""
+        if name == "qwen05b" and self.a.gguf and gtype == "f32":
             return self.a.gguf, "given"
-        out = os.path.join(self.models, f"{name}.f32.gguf")
+        out = os.path.join(self.models, f"{name}.{gtype}.gguf")
         stamp = os.path.join(self.model(name), "bench_model.json")
         if os.path.exists(out) and os.path.getmtime(out) >= os.path.getmtime(stamp):
             return out, "cached"
+        # r1 export writes the checkpoint's real vocabulary, so it needs tokenizer.json; the bench
+        # models have none (the bench feeds token ids): those go through the bench's own writer.
         has_export = subprocess.run([self.r1, "export", "--help"], capture_output=True).returncode == 0
-        if has_export:
-            cmd = [self.r1, "export", "--format", "gguf", "--model", self.model(name), "--out", out]
-            how = "r1 export --format gguf"
+        if has_export and os.path.exists(os.path.join(self.model(name), "tokenizer.json")):
+            cmd = [self.r1, "export", "--format", "gguf", "--type", gtype, "--model", self.model(name), "--out", out]
+            how = f"r1 export --format gguf --type {gtype}"
         else:
-            cmd = [PY, os.path.join(HERE, "peers", "gguf_export.py"), self.model(name), out]
-            how = "bench/peers/gguf_export.py"
+            cmd = [PY, os.path.join(HERE, "peers", "gguf_export.py"), self.model(name), out, gtype]
+            how = f"bench/peers/gguf_export.py {gtype}"
         p = subprocess.run(cmd, capture_output=True, text=True)
         if p.returncode != 0:
             sys.exit(f"bench: writing {out} failed:\n  {' '.join(cmd)}\n{p.stderr[-2000:]}")
@@ -228,6 +231,38 @@ class Bench:
         row["ratio"] = b["tokens_per_s"] / peer["best"]["tokens_per_s"]
         self.record(key, row)
 
+    def decode_quant(self, key, quant, gtype):
+        """Batch-1 decode with --quant int8 / int4 against llama.cpp on the Q8_0 / Q4_0 GGUF of the same
+        weights, and against r1cpp's own fp32 decode (decode_05b's figure of this run, else measured)."""
+        threads = offered([(1, 1), (2, 2), (1, 2)], self.a.threads) or self.all_threads[:1]
+        ours = [dict(self.r1cpp("decode", t, "--model", self.model("qwen05b"), "--new_tokens", 24, "--quant", quant),
+                     setting=f"aten {t[0]}, openblas {t[1]}") for t in threads]
+        b = self.best(ours)
+        fp32 = self.results["workloads"].get("decode_05b", {}).get("r1cpp", {}).get("value")
+        if fp32 is None:
+            fp32 = self.best([self.r1cpp("decode", t, "--model", self.model("qwen05b"), "--new_tokens", 24)
+                              for t in threads])["tokens_per_s"]
+        bw = self.results["machine"]["read_gb_per_s"] * 1e9
+        gguf, how = self.gguf_for("qwen05b", gtype)
+        peer = self.llama(gguf, "qwen05b", sorted({t[0] for t in threads}), 24)
+        goal = 3.0 if quant == "int8" else None
+        row = {"unit": "tok/s", "r1cpp": {"value": b["tokens_per_s"], "setting": b["setting"],
+                                          "bandwidth_use": b["weight_bytes"] * b["tokens_per_s"] / bw},
+               "weight_bytes": b["weight_bytes"], "peer_name": "llama.cpp", "goal": 0.8,
+               "goal_text": ">= 0.8x llama.cpp" + (f", >= {goal:.0f}x r1 fp32" if goal else ""),
+               "vs_r1_fp32": b["tokens_per_s"] / fp32, "r1_fp32": fp32,
+               "runs": {"r1cpp": ours, "peer": peer["runs"]}, "gguf": {"path": gguf, "writer": how}}
+        row["peer"] = {"value": peer["best"]["tokens_per_s"],
+                       "setting": f"llama.cpp {gtype}, {peer['best']['threads']} threads",
+                       "bandwidth_use": os.path.getsize(gguf) * peer["best"]["tokens_per_s"] / bw}
+        row["ratio"] = b["tokens_per_s"] / peer["best"]["tokens_per_s"]
+        if goal:
+            row["goal_value_2"] = row["vs_r1_fp32"]
+            row["goal_2"] = goal
+        print(f"  {key}: r1cpp {quant} {b['tokens_per_s']:.1f} tok/s = {row['vs_r1_fp32']:.2f}x r1cpp fp32 "
+              f"({fp32:.1f}), {row['ratio']:.2f}x llama.cpp {gtype} ({peer['best']['tokens_per_s']:.1f})", flush=True)
+        self.record(key, row)
+
     def profile(self):
         out = {}
         for batch in (64, 1):
@@ -275,7 +310,9 @@ def met(row):
     if row.get("lower_is_better"):
         return row["ratio"] <= row["goal"]
     ok = row["ratio"] >= row["goal"]
-    if "bandwidth_use" in row["r1cpp"]:
+    if "goal_2" in row:  # the quantized decode rows: also >= 3x r1cpp's fp32 decode
+        return ok and row["goal_value_2"] >= row["goal_2"]
+    if "bandwidth_use" in row["r1cpp"] and "vs_r1_fp32" not in row:
         ok = ok and row["r1cpp"]["bandwidth_use"] >= 0.70
     return ok
 
@@ -286,6 +323,8 @@ LABELS = {
     "train_demo": "train 64x40, fwd+bwd+AdamW (demo)",
     "train_25m": "train 64x40 (25.7M model)",
     "decode_05b": "decode batch 1 (Qwen2.5-0.5B shape)",
+    "decode_05b_int8": "decode batch 1, --quant int8 vs Q8_0",
+    "decode_05b_int4": "decode batch 1, --quant int4 vs Q4_0",
     "demo_wall": "demo wall time",
 }
 
@@ -305,6 +344,8 @@ def print_table(res, prev):
             extra = f"MFU {row['r1cpp']['mfu']:.0%} (peer {row['peer']['mfu']:.0%})"
         if "bandwidth_use" in row["r1cpp"]:
             extra = f"bandwidth {row['r1cpp']['bandwidth_use']:.0%} (peer {row['peer']['bandwidth_use']:.0%})"
+        if "vs_r1_fp32" in row:
+            extra += f"; {row['vs_r1_fp32']:.2f}x r1cpp fp32 ({row['r1_fp32']:.1f} tok/s)"
         change = ""
         old = prev.get("workloads", {}).get(key) if prev else None
         if old:
@@ -357,6 +398,10 @@ def main():
         b.train("train_25m", "train25m", b.uniform_threads, 2, "mfu")
     if "decode_05b" in only:
         b.decode("decode_05b")
+    if "decode_05b_int8" in only:
+        b.decode_quant("decode_05b_int8", "int8", "q8_0")
+    if "decode_05b_int4" in only:
+        b.decode_quant("decode_05b_int4", "int4", "q4_0")
     print("bench: profiling r1cpp's decode step (demo model, batch 64 and 1)", flush=True)
     b.profile()
     if "demo_wall" in only:

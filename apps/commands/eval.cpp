@@ -11,7 +11,7 @@
 #include "eval/benchmark.h"
 #include "eval/benchmark_runner.h"
 #include "engine/sampling_schema.h"
-#include "io/model_dir.h"
+#include "io/inference_load.h"
 #include "tasks/datasets/benchmarks.h"
 #include "tasks/prompt_template.h"
 #include "tasks/task_options.h"
@@ -59,6 +59,7 @@ struct EvalCommand {
   std::string prompt = "auto";
   std::string match = "{}";
   bool quiet = false;
+  r1::io::InferenceLoad load;
 };
 
 template <class V>
@@ -81,6 +82,7 @@ void visit_fields(V& v, EvalCommand& c) {
           "verifier settings per benchmark, JSON: {\"math500\": {\"precision\": 4}, \"mmlu\": {\"language\": \"fr\"}} "
           "(targets, language, precision, choices; rewards/math/match_settings.h)");
   v.field("quiet", c.quiet, "no progress line", kNotResult);
+  visit_fields(v, c.load);
 }
 
 const r1::cli::CommandSpec kSpec{
@@ -108,7 +110,7 @@ int run(int argc, char** argv) {
   std::vector<r1::eval::Benchmark> suite;
   for (const auto& n : opt.bench) suite.push_back(r1::eval::make_benchmark(n, bopt));  // fail before loading the model
 
-  auto loaded = r1::io::load_model_dir(model_dir);
+  auto loaded = r1::io::load_for_inference(model_dir, opt.load);
   r1::check(loaded.tokenizer.has_value(), model_dir, "has no tokenizer.json");
   const auto& mc = loaded.model->config();
   const r1::text::TextCodec codec = r1::text::make_codec(*loaded.tokenizer, mc.bos_token_id, mc.eos_token_id);
@@ -126,6 +128,7 @@ int run(int argc, char** argv) {
                    {"seed", cfg.sampling.seed},
                    {"prompt", prompt}};
   if (cfg.sampling.top_k > 0) settings["top_k"] = cfg.sampling.top_k;
+  if (opt.load.quant != r1::io::WeightQuant::none) settings["quant"] = r1::schema::detail::value_to_json(opt.load.quant);
   if (!bopt.match.empty()) settings["match"] = bopt.match;
   if (!out_dir.empty()) r1::eval::check_run_settings(out_dir, settings);
   json summary = settings;

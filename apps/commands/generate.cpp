@@ -9,7 +9,7 @@
 #include "engine/context_limit.h"
 #include "engine/generator.h"
 #include "engine/sampling_schema.h"
-#include "io/model_dir.h"
+#include "io/inference_load.h"
 #include "text/chat_template.h"
 
 namespace {
@@ -20,6 +20,7 @@ struct GenerateCommand {
   bool chat = false;
   int64_t n = 1;
   r1::engine::SamplingParams sampling;
+  r1::io::InferenceLoad load;
 };
 
 template <class V>
@@ -30,6 +31,7 @@ void visit_fields(V& v, GenerateCommand& c) {
   v.field("chat", c.chat, "render the prompt as a user turn through the checkpoint's chat template");
   v.field("n", c.n, "completions to sample", at_least(1));
   visit_fields(v, c.sampling);
+  visit_fields(v, c.load);
 }
 
 const r1::cli::CommandSpec kSpec{
@@ -46,7 +48,7 @@ int run(int argc, char** argv) {
     r1::check(r1::path_exists(tokenizer_config), c.model,
               "has no tokenizer_config.json, whose chat_template --chat renders the prompt with; drop --chat to "
               "give the prompt as raw text");
-  auto loaded = r1::io::load_model_dir(c.model);
+  auto loaded = r1::io::load_for_inference(c.model, c.load);
   r1::check(loaded.tokenizer.has_value(), c.model, "has no tokenizer.json");
   const auto& tok = *loaded.tokenizer;
   std::string text = c.prompt;

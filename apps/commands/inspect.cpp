@@ -1,5 +1,6 @@
 // `r1 inspect DIR`: what a checkpoint holds, from its headers alone (no tensor data is read):
-// architecture, parameter count, dtype histogram, shards and the chat template's family.
+// architecture, parameter count, dtype histogram, shards, the chat template's family, and the memory
+// the weights take when loaded at each precision (--quant of generate/eval/serve).
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -11,12 +12,34 @@
 #include "core/files.h"
 #include "io/hf_config.h"
 #include "io/safetensors.h"
+#include "io/inference_load.h"
+#include "model/quantize_model.h"
 #include "text/chat_template.h"
 
 namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
+
+// Bytes of the loaded weights at each precision, counted on a model skeleton whose weights are
+// allocated but never touched (model::SkipWeightInit): fp32 and bf16 hold every parameter at 4 / 2
+// bytes; int8 / int4 as io/inference_load.h loads them (projections and head in Q8_0 / Q4_0
+// blocks, the embedding in bf16, the rest fp32). KV cache and activations come on top.
+r1::model::QuantizeOptions quantized(r1::io::WeightQuant q) {
+  r1::io::InferenceLoad opt;
+  opt.quant = q;
+  return r1::io::quantize_options(opt);
+}
+
+json weight_memory(const r1::model::ModelConfig& c) {
+  r1::model::SkipWeightInit skip;
+  r1::model::CausalLM m(c);
+  const int64_t params = r1::model::parameter_count(*m);
+  return {{"fp32", params * 4},
+          {"bf16", params * 2},
+          {"int8", r1::model::quantized_weight_bytes(*m, quantized(r1::io::WeightQuant::int8))},
+          {"int4", r1::model::quantized_weight_bytes(*m, quantized(r1::io::WeightQuant::int4))}};
+}
 
 std::string human(double n, const char* unit) {
   const char* suffix[] = {"", "K", "M", "G", "T"};
@@ -71,6 +94,7 @@ json inspect(const std::string& path) {
       }
       if (c.extra.contains("quantization_config")) a["quantization_config"] = c.extra["quantization_config"];
       out["architecture"] = a;
+      out["weight_memory"] = weight_memory(c);
     }
     const fs::path tc_path = fs::path(path) / "tokenizer_config.json";
     std::string family = "none (no tokenizer_config.json)";
@@ -134,6 +158,12 @@ void print(const json& r) {
     if (a.contains("quantization_config")) std::cout << "  quantization " << a["quantization_config"].dump() << "\n";
   }
   std::cout << "parameters: " << r["parameters"] << " (" << human(r["parameters"].get<double>(), "") << ")\n";
+  if (r.contains("weight_memory")) {
+    const json& m = r["weight_memory"];
+    std::cout << "weights in memory: fp32 " << human(m["fp32"].get<double>(), "B") << ", bf16 "
+              << human(m["bf16"].get<double>(), "B") << ", int8 " << human(m["int8"].get<double>(), "B") << ", int4 "
+              << human(m["int4"].get<double>(), "B") << " (--quant: projections and head in blocks, embedding bf16)\n";
+  }
   std::cout << "dtypes:\n";
   for (const auto& [d, v] : r["dtypes"].items())
     std::printf("  %-8s %6d tensors  %s\n", d.c_str(), v["tensors"].get<int>(), human(v["bytes"].get<double>(), "B").c_str());
@@ -160,7 +190,8 @@ void visit_fields(V& v, InspectCommand& c) {
 const r1::cli::CommandSpec kSpec{
     "inspect", "DIR [--json]",
     "Shows what a checkpoint directory (or one .safetensors file) holds, from its headers alone (no tensor\n"
-    "data is read): architecture, parameter count, dtypes, shards and the chat template's family.",
+    "data is read): architecture, parameter count, dtypes, shards, the chat template's family and the\n"
+    "memory the weights take loaded at fp32, bf16, int8 and int4 (--quant of generate, eval, serve).",
     {"path"}};
 
 int run(int argc, char** argv) {

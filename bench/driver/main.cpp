@@ -5,12 +5,19 @@
 //   r1_bench_driver machine                         fp32 sgemm GFLOP/s, read bandwidth GB/s
 //   r1_bench_driver rollout --model DIR [...]       GRPO-shaped rollout tokens/s
 //   r1_bench_driver train --model DIR [...]         training step tokens/s
-//   r1_bench_driver decode --model DIR [...]        batch-1 greedy decode tokens/s
+//   r1_bench_driver decode --model DIR [--quant Q]  batch-1 greedy decode tokens/s (none|int8|int4)
+//   r1_bench_driver quant_linear [--type q8_0]      a quantized layer's forward per batch size:
+//                                                   block kernel vs dequantized tiles + sgemm
+//   r1_bench_driver quant_kl --model DIR --texts F  mean KL(fp32 || int8 / int4) of the next-token
+//                                                   distributions on held-out texts (JSONL)
 //   r1_bench_driver profile --model DIR --batch B   per-op time of a decode step
 #include <CLI/CLI.hpp>
 #include <torch/torch.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
+#include <fstream>
 #include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -18,7 +25,9 @@
 #include "bench_models.h"
 #include "core/error.h"
 #include "dist/threads.h"
+#include "io/inference_load.h"
 #include "io/model_dir.h"
+#include "model/quant_linear.h"
 #include "machine.h"
 #include "op_profile.h"
 #include "workloads.h"
@@ -29,6 +38,25 @@ using nlohmann::json;
 using namespace r1::bench;
 
 r1::model::CausalLM load(const std::string& dir) { return r1::io::load_model_dir(dir).model; }
+
+r1::io::WeightQuant parse_quant(const std::string& q) {
+  for (const auto& [value, name] : r1::io::enum_names(r1::io::WeightQuant{}))
+    if (name == q) return value;
+  throw r1::Error("decode --quant", "unknown '" + q + "' (none, int8, int4)");
+}
+
+// Seconds per forward of `layer` on x, best of `reps` after a warm-up (the weights stay in cache
+// for the small shapes; this measures compute per path, the crossover, not bandwidth).
+double best_seconds(r1::model::LinearLayer& layer, const torch::Tensor& x, int reps) {
+  layer.forward(x);
+  double best = 1e30;
+  for (int i = 0; i < reps; ++i) {
+    auto t0 = std::chrono::steady_clock::now();
+    layer.forward(x);
+    best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  }
+  return best;
+}
 
 json profile_json(const DecodeProfile& p, size_t top) {
   json ops = json::array();
@@ -114,12 +142,89 @@ int run(int argc, char** argv) {
   decode->add_option("--model", model_dir, "checkpoint directory")->required();
   decode->add_option("--prompt_len", prompt_len)->capture_default_str();
   decode->add_option("--new_tokens", new_tokens)->capture_default_str();
+  std::string quant = "none";
+  decode->add_option("--quant", quant, "none, int8 (Q8_0) or int4 (Q4_0): io/inference_load.h")->capture_default_str();
   work[decode] = [&] {
-    auto m = load(model_dir);
+    r1::io::InferenceLoad opt;
+    opt.quant = parse_quant(quant);
+    r1::model::QuantizeReport rep;
+    auto m = r1::io::load_for_inference(model_dir, opt, torch::kCPU, &rep).model;
     auto r = run_decode(*m, prompt_len, new_tokens);
-    int64_t bytes = 0;
-    for (const auto& p : m->parameters()) bytes += p.numel() * p.element_size();
-    out = {{"tokens_per_s", r.tokens_per_s}, {"tokens", r.tokens}, {"weight_bytes", bytes}};
+    // Bytes one decode step reads: the quantized blocks and every parameter, except the embedding
+    // table once the head has its own storage (a step reads one row of it).
+    int64_t bytes = rep.quantized_bytes;
+    for (const auto& p : m->named_parameters())
+      if (!(m->lm_head && p.key() == "model.embed_tokens.weight")) bytes += p.value().numel() * p.value().element_size();
+    out = {{"tokens_per_s", r.tokens_per_s}, {"tokens", r.tokens}, {"weight_bytes", bytes}, {"quant", quant}};
+  };
+
+  auto* qlin = app.add_subcommand("quant_linear", "a quantized layer's forward: block kernel vs dequantized tiles");
+  std::string qtype = "q8_0";
+  int64_t qin = 896, qout = 4864;
+  qlin->add_option("--type", qtype, "q8_0, q4_0 or q4_1")->capture_default_str();
+  qlin->add_option("--in", qin)->capture_default_str();
+  qlin->add_option("--out", qout)->capture_default_str();
+  work[qlin] = [&] {
+    torch::manual_seed(0);
+    const auto w = torch::randn({qout, qin}) * 0.02;
+    r1::model::QuantLinearConfig kernel, tiled;
+    kernel.kernel = tiled.kernel = r1::kernels::resolve_kernel({}, "quant_linear");
+    kernel.max_kernel_batch = 1 << 20;
+    tiled.max_kernel_batch = 0;
+    const auto t = r1::kernels::parse_quant_type(qtype, "quant_linear --type");
+    r1::model::QuantLinearImpl qk(t, w, {}, kernel, "w"), qt(t, w, {}, tiled, "w");
+    json rows = json::array();
+    for (int64_t n : {1, 2, 4, 8, 16, 32, 64}) {
+      const auto x = torch::randn({n, qin});
+      const double k = best_seconds(qk, x, 20), d = best_seconds(qt, x, 20);
+      rows.push_back({{"batch", n}, {"kernel_us", k * 1e6}, {"tiled_us", d * 1e6}, {"kernel_over_tiled", d / k}});
+    }
+    out = {{"type", qtype}, {"in", qin}, {"out", qout}, {"rows", rows}};
+  };
+
+  auto* qkl = app.add_subcommand("quant_kl", "KL between fp32 and quantized next-token distributions");
+  std::string texts, field = "response";
+  int64_t max_texts = 200;
+  qkl->add_option("--model", model_dir, "checkpoint directory (with tokenizer.json)")->required();
+  qkl->add_option("--texts", texts, "JSONL file, one text per line under --field (r1 eval's samples)")->required();
+  qkl->add_option("--field", field)->capture_default_str();
+  qkl->add_option("--max_texts", max_texts)->capture_default_str();
+  work[qkl] = [&] {
+    torch::NoGradGuard ng;
+    auto fp32 = r1::io::load_model_dir(model_dir);
+    r1::check(fp32.tokenizer.has_value(), model_dir, "has no tokenizer.json");
+    std::vector<torch::Tensor> seqs;
+    std::ifstream in(texts);
+    r1::check(in.good(), texts, "cannot open");
+    const auto& mc = fp32.model->config();
+    for (std::string line; std::getline(in, line) && static_cast<int64_t>(seqs.size()) < max_texts;) {
+      if (line.empty()) continue;
+      auto ids = fp32.tokenizer->encode(json::parse(line).at(field).get<std::string>(), false);
+      std::vector<int64_t> v;
+      if (mc.bos_token_id >= 0) v.push_back(mc.bos_token_id);
+      for (auto t : ids) v.push_back(t);
+      if (static_cast<int64_t>(v.size()) > mc.max_position_embeddings) v.resize(mc.max_position_embeddings);
+      if (v.size() >= 2) seqs.push_back(torch::tensor(v).unsqueeze(0));
+    }
+    r1::check(!seqs.empty(), texts, "has no texts of 2+ tokens under field " + field);
+    std::vector<torch::Tensor> ref;
+    for (const auto& s : seqs) ref.push_back(torch::log_softmax(fp32.model->forward(s), -1)[0]);  // [T, V]
+    for (const std::string q : {"int8", "int4"}) {
+      r1::io::InferenceLoad opt;
+      opt.quant = parse_quant(q);
+      auto m = r1::io::load_for_inference(model_dir, opt).model;
+      double kl = 0, agree = 0, positions = 0, max_kl = 0;
+      for (size_t i = 0; i < seqs.size(); ++i) {
+        auto lq = torch::log_softmax(m->forward(seqs[i]), -1)[0];
+        auto k = (ref[i].exp() * (ref[i] - lq)).sum(-1);  // [T]
+        kl += k.sum().item<double>();
+        max_kl = std::max(max_kl, k.max().item<double>());
+        agree += (ref[i].argmax(-1) == lq.argmax(-1)).sum().item<double>();
+        positions += static_cast<double>(k.size(0));
+      }
+      out[q] = {{"mean_kl", kl / positions}, {"max_kl", max_kl}, {"argmax_agreement", agree / positions}};
+    }
+    out["texts"] = seqs.size();
   };
 
   auto* profile = app.add_subcommand("profile", "per-op time of engine decode steps");

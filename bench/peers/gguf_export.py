@@ -1,6 +1,9 @@
 #!/usr/bin/python3
 """A small GGUF writer for the bench's llama.cpp decode peer: a Qwen2 checkpoint directory
-(config.json + safetensors) -> one GGUF file llama.cpp loads, f32 tensors.
+(config.json + safetensors) -> one GGUF file llama.cpp loads: f32 tensors, or the weight matrices in
+Q8_0 / Q4_0 blocks quantized as ggml's reference quantizers do (quantize_row_q8_0_ref /
+quantize_row_q4_0_ref; with q4_0 the output head — token_embd of a tied model — is Q8_0, as
+`r1 export` and `r1 --quant int4` keep it). Norms and biases stay f32.
 
 Only what the bench needs until `r1 export --format gguf` exists (branch quant-gguf): scripts/bench.sh
 uses that command when the r1 binary has it, and this script otherwise. The layout follows
@@ -8,7 +11,7 @@ llama.cpp's convert_hf_to_gguf.py for Qwen2 (tensor names blk.N.attn_q ..., no q
 llama.cpp runs qwen2 with the rotate-half (NEOX) RoPE HF uses). The vocabulary is a placeholder of
 the right size (the bench feeds token ids, never text): the 256 byte-level symbols, then "<tN>".
 
-  gguf_export.py MODEL_DIR OUT.gguf
+  gguf_export.py MODEL_DIR OUT.gguf [f32|q8_0|q4_0]
 """
 import os
 import struct
@@ -23,6 +26,40 @@ ALIGNMENT = 32
 # gguf value types
 U32, I32, F32, BOOL, STRING, ARRAY = 4, 5, 6, 7, 8, 9
 GGML_TYPE_F32 = 0
+GGML_TYPE_Q4_0 = 2
+GGML_TYPE_Q8_0 = 8
+Q8_0_BLOCK = np.dtype([("d", "<f2"), ("qs", "i1", 32)])  # 34 bytes, packed
+Q4_0_BLOCK = np.dtype([("d", "<f2"), ("qs", "u1", 16)])  # 18 bytes
+
+
+def roundf(v):
+    """C's roundf (ties away from zero) of float32 values, evaluated exactly in float64."""
+    v = v.astype(np.float64)
+    return np.sign(v) * np.floor(np.abs(v) + 0.5)
+
+
+def quantize_q8_0(w):
+    b = w.reshape(-1, 32).astype(np.float32)
+    d = (np.abs(b).max(axis=1) / np.float32(127)).astype(np.float32)
+    with np.errstate(divide="ignore"):
+        inv = np.where(d != 0, np.float32(1) / d, np.float32(0)).astype(np.float32)
+    out = np.empty(b.shape[0], Q8_0_BLOCK)
+    out["d"] = d.astype(np.float16)
+    out["qs"] = roundf(b * inv[:, None]).astype(np.int8)
+    return out.tobytes()
+
+
+def quantize_q4_0(w):
+    b = w.reshape(-1, 32).astype(np.float32)
+    mx = b[np.arange(b.shape[0]), np.abs(b).argmax(axis=1)]  # the signed value of the first largest |x|
+    d = (mx / np.float32(-8)).astype(np.float32)
+    with np.errstate(divide="ignore"):
+        inv = np.where(d != 0, np.float32(1) / d, np.float32(0)).astype(np.float32)
+    q = np.minimum(15, np.trunc(b * inv[:, None] + np.float32(8.5))).astype(np.uint8)
+    out = np.empty(b.shape[0], Q4_0_BLOCK)
+    out["d"] = d.astype(np.float16)
+    out["qs"] = q[:, :16] | (q[:, 16:] << 4)
+    return out.tobytes()
 TOKEN_TYPE_NORMAL = 1
 
 
@@ -115,12 +152,31 @@ def pad(n):
     return (ALIGNMENT - n % ALIGNMENT) % ALIGNMENT
 
 
-def export(model_dir, out_path):
+def tensor_type(name, arr, wtype, tied):
+    """The GGML type a tensor is written as: weight matrices in wtype (the head Q8_0 under q4_0)."""
+    if wtype == "f32" or arr.ndim != 2 or arr.shape[1] % 32 or not name.endswith(".weight"):
+        return GGML_TYPE_F32
+    head = name == "output.weight" or (tied and name == "token_embd.weight")
+    if wtype == "q8_0" or head:
+        return GGML_TYPE_Q8_0
+    return GGML_TYPE_Q4_0
+
+
+def tensor_bytes(ggml_type, arr):
+    if ggml_type == GGML_TYPE_Q8_0:
+        return arr.size // 32 * 34
+    if ggml_type == GGML_TYPE_Q4_0:
+        return arr.size // 32 * 18
+    return arr.size * 4
+
+
+def export(model_dir, out_path, wtype="f32"):
     config = checkpoint.read_config(model_dir)
     if config.get("model_type", "qwen2") != "qwen2":
         raise SystemExit(f"{model_dir}/config.json: model_type {config.get('model_type')!r}; this writer handles qwen2")
     arrays = checkpoint.read_arrays(model_dir)
-    if config.get("tie_word_embeddings", False):
+    tied = config.get("tie_word_embeddings", False)
+    if tied:
         arrays.pop("lm_head.weight", None)  # llama.cpp reuses token_embd when output is absent
     tensors = []
     for hf, (dtype, arr) in sorted(arrays.items()):
@@ -135,14 +191,17 @@ def export(model_dir, out_path):
     for name, _, arr in tensors:
         # ggml lists dimensions innermost first: an HF [out, in] weight is ne = [in, out].
         header += gguf_string(name) + struct.pack("<I", arr.ndim) + b"".join(struct.pack("<Q", d) for d in arr.shape[::-1])
-        header += struct.pack("<IQ", GGML_TYPE_F32, offset)
-        offset += arr.size * 4
+        t = tensor_type(name, arr, wtype, tied)
+        header += struct.pack("<IQ", t, offset)
+        offset += tensor_bytes(t, arr)
         offset += pad(offset)
     tmp = out_path + ".tmp"
     with open(tmp, "wb") as f:
         f.write(header + b"\0" * pad(len(header)))
-        for _, dtype, arr in tensors:
-            data = np.ascontiguousarray(checkpoint.as_float32(dtype, arr)).tobytes()
+        for name, dtype, arr in tensors:
+            t = tensor_type(name, arr, wtype, tied)
+            w = np.ascontiguousarray(checkpoint.as_float32(dtype, arr))
+            data = quantize_q8_0(w) if t == GGML_TYPE_Q8_0 else quantize_q4_0(w) if t == GGML_TYPE_Q4_0 else w.tobytes()
             f.write(data + b"\0" * pad(len(data)))
         f.flush()
         os.fsync(f.fileno())
@@ -150,9 +209,9 @@ def export(model_dir, out_path):
 
 
 def main():
-    if len(sys.argv) != 3:
-        raise SystemExit("usage: gguf_export.py MODEL_DIR OUT.gguf")
-    export(sys.argv[1], sys.argv[2])
+    if len(sys.argv) not in (3, 4) or (len(sys.argv) == 4 and sys.argv[3] not in ("f32", "q8_0", "q4_0")):
+        raise SystemExit("usage: gguf_export.py MODEL_DIR OUT.gguf [f32|q8_0|q4_0]")
+    export(sys.argv[1], sys.argv[2], sys.argv[3] if len(sys.argv) == 4 else "f32")
     print(f"{sys.argv[2]}: written from {sys.argv[1]}")
 
 

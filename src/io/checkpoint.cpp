@@ -156,7 +156,8 @@ Checkpoint load_checkpoint_tensors(const std::string& dir, std::optional<at::Sca
   ck.generation_config = read_json_if_exists(d / "generation_config.json");
   if (fs::exists(d / "tokenizer.json")) ck.tokenizer_path = (d / "tokenizer.json").string();
 
-  const MappedTensors mapped = open_safetensors(dir);
+  ck.mapped = open_safetensors(dir);
+  const MappedTensors& mapped = ck.mapped;
   const int64_t block = fp8_block_size(ck.config, config_path);
   LoadOptions opt{dtype};
   bool dequantized = false;

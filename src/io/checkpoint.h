@@ -47,6 +47,7 @@ struct Checkpoint {
   std::optional<nlohmann::json> tokenizer_config;   // when tokenizer_config.json exists
   std::optional<nlohmann::json> generation_config;  // when generation_config.json exists
   std::string tokenizer_path;                       // dir/tokenizer.json when it exists, else empty
+  MappedTensors mapped;  // the files the tensors were read from (a loader releases pages through it)
 };
 
 // Reads config.json and every tensor; floating tensors are converted to `dtype` when set (integer

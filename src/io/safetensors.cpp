@@ -1,5 +1,8 @@
 #include "io/safetensors.h"
 
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <torch/torch.h>
 
 #include <cstdio>
@@ -86,6 +89,17 @@ SafetensorsFile::SafetensorsFile(const std::string& path) : path_(path), map_(Ma
 
 const uint8_t* SafetensorsFile::bytes(const TensorInfo& t) const {
   return map_->data() + header_.data_start + t.begin;
+}
+
+void SafetensorsFile::release(const std::string& name) const {
+  // madvise(MADV_DONTNEED) on the pages wholly inside the tensor's bytes: in this private mapping a
+  // page never written is read from the file again if touched; a page written through a view
+  // would lose the change (loaders that release never write).
+  const TensorInfo& t = info(name);
+  const auto page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
+  const auto begin = reinterpret_cast<uintptr_t>(bytes(t)), end = begin + t.nbytes();
+  const uintptr_t first = (begin + page - 1) / page * page, last = end / page * page;
+  if (last > first) ::madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED);
 }
 
 const TensorInfo& SafetensorsFile::info(const std::string& name) const {

@@ -54,6 +54,9 @@ class SafetensorsFile {
   const TensorInfo& info(const std::string& name) const;
   at::Tensor tensor(const std::string& name, const LoadOptions& opt = {}) const;
   TensorMap tensors(const LoadOptions& opt = {}) const;
+  // Drops the mapped pages of tensor `name`'s bytes from memory once a loader has converted it
+  // (madvise: views still read correctly, from the file again, unless written into).
+  void release(const std::string& name) const;
 
  private:
   std::string path_;

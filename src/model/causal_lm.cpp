@@ -13,7 +13,9 @@
 namespace r1::model {
 
 DecoderImpl::DecoderImpl(const ModelConfig& cfg) {
-  embed_tokens = register_module("embed_tokens", torch::nn::Embedding(cfg.vocab_size, cfg.hidden_size));
+  torch::nn::EmbeddingOptions embed(cfg.vocab_size, cfg.hidden_size);
+  if (SkipWeightInit::active()) embed._weight(torch::empty({cfg.vocab_size, cfg.hidden_size}));  // no init pass
+  embed_tokens = register_module("embed_tokens", torch::nn::Embedding(embed));
   layers = register_module("layers", torch::nn::ModuleList());
   norm = register_module("norm", RMSNorm(cfg.hidden_size, cfg.rms_norm_eps));
 }
@@ -41,7 +43,7 @@ CausalLM::CausalLM(const ModelConfig& cfg) : ModuleHolder(build_architecture(cfg
 torch::Device CausalLMImpl::device() const { return model->embed_tokens->weight.device(); }
 
 KVCache CausalLMImpl::make_cache(int64_t batch, int64_t capacity, bool ragged) const {
-  auto opts = model->embed_tokens->weight.options().requires_grad(false);
+  auto opts = model->norm->weight.options().requires_grad(false);  // the compute dtype (a quantized table is bf16)
   KVCache cache;
   for (int64_t i = 0; i < cfg_.num_hidden_layers; ++i) cache.layers.push_back(make_layer_cache(i, batch, capacity, opts));
   cache.valid = torch::zeros({batch, capacity}, torch::dtype(torch::kBool).device(device()));
@@ -98,7 +100,7 @@ torch::Tensor CausalLMImpl::hidden_states(const torch::Tensor& ids, KVCache* cac
     in.cache = cache;
     in.observe = &observe_;
     in.decode_attention = cache->decode_attention;
-    auto x = decode(model->embed_tokens(ids), in);  // [B, 1, C]
+    auto x = decode(embed(ids), in);  // [B, 1, C]
     for (auto& l : cache->row_length) ++l;
     cache->length = in.offset + 1;
     x = model->norm(x);
@@ -132,7 +134,7 @@ torch::Tensor CausalLMImpl::hidden_states(const torch::Tensor& ids, KVCache* cac
   in.offset = offset;
   in.observe = &observe_;
   if (cache) in.decode_attention = cache->decode_attention;
-  auto x = decode(model->embed_tokens(ids), in);  // [B, T, C]
+  auto x = decode(embed(ids), in);  // [B, T, C]
   if (cache) {
     cache->length = S;
     cache->next_position += valid.to(torch::kInt64).sum(1);
@@ -140,6 +142,11 @@ torch::Tensor CausalLMImpl::hidden_states(const torch::Tensor& ids, KVCache* cac
   x = model->norm(x);
   in.cb(x, "result_norm", -1);
   return x;
+}
+
+torch::Tensor CausalLMImpl::embed(const torch::Tensor& ids) {
+  auto x = model->embed_tokens(ids);  // [B, T, C]
+  return x.scalar_type() == compute_dtype() ? x : x.to(compute_dtype());
 }
 
 torch::Tensor CausalLMImpl::logits(const torch::Tensor& hidden) {

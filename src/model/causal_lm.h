@@ -38,6 +38,11 @@ class CausalLMImpl : public ProjectionOwner {
   torch::Tensor forward(const torch::Tensor& ids, KVCache* cache = nullptr, const torch::Tensor& valid = {});
   // The final-normed hidden states [B, T, C] (for MTP, reward heads).
   torch::Tensor hidden_states(const torch::Tensor& ids, KVCache* cache = nullptr, const torch::Tensor& valid = {});
+  // ids [B, T] -> embeddings [B, T, C] in the model's compute dtype (the final norm's), whatever
+  // dtype the table is stored in (a quantized model keeps it in bf16: quantize_model.h).
+  torch::Tensor embed(const torch::Tensor& ids);
+  // The dtype activations, caches and logits are computed in.
+  torch::ScalarType compute_dtype() const { return model->norm->weight.scalar_type(); }
   // hidden [.., C] -> logits [.., V] through lm_head (or the tied embedding while lm_head is empty).
   torch::Tensor logits(const torch::Tensor& hidden);
 

@@ -9,9 +9,21 @@
 
 namespace r1::model {
 
+namespace {
+thread_local bool skip_weight_init = false;
+}
+
+SkipWeightInit::SkipWeightInit() : previous_(skip_weight_init) { skip_weight_init = true; }
+SkipWeightInit::~SkipWeightInit() { skip_weight_init = previous_; }
+bool SkipWeightInit::active() { return skip_weight_init; }
+
 DenseLinearImpl::DenseLinearImpl(int64_t in_features, int64_t out_features, bool with_bias)
     : LinearLayer(in_features, out_features) {
   weight = register_parameter("weight", torch::empty({out_features, in_features}));
+  if (skip_weight_init) {
+    if (with_bias) bias = register_parameter("bias", torch::empty({out_features}));
+    return;
+  }
   // torch::nn::Linear's initialisation (init_weights() in causal_lm.h overrides it for models).
   torch::nn::init::kaiming_uniform_(weight, std::sqrt(5.0));
   if (with_bias) {

@@ -60,7 +60,8 @@ class LinearLayer : public torch::nn::Module {
 };
 using LinearPtr = std::shared_ptr<LinearLayer>;
 
-// The plain fp layer (torch::nn::Linear's math), parameters initialised as torch::nn::Linear does.
+// The plain fp layer (torch::nn::Linear's math), parameters initialised as torch::nn::Linear does
+// (unless a SkipWeightInit is alive).
 class DenseLinearImpl : public LinearLayer {
  public:
   DenseLinearImpl(int64_t in_features, int64_t out_features, bool bias);
@@ -70,6 +71,22 @@ class DenseLinearImpl : public LinearLayer {
 
   torch::Tensor weight;  // [out, in]
   torch::Tensor bias;    // [out] or undefined
+};
+
+// While one is alive on this thread, new DenseLinear layers and CausalLM embedding tables leave
+// their weights uninitialised (torch::empty: the pages are never touched, so never resident). For a
+// loader that replaces or overwrites every weight right after building the model
+// (io/inference_load.h): a 7B model's 28 GB of fp32 projections then never exist in memory.
+class SkipWeightInit {
+ public:
+  SkipWeightInit();
+  ~SkipWeightInit();
+  SkipWeightInit(const SkipWeightInit&) = delete;
+  SkipWeightInit& operator=(const SkipWeightInit&) = delete;
+  static bool active();
+
+ private:
+  bool previous_;
 };
 
 // Projections of one input, called together: group(x) returns one output per member, in member

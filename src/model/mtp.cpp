@@ -26,7 +26,7 @@ torch::Tensor mtp_loss(CausalLMImpl& model, const torch::Tensor& ids, const torc
     if (L < 2) break;         // and i = 0..L-2 a target t_{i+k+1}
     auto v = valid.narrow(1, 0, L) & valid.narrow(1, k, L);                   // [B, L] h_i and t_{i+k} real
     auto in = model.uncached_layer_input(v);
-    auto emb = model.model->embed_tokens(ids.narrow(1, k, L));               // [B, L, C]
+    auto emb = model.embed(ids.narrow(1, k, L));                              // [B, L, C]
     h = layers[k - 1]->forward_mtp(h.narrow(1, 0, L), emb, in);              // [B, L, C]
     auto logits = model.logits(layers[k - 1]->shared_head->norm(h.narrow(1, 0, L - 1)));  // [B, L-1, V]
     auto ce = torch::nn::functional::cross_entropy(

@@ -1,0 +1,61 @@
+// Loading a checkpoint directory for inference (r1 generate, r1 eval, r1 serve, rollouts), with
+// the projections and output head optionally quantized (model/quantize_model.h). One schema struct,
+// InferenceLoad, carries the options every such command takes (--quant, --quant_kernel).
+//
+// A quantized load streams: the model is built without initialising its weights
+// (model::SkipWeightInit), each projection is quantized straight from its checkpoint tensor — a
+// zero-copy view of the mapped bf16/fp32 file — and that tensor's mapped pages are dropped right
+// after, so neither the fp32 model nor the whole mapped file is ever resident. What remains (norms,
+// the embedding in bf16, biases) is copied in by name as load_model_dir does, and the mapping is
+// released when the load returns. Peak memory is about the quantized model plus one tensor.
+#pragma once
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/schema.h"
+#include "io/model_dir.h"
+#include "kernels/quant_blocks.h"
+#include "model/quantize_model.h"
+
+namespace r1::io {
+
+enum class WeightQuant { none, int8, int4 };
+
+inline const std::vector<std::pair<WeightQuant, std::string>>& enum_names(WeightQuant) {
+  static const std::vector<std::pair<WeightQuant, std::string>> names = {
+      {WeightQuant::none, "none"}, {WeightQuant::int8, "int8"}, {WeightQuant::int4, "int4"}};
+  return names;
+}
+
+// int8 -> GGML Q8_0, int4 -> Q4_0 (byte-compatible with llama.cpp's files of those types; int4's
+// output head is Q8_0, see quantize_options).
+kernels::QuantType quant_type_of(WeightQuant q);
+
+struct InferenceLoad {
+  WeightQuant quant = WeightQuant::none;
+  std::string quant_kernel = "auto";
+};
+
+template <class V>
+void visit_fields(V& v, InferenceLoad& c) {
+  using namespace r1::schema;
+  v.field("quant", c.quant,
+          "weights of the projections and output head: none (fp32), int8 (Q8_0 blocks, 8.5 bits), int4 (Q4_0, "
+          "4.5 bits; the head Q8_0, as llama.cpp's Q4_0 files); activations stay fp32, the embedding table bf16; "
+          "CPU only");
+  v.field("quant_kernel", c.quant_kernel,
+          "quantized product: auto (fastest available), avx2 (AVX2/FMA), reference (portable scalar)",
+          one_of({"auto", "avx2", "reference"}));
+}
+
+// The model layers' settings for these options (an r1::Error naming option quant_kernel when the
+// path is unavailable on this CPU).
+model::QuantizeOptions quantize_options(const InferenceLoad& opt);
+
+// load_model_dir (fp32 on `device`) for quant none; otherwise the streaming quantized load above
+// (CPU only). `report`, when given, receives what was quantized.
+LoadedModel load_for_inference(const std::string& dir, const InferenceLoad& opt,
+                               const torch::Device& device = torch::kCPU, model::QuantizeReport* report = nullptr);
+
+}  // namespace r1::io

@@ -1,0 +1,157 @@
+// The streaming quantized load (io/inference_load.h): quantizing tensor by tensor from the mapped
+// checkpoint gives exactly the model that loading it in fp32 and then quantizing gives (the
+// oracle), the mapping is gone once it returns, errors name the checkpoint's missing tensor, and
+// `r1 generate` / `r1 eval` take --quant.
+#include "io/inference_load.h"
+
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "common/cli.h"
+#include "core/error.h"
+#include "io/checkpoint.h"
+#include "io/io_test_util.h"
+#include "io/model_dir.h"
+#include "model/presets.h"
+#include "model/quant_linear.h"
+#include "text/tokenizer.h"
+
+namespace r1::io {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using testing::ScratchDir;
+
+model::ModelConfig config(bool tied, int64_t vocab = 96) {
+  model::ModelConfig c = model::tiny_qwen2(vocab);
+  c.hidden_size = 64;
+  c.intermediate_size = 96;
+  c.num_attention_heads = 2;
+  c.num_key_value_heads = 1;
+  c.num_hidden_layers = 2;
+  c.tie_word_embeddings = tied;
+  c.initializer_range = 0.15;
+  c.bos_token_id = 1;
+  c.eos_token_id = 2;
+  return c;
+}
+
+// Writes a seeded model of `cfg` with its tensors stored as `dtype`.
+void write_checkpoint(const fs::path& dir, const model::ModelConfig& cfg, at::ScalarType dtype,
+                      const text::Tokenizer* tok = nullptr) {
+  model::CausalLM m(cfg);
+  model::init_weights(*m, 11);
+  m->to(dtype);
+  save_model_dir(dir.string(), *m, tok);
+}
+
+text::Tokenizer tiny_tokenizer() {
+  return text::Tokenizer::from_json(json::parse(R"({
+    "version": "1.0", "truncation": null, "padding": null, "added_tokens": [], "normalizer": null,
+    "pre_tokenizer": null, "post_processor": null, "decoder": null,
+    "model": {"type": "BPE", "dropout": null, "unk_token": null, "continuing_subword_prefix": null,
+              "end_of_word_suffix": null, "fuse_unk": false, "byte_fallback": false,
+              "vocab": {"a": 0, "b": 1, "ab": 2}, "merges": ["a b"]}})"));
+}
+
+bool mapped_in_this_process(const fs::path& file) {
+  std::ifstream maps("/proc/self/maps");
+  std::string line;
+  const std::string name = fs::canonical(file).string();
+  while (std::getline(maps, line))
+    if (line.find(name) != std::string::npos) return true;
+  return false;
+}
+
+TEST(InferenceLoad, StreamingQuantizedLoadEqualsQuantizingTheLoadedModel) {
+  ScratchDir dir;
+  torch::NoGradGuard ng;
+  const auto ids = torch::randint(0, 96, {2, 7}, torch::kInt64);
+  for (bool tied : {true, false})
+    for (auto dtype : {at::kBFloat16, at::kFloat})
+      for (auto quant : {WeightQuant::int8, WeightQuant::int4}) {
+        const std::string what = std::string(tied ? "tied " : "untied ") + c10::toString(dtype) + " " +
+                                 (quant == WeightQuant::int8 ? "int8" : "int4");
+        const fs::path ck = dir / "ck";
+        write_checkpoint(ck, config(tied), dtype);
+        InferenceLoad opt;
+        opt.quant = quant;
+        model::QuantizeReport rep;
+        auto streamed = load_for_inference(ck.string(), opt, torch::kCPU, &rep);
+        EXPECT_FALSE(mapped_in_this_process(ck / "model.safetensors")) << what;
+
+        auto oracle = load_model_dir(ck.string());
+        auto rep_oracle = model::quantize_for_inference(*oracle.model, quantize_options(opt));
+        EXPECT_EQ(rep.quantized, rep_oracle.quantized) << what;
+        EXPECT_EQ(rep.quantized.size(), 2u * 7u + 1u) << what;  // 7 projections a layer + the head
+        EXPECT_TRUE(dynamic_cast<model::QuantLinearImpl*>(streamed.model->lm_head.get())) << what;
+        EXPECT_EQ(streamed.model->model->embed_tokens->weight.scalar_type(), at::kBFloat16) << what;
+        // Prefill (dequantized tiles) and a one-row step (the block kernel), bit for bit.
+        EXPECT_TRUE(torch::equal(streamed.model->forward(ids), oracle.model->forward(ids))) << what;
+        const auto row = ids.narrow(0, 0, 1).narrow(1, 0, 1);
+        EXPECT_TRUE(torch::equal(streamed.model->forward(row), oracle.model->forward(row))) << what;
+        fs::remove_all(ck);
+      }
+}
+
+TEST(InferenceLoad, NoneIsThePlainFp32Load) {
+  ScratchDir dir;
+  write_checkpoint(dir / "ck", config(true), at::kFloat);
+  auto a = load_for_inference((dir / "ck"), InferenceLoad{});
+  auto b = load_model_dir((dir / "ck"));
+  const auto ids = torch::randint(0, 96, {1, 5}, torch::kInt64);
+  EXPECT_FALSE(a.model->lm_head);  // still tied, still dense
+  EXPECT_TRUE(torch::equal(a.model->forward(ids), b.model->forward(ids)));
+}
+
+TEST(InferenceLoad, AMissingProjectionIsNamed) {
+  ScratchDir dir;
+  const auto cfg = config(false);
+  model::CausalLM m(cfg);
+  auto tensors = named_tensors_of(*m);
+  tensors.erase("model.layers.1.mlp.up_proj.weight");
+  save_checkpoint((dir / "ck"), cfg, tensors);
+  InferenceLoad opt;
+  opt.quant = WeightQuant::int8;
+  try {
+    load_for_inference((dir / "ck"), opt);
+    FAIL() << "loaded a checkpoint without up_proj";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("model.layers.1.mlp.up_proj.weight"), std::string::npos) << e.what();
+  }
+  // An extra tensor the model has no place for is an error too, as in the plain load.
+  tensors = named_tensors_of(*m);
+  tensors.emplace("model.layers.0.mlp.extra.weight", torch::zeros({2, 2}));
+  save_checkpoint((dir / "ck2"), cfg, tensors);
+  EXPECT_THROW(load_for_inference((dir / "ck2"), opt), Error);
+}
+
+TEST(InferenceLoad, GenerateAndEvalTakeQuant) {
+  ScratchDir dir;
+  const auto tok = tiny_tokenizer();
+  write_checkpoint(dir / "ck", config(true, /*vocab=*/3), at::kBFloat16, &tok);
+  const std::string model = " --model " + (dir / "ck");
+  for (const std::string q : {"int8", "int4"}) {
+    auto r = test::run_r1("generate" + model + " --prompt ab --temperature 0 --max_new_tokens 6 --quant " + q);
+    EXPECT_EQ(r.status, 0) << r.output;
+    EXPECT_EQ(r.output.rfind("ab", 0), 0u) << r.output;
+  }
+  auto bad = test::run_r1("generate" + model + " --prompt ab --quant int3");
+  EXPECT_NE(bad.status, 0);
+  EXPECT_NE(bad.output.find("int8"), std::string::npos) << bad.output;  // the choices are listed
+  auto help = test::run_r1("eval --help");
+  EXPECT_NE(help.output.find("--quant"), std::string::npos) << help.output;
+  auto inspect = test::run_r1("inspect " + (dir / "ck") + " --json");
+  ASSERT_EQ(inspect.status, 0) << inspect.output;
+  const auto mem = json::parse(inspect.output)["weight_memory"];
+  EXPECT_LT(mem["int4"].get<int64_t>(), mem["int8"].get<int64_t>());
+  EXPECT_LT(mem["int8"].get<int64_t>(), mem["bf16"].get<int64_t>());
+  EXPECT_EQ(mem["fp32"].get<int64_t>(), 2 * mem["bf16"].get<int64_t>());
+}
+
+}  // namespace
+}  // namespace r1::io
