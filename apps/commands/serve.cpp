@@ -17,6 +17,7 @@
 #include "core/log.h"
 #include "engine/engine.h"
 #include "engine/engine_schema.h"
+#include "io/inference_load.h"
 #include "io/model_dir.h"
 #include "serve/server.h"
 #include "serve/server_config.h"
@@ -26,6 +27,7 @@ namespace {
 
 struct ServeCommand {
   std::string model;
+  r1::io::InferenceLoad load;  // --quant none|int8|int4, --quant_kernel
   r1::serve::ServerConfig server;
   r1::engine::EngineConfig engine;
 };
@@ -35,6 +37,7 @@ void visit_fields(V& v, ServeCommand& c) {
   using namespace r1::schema;
   v.field("model", c.model, "checkpoint directory (config.json, safetensors, tokenizer.json, tokenizer_config.json)",
           kRequired);
+  visit_fields(v, c.load);
   visit_fields(v, c.server);
   visit_fields(v, c.engine);  // max_running, max_waiting (a full queue answers 429), max_context, fast paths
 }
@@ -96,7 +99,7 @@ int run(int argc, char** argv) {
   r1::log_info("serve: listening on http://" + c.server.host + ":" + std::to_string(port) + " (loading " + c.model +
                ")" + (c.server.api_key.empty() ? "" : ", API key required"));
   try {
-    auto loaded = r1::io::load_model_dir(c.model);
+    auto loaded = r1::io::load_for_inference(c.model, c.load);
     loaded.model->eval();
     r1::engine::EngineConfig ecfg = c.engine;
     const int64_t max_context =
