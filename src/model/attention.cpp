@@ -130,8 +130,15 @@ torch::Tensor GQAttentionImpl::forward(const torch::Tensor& x, const LayerInput&
   auto q = qkv[0].view({B, T, heads_, head_dim_}).transpose(1, 2);     // [B, H, T, D]
   auto k = qkv[1].view({B, T, kv_heads_, head_dim_}).transpose(1, 2);  // [B, Hkv, T, D]
   auto v = qkv[2].view({B, T, kv_heads_, head_dim_}).transpose(1, 2);
-  q = apply_rotary(q, in.rope, /*interleave=*/false);
-  k = apply_rotary(k, in.rope, /*interleave=*/false);
+  if (T == 1 && in.cache != nullptr) {
+    // Decode: q and k rotated in one call (heads side by side), half the rotary ops per layer.
+    auto qk = apply_rotary(torch::cat({q, k}, 1), in.rope, /*interleave=*/false);  // [B, H + Hkv, 1, D]
+    q = qk.narrow(1, 0, heads_);
+    k = qk.narrow(1, heads_, kv_heads_);
+  } else {
+    q = apply_rotary(q, in.rope, /*interleave=*/false);
+    k = apply_rotary(k, in.rope, /*interleave=*/false);
+  }
   if (in.cache != nullptr) {
     auto& slot = in.cache->layers[in.layer];
     k = append_to_cache(slot.a, k, 2, in);  // [B, Hkv, S, D]
