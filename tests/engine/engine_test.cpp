@@ -9,6 +9,7 @@
 
 #include "common/tiny_model.h"
 #include "engine/engine.h"
+#include "engine/engine_schema.h"
 #include "engine/generator.h"
 #include "model/causal_lm.h"
 
@@ -347,4 +348,17 @@ TEST(Engine, GenerateGivesTheSameRowsWithParallelWorkers) {
     EXPECT_EQ(one[i].prompt_index, two[i].prompt_index);
     EXPECT_EQ(one[i].stopped, two[i].stopped);
   }
+}
+
+TEST(Engine, ConfigSchemaListsAndChecksTheKeys) {
+  EngineConfig cfg;
+  const auto keys = schema::key_names(cfg);
+  for (const char* k : {"max_running", "max_waiting", "max_context", "fuse_projections", "decode_attention"})
+    EXPECT_NE(std::find(keys.begin(), keys.end(), k), keys.end()) << k;
+  EXPECT_NO_THROW(schema::validate(cfg));
+  cfg.decode_attention = "fast";
+  EXPECT_ANY_THROW(schema::validate(cfg));
+  cfg.decode_attention = "matmul";
+  cfg.max_running = 0;
+  EXPECT_ANY_THROW(schema::validate(cfg));
 }
