@@ -30,33 +30,23 @@ RolloutResult run_rollout(model::CausalLMImpl& m, const RolloutSpec& s) {
   check(s.workers >= 1 && s.prompts % s.workers == 0, "rollout --workers",
         std::to_string(s.workers) + " must divide the " + std::to_string(s.prompts) + " prompts");
   const auto prompts = bench_prompts(s.prompts, s.prompt_len, m.config().vocab_size);
-  const int64_t share = s.prompts / s.workers;
   engine::GenerationConfig cfg;
   cfg.sampling.temperature = 1.0;
   cfg.sampling.max_new_tokens = s.new_tokens;
   if (s.stop_token >= 0) cfg.stop_token_ids = {static_cast<int32_t>(s.stop_token)};
 
   int64_t tokens = 0, rows = 0, stopped = 0;
-  // One rollout step: each worker generates for its share of the prompts, all at once.
+  // One rollout step: generate's engines split the prompts between `workers` threads (one ATen
+  // thread each), all at once.
   auto step = [&](uint64_t seed) {
-    std::vector<std::vector<engine::Completion>> out(s.workers);
-    std::vector<std::thread> threads;
-    for (int64_t w = 0; w < s.workers; ++w) {
-      auto body = [&, w] {
-        std::vector<std::vector<int32_t>> mine(prompts.begin() + w * share, prompts.begin() + (w + 1) * share);
-        auto c = cfg;
-        c.sampling.seed = seed * 1000 + w;
-        out[w] = engine::generate(m, mine, s.group, c);
-      };
-      if (s.workers == 1) body(); else threads.emplace_back(body);
+    auto c = cfg;
+    c.sampling.seed = seed;
+    c.workers = s.workers;
+    for (const auto& row : engine::generate(m, prompts, s.group, c)) {
+      tokens += row.tokens.size();
+      stopped += row.stopped;
+      ++rows;
     }
-    for (auto& t : threads) t.join();
-    for (const auto& part : out)
-      for (const auto& c : part) {
-        tokens += c.tokens.size();
-        stopped += c.stopped;
-        ++rows;
-      }
   };
   step(0);  // warm-up: allocator, BLAS threads
   tokens = rows = stopped = 0;

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <deque>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -196,8 +197,11 @@ Engine::Engine(model::CausalLMImpl& model, EngineConfig cfg) : s_(std::make_uniq
   check(s.cfg.max_running >= 1, "engine config max_running", "must be at least 1, got " + num(s.cfg.max_running));
   check(s.cfg.max_waiting >= 0, "engine config max_waiting", "must be at least 0, got " + num(s.cfg.max_waiting));
   check(s.cfg.max_context >= 0, "engine config max_context", "must be at least 0, got " + num(s.cfg.max_context));
-  check(s.cfg.decode_attention == "broadcast" || s.cfg.decode_attention == "matmul", "engine config decode_attention",
-        "must be broadcast or matmul, got '" + s.cfg.decode_attention + "'");
+  const std::map<std::string, model::DecodeAttention> kinds{{"kernel", model::DecodeAttention::kernel},
+                                                           {"broadcast", model::DecodeAttention::broadcast},
+                                                           {"matmul", model::DecodeAttention::matmul}};
+  check(kinds.count(s.cfg.decode_attention) > 0, "engine config decode_attention",
+        "must be kernel, broadcast or matmul, got '" + s.cfg.decode_attention + "'");
   s.max_context = s.cfg.max_context > 0 ? s.cfg.max_context : mc.max_position_embeddings;
   s.vocab = mc.vocab_size;
   // MLA decodes on the absorbed path (attention over the cached latent, no per-head K/V); the model
@@ -211,8 +215,7 @@ Engine::Engine(model::CausalLMImpl& model, EngineConfig cfg) : s_(std::make_uniq
   }
   // Slots start small and grow with the longest admitted request (up to max_context).
   s.slots = model.make_cache(s.cfg.max_running, 0, /*ragged=*/true);
-  s.slots.decode_attention = s.cfg.decode_attention == "broadcast" ? model::DecodeAttention::broadcast
-                                                                   : model::DecodeAttention::matmul;
+  s.slots.decode_attention = kinds.at(s.cfg.decode_attention);
 }
 
 Engine::~Engine() {

@@ -38,8 +38,12 @@ struct EngineConfig {
   int64_t max_waiting = 256;  // queued requests beyond the running ones; submit() refuses more
   int64_t max_context = 0;    // prompt + generated tokens per sequence; 0 = the model's max_position_embeddings
   // Fast paths, each with its plain path beside it (tests hold them equal):
-  bool fuse_projections = true;             // QKV and gate+up as one matmul each (model::fuse_projections)
-  std::string decode_attention = "broadcast";  // "broadcast" (multiply-and-sum at T = 1) or "matmul"
+  // QKV and gate+up as one matmul each (model::fuse_projections). The model stays fused after the
+  // engine ends: the fused weights share the parameters' storage and serve only no-grad passes, so
+  // training and checkpoints are unaffected; fuse after moving the model to its device.
+  bool fuse_projections = true;
+  std::string decode_attention = "kernel";  // "kernel" (a loop per row and head), "broadcast" (multiply-
+                                           // and-sum) or "matmul" (the plain path): model/kv_cache.h
 };
 
 enum class FinishReason { none, stop, length, cancelled };

@@ -18,8 +18,9 @@ void visit_fields(V& v, EngineConfig& c) {
           "run q/k/v and gate/up as one matmul each (weights fused once, shared with the model's parameters)",
           kNotResult);
   v.field("decode_attention", c.decode_attention,
-          "decode-step attention: broadcast (multiply-and-sum, few ops) or matmul (the plain path)",
-          one_of({"broadcast", "matmul"}) | kNotResult);
+          "decode-step attention: kernel (one loop per row and head), broadcast (multiply-and-sum) or matmul "
+          "(the plain path)",
+          one_of({"kernel", "broadcast", "matmul"}) | kNotResult);
 }
 
 }  // namespace r1::engine

@@ -1,7 +1,11 @@
 #include "model/attention.h"
 
+#include <ATen/Parallel.h>
+
+#include <algorithm>
 #include <cmath>
 #include <limits>
+#include <vector>
 
 namespace r1::model {
 
@@ -32,6 +36,54 @@ torch::Tensor decode_attention(const torch::Tensor& q, const torch::Tensor& k, c
   if (probs.scalar_type() != v.scalar_type()) probs = probs.to(v.scalar_type());
   auto out = (probs.unsqueeze(-1) * v.unsqueeze(2)).sum(3);          // [B, Hkv, G, S, 1] * [B, Hkv, 1, S, Dv] -> [B, Hkv, G, Dv]
   return out.view({B, H, 1, v.size(-1)});
+}
+
+torch::Tensor decode_attention_kernel(const torch::Tensor& q_in, const torch::Tensor& k, const torch::Tensor& v,
+                                      const torch::Tensor& bias_in, double scale) {
+  auto fp32_cpu = [](const torch::Tensor& t) { return t.scalar_type() == torch::kFloat32 && t.device().is_cpu(); };
+  if (!fp32_cpu(q_in) || !fp32_cpu(k) || !fp32_cpu(v) || k.stride(-1) != 1 || v.stride(-1) != 1)
+    return decode_attention(q_in, k, v, bias_in, scale);
+  const int64_t B = q_in.size(0), H = q_in.size(1), Hkv = k.size(1), S = k.size(2), D = q_in.size(3), Dv = v.size(3);
+  const int64_t G = H / Hkv;
+  auto q = q_in.contiguous();  // [B, H, 1, D]
+  auto bias = bias_in.defined() ? bias_in.to(torch::kFloat32).contiguous() : torch::Tensor();  // [B, 1, 1, S]
+  auto out = torch::empty({B, H, 1, Dv}, q.options());
+  const float* qp = q.data_ptr<float>();
+  const float* kp = k.data_ptr<float>();
+  const float* vp = v.data_ptr<float>();
+  const float* bp = bias.defined() ? bias.data_ptr<float>() : nullptr;
+  float* op = out.data_ptr<float>();
+  const int64_t k0 = k.stride(0), k1 = k.stride(1), k2 = k.stride(2);
+  const int64_t v0 = v.stride(0), v1 = v.stride(1), v2 = v.stride(2);
+  const float sc = static_cast<float>(scale);
+  at::parallel_for(0, B * H, 1, [&](int64_t begin, int64_t end) {
+    std::vector<float> p(S);
+    for (int64_t bh = begin; bh < end; ++bh) {
+      const int64_t b = bh / H, kvh = (bh % H) / G;
+      const float* qv = qp + bh * D;
+      const float* kb = kp + b * k0 + kvh * k1;
+      const float* vb = vp + b * v0 + kvh * v1;
+      float top = -std::numeric_limits<float>::infinity();
+      for (int64_t s = 0; s < S; ++s) {
+        const float* kr = kb + s * k2;
+        float dot = 0.0f;
+        for (int64_t d = 0; d < D; ++d) dot += qv[d] * kr[d];
+        p[s] = dot * sc + (bp ? bp[b * S + s] : 0.0f);
+        top = std::max(top, p[s]);
+      }
+      float total = 0.0f;
+      for (int64_t s = 0; s < S; ++s) total += (p[s] = std::exp(p[s] - top));  // exp(-inf) = 0: masked slots
+      const float inv = 1.0f / total;
+      float* o = op + bh * Dv;
+      std::fill(o, o + Dv, 0.0f);
+      for (int64_t s = 0; s < S; ++s) {
+        const float w = p[s] * inv;
+        const float* vr = vb + s * v2;
+        for (int64_t d = 0; d < Dv; ++d) o[d] += w * vr[d];
+      }
+    }
+  });
+  return out;
 }
 
 torch::Tensor append_to_cache(torch::Tensor& slot, const torch::Tensor& x, int64_t seq_dim, const LayerInput& in) {
@@ -78,17 +130,28 @@ torch::Tensor GQAttentionImpl::forward(const torch::Tensor& x, const LayerInput&
   auto q = qkv[0].view({B, T, heads_, head_dim_}).transpose(1, 2);     // [B, H, T, D]
   auto k = qkv[1].view({B, T, kv_heads_, head_dim_}).transpose(1, 2);  // [B, Hkv, T, D]
   auto v = qkv[2].view({B, T, kv_heads_, head_dim_}).transpose(1, 2);
-  q = apply_rotary(q, in.rope, /*interleave=*/false);
-  k = apply_rotary(k, in.rope, /*interleave=*/false);
+  if (T == 1 && in.cache != nullptr) {
+    // Decode: q and k rotated in one call (heads side by side), half the rotary ops per layer.
+    auto qk = apply_rotary(torch::cat({q, k}, 1), in.rope, /*interleave=*/false);  // [B, H + Hkv, 1, D]
+    q = qk.narrow(1, 0, heads_);
+    k = qk.narrow(1, heads_, kv_heads_);
+  } else {
+    q = apply_rotary(q, in.rope, /*interleave=*/false);
+    k = apply_rotary(k, in.rope, /*interleave=*/false);
+  }
   if (in.cache != nullptr) {
     auto& slot = in.cache->layers[in.layer];
     k = append_to_cache(slot.a, k, 2, in);  // [B, Hkv, S, D]
     v = append_to_cache(slot.b, v, 2, in);
   }
   const double scale = 1.0 / std::sqrt(static_cast<double>(head_dim_));
-  auto out = T == 1 && in.decode_attention == DecodeAttention::broadcast
-                 ? decode_attention(q, k, v, in.bias, scale)
-                 : scaled_attention(q, k, v, in.mask, scale);  // [B, H, T, D]
+  torch::Tensor out;  // [B, H, T, D]
+  if (T == 1 && in.decode_attention == DecodeAttention::kernel)
+    out = decode_attention_kernel(q, k, v, in.bias, scale);
+  else if (T == 1 && in.decode_attention == DecodeAttention::broadcast)
+    out = decode_attention(q, k, v, in.bias, scale);
+  else
+    out = scaled_attention(q, k, v, in.mask, scale);
   return o_proj->forward(out.transpose(1, 2).reshape({B, T, heads_ * head_dim_}));
 }
 

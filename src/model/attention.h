@@ -47,6 +47,12 @@ torch::Tensor scaled_attention(const torch::Tensor& q, const torch::Tensor& k, c
 torch::Tensor decode_attention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
                                const torch::Tensor& bias, double scale);
 
+// The same as one loop per (row, head): dot products with its keys, softmax, weighted sum of its
+// values, in fp32 on CPU (q, k, v fp32 with unit stride on the last dim; anything else goes to
+// decode_attention). Equal to scaled_attention up to rounding (a test).
+torch::Tensor decode_attention_kernel(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
+                                      const torch::Tensor& bias, double scale);
+
 // Writes this pass's entries x (cache slot layout, T along seq_dim) into a layer's cache tensor
 // `slot` in place — at slots offset.. for every row, or at write_slots[b] per row (ragged) — and
 // returns the slots the queries may see, [.., offset + T, ..] along seq_dim.

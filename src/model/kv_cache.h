@@ -17,12 +17,15 @@
 
 namespace r1::model {
 
-// How decode passes (one token per row) over a cache attend. matmul: scaled_attention, the plain path.
-// broadcast: decode_attention (attention.h), scores and output as broadcast multiply-and-sum: a few
-// ops, where matmul on these shapes becomes bmm, which Debian's libtorch (no MKL) runs as one GEMM
-// call per matrix with a select of each operand (thousands of ops per step at batch 64; bench/README.md).
+// How decode passes (one token per row) over a cache attend (attention.h):
+//   matmul    — scaled_attention, the plain path; on these shapes matmul becomes bmm, which Debian's
+//               libtorch (no MKL) runs as one GEMM call per matrix with a select of each operand
+//               (thousands of ops per step at batch 64; bench/README.md);
+//   broadcast — decode_attention: scores and output as broadcast multiply-and-sum, a dozen ops;
+//   kernel    — decode_attention_kernel: one loop per (row, head) over its keys, no intermediates
+//               (fp32 on CPU; other dtypes and devices take broadcast).
 // A property of the cache, not the model, so engines on one model in several threads choose alone.
-enum class DecodeAttention { matmul, broadcast };
+enum class DecodeAttention { matmul, broadcast, kernel };
 
 // What one layer caches. GQA: a = K, b = V, each [B, Hkv, S, D] (seq_dim 2).
 // MLA: a = normalized latent c_kv [B, S, kv_lora_rank], b = rotated k_pe [B, S, rope_dim] (seq_dim 1).

@@ -9,6 +9,7 @@
 
 #include "common/tiny_model.h"
 #include "engine/engine.h"
+#include "engine/engine_schema.h"
 #include "engine/generator.h"
 #include "model/causal_lm.h"
 
@@ -105,16 +106,35 @@ TEST(Engine, GreedyTokensAndLogprobsEqualFullRecomputation) {
 }
 
 TEST(Engine, FastPathsEqualPlainPaths) {
-  // Fused projections and broadcast decode attention against separate projections and matmul.
+  // Fused projections and each decode attention against separate projections and matmul, with rows
+  // of different lengths in one batch (the masked case).
   for (auto& [name, m] : models()) {
+    auto run = [&, &m = m](const EngineConfig& cfg) {
+      Engine e(*m, cfg);
+      Collector c;
+      std::vector<int64_t> ids;
+      for (const auto& p : prompts()) {
+        ids.push_back(e.submit(p, greedy(12), c.sink()));
+        e.step();
+      }
+      e.run_until_idle();
+      std::vector<Received> out;
+      for (auto id : ids) out.push_back(c.at(id, 0));
+      return out;
+    };
     EngineConfig plain;
     plain.fuse_projections = false;
     plain.decode_attention = "matmul";
-    for (const auto& p : prompts()) {
-      auto a = alone(*m, p, greedy(12), plain);
-      auto b = alone(*m, p, greedy(12));
-      EXPECT_EQ(a.tokens, b.tokens) << name;
-      for (size_t t = 0; t < a.logprobs.size(); ++t) EXPECT_NEAR(a.logprobs[t], b.logprobs[t], 1e-4) << name;
+    const auto ref = run(plain);
+    for (const std::string kind : {"kernel", "broadcast"}) {
+      EngineConfig fast;
+      fast.decode_attention = kind;
+      const auto got = run(fast);
+      for (size_t i = 0; i < ref.size(); ++i) {
+        EXPECT_EQ(got[i].tokens, ref[i].tokens) << name << " " << kind << " request " << i;
+        for (size_t t = 0; t < got[i].logprobs.size(); ++t)
+          EXPECT_NEAR(got[i].logprobs[t], ref[i].logprobs[t], 1e-4) << name << " " << kind;
+      }
     }
   }
 }
@@ -328,4 +348,17 @@ TEST(Engine, GenerateGivesTheSameRowsWithParallelWorkers) {
     EXPECT_EQ(one[i].prompt_index, two[i].prompt_index);
     EXPECT_EQ(one[i].stopped, two[i].stopped);
   }
+}
+
+TEST(Engine, ConfigSchemaListsAndChecksTheKeys) {
+  EngineConfig cfg;
+  const auto keys = schema::key_names(cfg);
+  for (const char* k : {"max_running", "max_waiting", "max_context", "fuse_projections", "decode_attention"})
+    EXPECT_NE(std::find(keys.begin(), keys.end(), k), keys.end()) << k;
+  EXPECT_NO_THROW(schema::validate(cfg));
+  cfg.decode_attention = "fast";
+  EXPECT_ANY_THROW(schema::validate(cfg));
+  cfg.decode_attention = "matmul";
+  cfg.max_running = 0;
+  EXPECT_ANY_THROW(schema::validate(cfg));
 }
