@@ -31,11 +31,13 @@ inline RunResult run_shell(const std::string& command) {
 inline RunResult run_r1(const std::string& args) { return run_shell(std::string(R1_BINARY) + " " + args); }
 // `r1 pretrain` of a one-layer, 32-wide base model into RUN_DIR (RUN_DIR/checkpoints/base): the
 // tiny checkpoint the end-to-end tests evaluate and train.
-inline RunResult pretrain_tiny(const std::filesystem::path& run_dir, int steps, int batch_size, int merges) {
+// `extra`: more options, e.g. " --model.max_position_embeddings 2048".
+inline RunResult pretrain_tiny(const std::filesystem::path& run_dir, int steps, int batch_size, int merges,
+                               const std::string& extra = "") {
   return run_r1("pretrain --run_dir " + run_dir.string() + " --pretrain.steps " + std::to_string(steps) +
                 " --pretrain.batch_size " + std::to_string(batch_size) +
                 " --model.hidden_size 32 --model.intermediate_size 64 --model.num_hidden_layers 1"
-                " --tokenizer.num_merges " + std::to_string(merges));
+                " --tokenizer.num_merges " + std::to_string(merges) + extra);
 }
 
 inline std::string slurp(const std::filesystem::path& p) {
