@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "rl/grpo_loss.h"
+#include "rl/rollout_mismatch.h"
 #include "rollout/scored_rollout.h"
 #include "train/run_control.h"
 
@@ -50,8 +51,18 @@ struct GrpoConfig {
   int64_t ref_update_every = 0;      // replace the reference by the policy every N steps (0 = never)
   double epsilon_low = 0.2;
   double epsilon_high = 0.2;
-  std::string loss_type = "grpo";    // grpo | dapo | dr_grpo
-  bool scale_rewards = true;         // divide advantages by the group std
+  std::string loss_type = "grpo";    // grpo | dapo | dr_grpo: the aggregation (grpo_loss.h)
+  bool scale_rewards = true;         // divide advantages by the group std (advantage "grpo" only)
+  std::string advantage = "grpo";    // grpo | grpo_no_std | rloo | reinforce_pp_baseline (advantage_estimator.h)
+  std::string policy_loss = "ppo_clip";  // ppo_clip | gspo | cispo (grpo_loss.h)
+  double gspo_epsilon_low = 3e-4;    // GSPO's sequence-ratio clip band (the paper's values)
+  double gspo_epsilon_high = 4e-4;
+  double epsilon_high_is = 0.28;     // CISPO: the IS weight is clipped above at 1 + epsilon_high_is
+  std::string mismatch = "none";     // none | tis | mis: rollout/training mismatch correction (rollout_mismatch.h)
+  std::string mismatch_level = "token";  // token | sequence
+  double mismatch_cap = 2.0;         // C
+  int64_t overlong_buffer = 0;       // DAPO's soft overlong punishment: the last N tokens before max_new_tokens
+  double overlong_penalty = 1.0;     // its penalty at the limit (overlong_shaping.h)
   bool drop_equal_reward_groups = false;  // skip groups whose rewards are all equal (no signal)
   double accuracy_weight = 1.0;     // x the task's reward (tasks::Score::reward: 1/0 when verified)
   double format_weight = 0.2;
@@ -88,6 +99,11 @@ struct GrpoStepStats {
                                // (rollout/scored_rollout.h)
   double language = 0;         // mean language consistency of the CoTs (1 = all in cfg.language)
   double kl = 0, clip_fraction = 0, loss = 0, zero_std_groups = 0, stopped = 0;
+  // clip_fraction is the policy loss's own (grpo_loss.h): tokens (ppo_clip), sequences (gspo), IS
+  // weights (cispo); mean_ratio likewise (tokens, or sequences for gspo).
+  double mean_ratio = 1;
+  double overlong_penalty = 0;  // mean DAPO length penalty added to the rewards (0 when off)
+  MismatchStats mismatch;  // rollout vs trainer log-probs of the sampled tokens, every step
   double skipped = 0;  // optimizer steps skipped for a non-finite loss or gradient norm
   double rollout_seconds = 0, train_seconds = 0, rollout_tokens_per_s = 0;
   double moe_load_imbalance = 0;  // max/mean expert load, worst layer (MoE policies; 0 otherwise)

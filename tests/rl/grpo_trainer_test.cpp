@@ -9,8 +9,11 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <sstream>
 #include <string>
@@ -387,6 +390,72 @@ TEST(GrpoTrainer, AResumedRunNeverWritesAMetricsStepTwice) {
   EXPECT_EQ(grpo_rows, (std::map<int64_t, int>{{0, 1}, {1, 1}, {2, 1}, {3, 1}}));
   EXPECT_EQ(other, 1);
   fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace r1::rl
+
+namespace r1::rl {
+namespace {
+
+// Every advantage estimator, policy loss and mismatch correction in a short real GRPO run (two
+// steps, μ = 2 so the ratios move off 1): the run completes, each metrics line carries the option's
+// own quantities, finite. The engine's log-probs are the trainer's (T = 1, top-p off), so the
+// measured mismatch is ~0 whatever the option.
+TEST(GrpoTrainer, EveryAlgorithmOptionRunsAndLogsItsQuantities) {
+  struct Option {
+    std::string name;
+    std::function<void(GrpoConfig&)> set;
+    std::vector<std::string> keys;  // beyond those every run logs
+  };
+  const std::vector<Option> options = {
+      {"grpo_no_std", [](GrpoConfig& c) { c.advantage = "grpo_no_std"; }, {}},
+      {"rloo", [](GrpoConfig& c) { c.advantage = "rloo"; }, {}},
+      {"reinforce_pp_baseline", [](GrpoConfig& c) { c.advantage = "reinforce_pp_baseline"; }, {}},
+      {"gspo", [](GrpoConfig& c) { c.policy_loss = "gspo"; }, {"seq_clip_fraction"}},
+      {"cispo", [](GrpoConfig& c) { c.policy_loss = "cispo"; c.loss_type = "dapo"; }, {"is_clip_fraction"}},
+      {"tis_token", [](GrpoConfig& c) { c.mismatch = "tis"; }, {}},
+      {"mis_sequence", [](GrpoConfig& c) { c.mismatch = "mis"; c.mismatch_level = "sequence"; }, {}},
+      {"overlong", [](GrpoConfig& c) { c.overlong_buffer = 4; }, {"overlong_penalty"}},
+  };
+  const std::vector<std::string> common = {"clip_fraction", "mean_ratio", "mismatch_kl", "mismatch_abs_log_ratio",
+                                           "mismatch_max_ratio", "mismatch_beyond_cap", "loss"};
+  for (const auto& o : options) {
+    const std::string dir = temp_dir("option_" + o.name);
+    Fixture f;
+    f.cfg.steps = 2;
+    f.cfg.num_iterations = 2;
+    o.set(f.cfg);
+    auto policy = tiny_policy(7);
+    {
+      MetricsWriter metrics(dir + "/metrics.jsonl");
+      EXPECT_EQ(train_grpo(*policy, f.env, f.cfg, &metrics), 2) << o.name;
+    }
+    std::istringstream rows(read_file(dir + "/metrics.jsonl"));
+    int lines = 0;
+    for (std::string line; std::getline(rows, line);) {
+      auto j = nlohmann::json::parse(line);
+      ++lines;
+      std::vector<std::string> keys = common;
+      keys.insert(keys.end(), o.keys.begin(), o.keys.end());
+      for (const auto& k : keys) {
+        ASSERT_TRUE(j.contains(k)) << o.name << " lacks " << k << ": " << line;
+        ASSERT_TRUE(j.at(k).is_number()) << o.name << " " << k << ": " << line;
+        EXPECT_TRUE(std::isfinite(j.at(k).get<double>())) << o.name << " " << k;
+      }
+      EXPECT_LT(j.at("mismatch_max_ratio").get<double>(), 1.01) << o.name;
+      if (j.contains("overlong_penalty")) {  // 12-token completions, buffer 4: in [-1, 0]
+        EXPECT_LE(j.at("overlong_penalty").get<double>(), 0.0);
+        EXPECT_GE(j.at("overlong_penalty").get<double>(), -1.0);
+      }
+      EXPECT_EQ(j.at("mismatch_beyond_cap").get<double>(), 0.0) << o.name;
+      for (const char* other : {"seq_clip_fraction", "is_clip_fraction", "overlong_penalty"})
+        if (std::find(o.keys.begin(), o.keys.end(), other) == o.keys.end()) EXPECT_FALSE(j.contains(other)) << o.name;
+    }
+    EXPECT_EQ(lines, 2) << o.name;
+    for (const auto& p : policy->parameters()) ASSERT_TRUE(torch::isfinite(p).all().item<bool>()) << o.name;
+    fs::remove_all(dir);
+  }
 }
 
 }  // namespace
