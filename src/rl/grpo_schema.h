@@ -68,6 +68,13 @@ void visit_fields(V& v, GrpoConfig& c) {
           at_least(0));
   v.field("overlong_penalty", c.overlong_penalty, "the overlong punishment at max_new_tokens (verl penalty_factor)",
           at_least(0));
+  v.field("dynamic_sampling", c.dynamic_sampling,
+          "DAPO's dynamic sampling (2503.14476): train only on groups whose rewards differ, drawing more prompts until "
+          "prompts_per_step such groups are found (verl algorithm.filter_groups, OpenRLHF --dynamic_filtering)");
+  v.field("max_extra_draws", c.max_extra_draws,
+          "dynamic sampling: extra prompt batches per step at most (verl max_num_gen_batches); the batch is "
+          "smaller when they run out",
+          at_least(0));
   v.field("accuracy_weight", c.accuracy_weight, "weight of the task verifier's reward");
   v.field("format_weight", c.format_weight, "weight of the R1-Zero format reward");
   v.field("language_weight", c.language_weight, "weight of R1's language-consistency reward; 0 = off", at_least(0));

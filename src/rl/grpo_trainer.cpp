@@ -101,6 +101,7 @@ class GrpoTrainer {
       GrpoStepStats st;
       StepData d = rollout(step, st);
       score(d, st);
+      if (cfg_.dynamic_sampling) fill(step, d, st);
       advantages(d, st);
       update(step, d, st);
       log(step, st, progress);
@@ -133,19 +134,59 @@ class GrpoTrainer {
     run_->save(steps_done, policy_, *opt_, {{"total_steps", cfg_.steps}, {"seed", cfg_.seed}}, extra);
   }
 
-  // 1. Rollout: G scored samples per prompt, one prefill per prompt.
-  StepData rollout(int64_t step, GrpoStepStats& st) {
+  // 1. Rollout: G scored samples per prompt, one prefill per prompt. `prompt_step` is the step
+  // whose prompts are drawn (dynamic sampling's extra draws read others, see GrpoEnvironment).
+  StepData rollout(int64_t prompt_step, GrpoStepStats& st) {
     auto t0 = std::chrono::steady_clock::now();
     StepData d;
-    d.prompts = env_.prompts(step);
+    d.prompts = env_.prompts(prompt_step);
     for (size_t i = 0; i < d.prompts.size(); ++i)
-      d.prompts[i].index = static_cast<uint64_t>(step * cfg_.prompts_per_step) + i;
+      d.prompts[i].index = static_cast<uint64_t>(prompt_step * cfg_.prompts_per_step) + i;
     policy_.eval();
     engine::GenerationStats gs;
     d.samples = rollout::rollout_and_score(policy_, d.prompts, env_.decode, rollout_cfg_, &gs);
     st.rollout_seconds = seconds_since(t0);
     st.rollout_tokens_per_s = gs.generated_tokens / std::max(1e-9, gs.seconds);
     return d;
+  }
+
+  // 2b. Dynamic sampling (DAPO): keep the groups whose rewards differ, drawing more prompt batches
+  // (at most max_extra_draws) until prompts_per_step are kept. The step's reward statistics stay
+  // those of its first draw (what the policy does); the extra draws add their rollout time.
+  void fill(int64_t step, StepData& d, GrpoStepStats& st) {
+    const int64_t G = cfg_.group_size, want = cfg_.prompts_per_step;
+    StepData kept;
+    std::vector<float> kept_rewards;
+    auto take_varied = [&](const StepData& from) {
+      auto r = from.rewards.view({-1, G});
+      auto varied = (r.amax(1) != r.amin(1));  // [N]
+      for (int64_t g = 0; g < r.size(0) && static_cast<int64_t>(kept.prompts.size()) < want; ++g) {
+        if (!varied[g].item<bool>()) continue;
+        const int64_t slot = kept.prompts.size();
+        kept.prompts.push_back(from.prompts[g]);
+        for (int64_t j = 0; j < G; ++j) {
+          kept.samples.push_back(from.samples[g * G + j]);
+          kept.samples.back().prompt = slot;
+          kept_rewards.push_back(from.rewards[g * G + j].item<float>());
+        }
+      }
+    };
+    auto first = d.rewards.view({-1, G});
+    st.zero_std_groups = (first.amax(1) == first.amin(1)).to(torch::kFloat).mean().item<double>();
+    take_varied(d);
+    int64_t draws = 0;
+    while (static_cast<int64_t>(kept.prompts.size()) < want && draws < cfg_.max_extra_draws) {
+      ++draws;
+      GrpoStepStats extra;
+      StepData more = rollout(draws * cfg_.steps + step, extra);
+      score(more, extra);
+      st.rollout_seconds += extra.rollout_seconds;
+      take_varied(more);
+    }
+    st.extra_draws = draws;
+    st.kept_groups = static_cast<double>(kept.prompts.size()) / want;
+    kept.rewards = torch::tensor(kept_rewards);
+    d = std::move(kept);
   }
 
   // 2. Score: one scalar reward per sample, the weighted rule-based terms (rewards/weighted_reward.h).
@@ -181,7 +222,8 @@ class GrpoTrainer {
   // 3. Advantages: each sample's reward against its group's (advantage_estimator.h).
   void advantages(StepData& d, GrpoStepStats& st) const {
     d.group_std = d.rewards.view({-1, cfg_.group_size}).std(1, /*unbiased=*/false);
-    st.zero_std_groups = (d.group_std == 0).to(torch::kFloat).mean().item<double>();
+    // Under dynamic sampling every kept group varies: fill() reports its first draw's share instead.
+    if (!cfg_.dynamic_sampling) st.zero_std_groups = (d.group_std == 0).to(torch::kFloat).mean().item<double>();
     torch::Tensor token_counts;  // the batch whitening's weights: the tokens trained on
     if (estimator_ == AdvantageEstimator::kReinforcePPBaseline) {
       std::vector<float> counts(d.samples.size());
@@ -275,6 +317,10 @@ class GrpoTrainer {
                              {"mismatch_beyond_cap", st.mismatch.beyond_cap}};
       // The policy loss's own clip statistic under its own name, beside the generic clip_fraction.
       if (cfg_.overlong_buffer > 0) line["overlong_penalty"] = st.overlong_penalty;
+      if (cfg_.dynamic_sampling) {
+        line["extra_draws"] = st.extra_draws;
+        line["kept_groups"] = st.kept_groups;
+      }
       if (loss_cfg_.policy == PolicyLoss::kGspo) line["seq_clip_fraction"] = st.clip_fraction;
       if (loss_cfg_.policy == PolicyLoss::kCispo) line["is_clip_fraction"] = st.clip_fraction;
       metrics_->write(line);

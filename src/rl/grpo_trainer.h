@@ -63,6 +63,10 @@ struct GrpoConfig {
   double mismatch_cap = 2.0;         // C
   int64_t overlong_buffer = 0;       // DAPO's soft overlong punishment: the last N tokens before max_new_tokens
   double overlong_penalty = 1.0;     // its penalty at the limit (overlong_shaping.h)
+  // DAPO's dynamic sampling: keep only groups whose rewards differ, drawing up to max_extra_draws more
+  // prompt batches per step to fill prompts_per_step of them (the batch is smaller when the bound is hit).
+  bool dynamic_sampling = false;
+  int64_t max_extra_draws = 3;
   bool drop_equal_reward_groups = false;  // skip groups whose rewards are all equal (no signal)
   double accuracy_weight = 1.0;     // x the task's reward (tasks::Score::reward: 1/0 when verified)
   double format_weight = 0.2;
@@ -85,7 +89,8 @@ struct GrpoRun {
 };
 
 // The prompts of step `step` (prompts_per_step of them). The trainer numbers them with their global
-// index step * prompts_per_step + i, which seeds their samples.
+// index step * prompts_per_step + i, which seeds their samples. Dynamic sampling's extra draw k >= 1
+// of step s reads prompts(k * steps + s): prompts no regular step reads, the same on a resumed run.
 struct GrpoEnvironment {
   std::function<std::vector<rollout::RolloutPrompt>(int64_t step)> prompts;
   std::function<std::string(const std::vector<int32_t>&)> decode;  // completion ids -> text
@@ -103,6 +108,8 @@ struct GrpoStepStats {
   // weights (cispo); mean_ratio likewise (tokens, or sequences for gspo).
   double mean_ratio = 1;
   double overlong_penalty = 0;  // mean DAPO length penalty added to the rewards (0 when off)
+  double extra_draws = 0;       // dynamic sampling: prompt batches drawn beyond the first
+  double kept_groups = 0;       // dynamic sampling: groups trained on / prompts_per_step
   MismatchStats mismatch;  // rollout vs trainer log-probs of the sampled tokens, every step
   double skipped = 0;  // optimizer steps skipped for a non-finite loss or gradient norm
   double rollout_seconds = 0, train_seconds = 0, rollout_tokens_per_s = 0;

@@ -1,5 +1,5 @@
-// `r1 grpo --help` documents every advantage estimator, policy loss and mismatch correction with
-// its keys; an unknown value is an error naming the key.
+// `r1 grpo --help` documents every advantage estimator, policy loss, mismatch correction and DAPO
+// option with its keys; an unknown value is an error naming the key.
 #include <gtest/gtest.h>
 
 #include <string>
@@ -14,7 +14,8 @@ TEST(GrpoOptionsCli, HelpListsEveryAlgorithmOption) {
   for (const char* s : {"--rl.advantage", "grpo_no_std", "rloo", "reinforce_pp_baseline", "2402.14740", "2501.03262",
                         "--rl.policy_loss", "ppo_clip", "gspo", "cispo", "2507.18071", "2506.13585",
                         "--rl.gspo_epsilon_low", "--rl.gspo_epsilon_high", "--rl.epsilon_high_is", "--rl.mismatch",
-                        "tis", "mis", "--rl.mismatch_level", "--rl.mismatch_cap"})
+                        "tis", "mis", "--rl.mismatch_level", "--rl.mismatch_cap", "--rl.overlong_buffer",
+                        "--rl.overlong_penalty", "--rl.dynamic_sampling", "--rl.max_extra_draws", "2503.14476"})
     EXPECT_NE(r.output.find(s), std::string::npos) << s;
 }
 

@@ -417,6 +417,7 @@ TEST(GrpoTrainer, EveryAlgorithmOptionRunsAndLogsItsQuantities) {
       {"tis_token", [](GrpoConfig& c) { c.mismatch = "tis"; }, {}},
       {"mis_sequence", [](GrpoConfig& c) { c.mismatch = "mis"; c.mismatch_level = "sequence"; }, {}},
       {"overlong", [](GrpoConfig& c) { c.overlong_buffer = 4; }, {"overlong_penalty"}},
+      {"dynamic_sampling", [](GrpoConfig& c) { c.dynamic_sampling = true; }, {"extra_draws", "kept_groups"}},
   };
   const std::vector<std::string> common = {"clip_fraction", "mean_ratio", "mismatch_kl", "mismatch_abs_log_ratio",
                                            "mismatch_max_ratio", "mismatch_beyond_cap", "loss"};
@@ -449,12 +450,74 @@ TEST(GrpoTrainer, EveryAlgorithmOptionRunsAndLogsItsQuantities) {
         EXPECT_GE(j.at("overlong_penalty").get<double>(), -1.0);
       }
       EXPECT_EQ(j.at("mismatch_beyond_cap").get<double>(), 0.0) << o.name;
-      for (const char* other : {"seq_clip_fraction", "is_clip_fraction", "overlong_penalty"})
+      for (const char* other : {"seq_clip_fraction", "is_clip_fraction", "overlong_penalty", "extra_draws"})
         if (std::find(o.keys.begin(), o.keys.end(), other) == o.keys.end()) EXPECT_FALSE(j.contains(other)) << o.name;
     }
     EXPECT_EQ(lines, 2) << o.name;
     for (const auto& p : policy->parameters()) ASSERT_TRUE(torch::isfinite(p).all().item<bool>()) << o.name;
     fs::remove_all(dir);
+  }
+}
+
+}  // namespace
+}  // namespace r1::rl
+
+namespace r1::rl {
+namespace {
+
+// DAPO's dynamic sampling on the pick-c problem: the regular steps' prompts come from a task no
+// answer satisfies (every group all-0: dropped), the extra draws' from pick_c (groups that differ).
+// Each step must draw more prompts, keep only varied groups, and train on them; with no varied
+// group anywhere the run draws its bound each step and never updates the policy.
+TEST(GrpoTrainer, DynamicSamplingDrawsMorePromptsForGroupsWhoseRewardsDiffer) {
+  const test::RuleTask never("never", [](std::string_view) { return false; });
+  const test::RuleTask pick_c("pick_c", [](std::string_view r) { return r == "c"; });
+  for (bool extra_draws_vary : {true, false}) {
+    auto policy = test::tiny_qwen2(5, 16, 21);
+    std::vector<torch::Tensor> before;
+    for (const auto& p : policy->parameters()) before.push_back(p.detach().clone());
+    GrpoConfig cfg;
+    cfg.steps = 3;
+    cfg.prompts_per_step = 2;
+    cfg.group_size = 8;
+    cfg.max_new_tokens = 1;
+    cfg.lr = 1e-2;
+    cfg.warmup_steps = 0;
+    cfg.format_weight = 0.0;
+    cfg.seed = 2;
+    cfg.dynamic_sampling = true;
+    cfg.max_extra_draws = 4;
+    GrpoEnvironment env;
+    env.eos_id = -1;
+    env.pad_id = 4;
+    env.decode = [](const std::vector<int32_t>& ids) { return std::string(1, static_cast<char>('a' + ids.at(0))); };
+    std::vector<int64_t> asked;
+    env.prompts = [&](int64_t step) {
+      asked.push_back(step);
+      const tasks::Task* t = step >= cfg.steps && extra_draws_vary ? &pick_c : &never;
+      return std::vector<rollout::RolloutPrompt>(2, rollout::RolloutPrompt{{4, 4}, "", {t->name(), "q", ""}, t, 0});
+    };
+    std::vector<GrpoStepStats> steps;
+    train_grpo(*policy, env, cfg, nullptr, [&](int64_t, const GrpoStepStats& s) { steps.push_back(s); });
+    ASSERT_EQ(steps.size(), 3u);
+    for (size_t k = 0; k < steps.size(); ++k) {
+      EXPECT_EQ(steps[k].zero_std_groups, 1.0);  // the first draw: all-0 groups
+      EXPECT_EQ(steps[k].reward, 0.0);           // the step's statistics are its first draw's
+      if (extra_draws_vary) {
+        EXPECT_GE(steps[k].extra_draws, 1.0);
+        EXPECT_GT(steps[k].kept_groups, 0.0);
+      } else {
+        EXPECT_EQ(steps[k].extra_draws, 4.0);
+        EXPECT_EQ(steps[k].kept_groups, 0.0);
+      }
+    }
+    // Extra draw d of step s reads prompts(d * steps + s): never a regular step's prompts.
+    EXPECT_EQ(asked[0], 0);
+    EXPECT_EQ(asked[1], 3);
+    bool changed = false;
+    auto params = policy->parameters();
+    for (size_t i = 0; i < params.size(); ++i) changed |= !torch::equal(params[i], before[i]);
+    EXPECT_EQ(changed, extra_draws_vary);
   }
 }
 
