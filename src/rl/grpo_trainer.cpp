@@ -305,24 +305,24 @@ class GrpoTrainer {
   void log(int64_t step, const GrpoStepStats& st, Progress& progress) const {
     if (metrics_) {
       nlohmann::json line = {{"stage", where_.stage}, {"step", step}, {"reward", st.reward}, {"accuracy", st.accuracy},
-                       {"language", st.language}, {"format", st.format}, {"think_rate", st.think_rate},
-                       {"response_length", st.response_length}, {"kl", st.kl}, {"clip_fraction", st.clip_fraction},
-                       {"loss", st.skipped ? 0.0 : st.loss}, {"skipped", st.skipped},
-                       {"zero_std_groups", st.zero_std_groups}, {"stopped", st.stopped},
-                       {"rollout_seconds", st.rollout_seconds}, {"train_seconds", st.train_seconds},
-                       {"rollout_tokens_per_s", st.rollout_tokens_per_s}, {"moe_load_imbalance", st.moe_load_imbalance},
-                             {"mean_ratio", st.mean_ratio}, {"mismatch_kl", st.mismatch.kl},
-                             {"mismatch_abs_log_ratio", st.mismatch.abs_log_ratio},
+                             {"language", st.language}, {"format", st.format}, {"think_rate", st.think_rate},
+                             {"response_length", st.response_length}, {"kl", st.kl}, {"clip_fraction", st.clip_fraction},
+                             {"loss", st.skipped ? 0.0 : st.loss}, {"skipped", st.skipped},
+                             {"zero_std_groups", st.zero_std_groups}, {"stopped", st.stopped},
+                             {"rollout_seconds", st.rollout_seconds}, {"train_seconds", st.train_seconds},
+                             {"rollout_tokens_per_s", st.rollout_tokens_per_s},
+                             {"moe_load_imbalance", st.moe_load_imbalance}, {"mean_ratio", st.mean_ratio},
+                             {"mismatch_kl", st.mismatch.kl}, {"mismatch_abs_log_ratio", st.mismatch.abs_log_ratio},
                              {"mismatch_max_ratio", st.mismatch.max_ratio},
                              {"mismatch_beyond_cap", st.mismatch.beyond_cap}};
-      // The policy loss's own clip statistic under its own name, beside the generic clip_fraction.
+      // Each option's own figures under their own names (clip_fraction is the policy loss's, whichever).
+      if (loss_cfg_.policy == PolicyLoss::kGspo) line["seq_clip_fraction"] = st.clip_fraction;
+      if (loss_cfg_.policy == PolicyLoss::kCispo) line["is_clip_fraction"] = st.clip_fraction;
       if (cfg_.overlong_buffer > 0) line["overlong_penalty"] = st.overlong_penalty;
       if (cfg_.dynamic_sampling) {
         line["extra_draws"] = st.extra_draws;
         line["kept_groups"] = st.kept_groups;
       }
-      if (loss_cfg_.policy == PolicyLoss::kGspo) line["seq_clip_fraction"] = st.clip_fraction;
-      if (loss_cfg_.policy == PolicyLoss::kCispo) line["is_clip_fraction"] = st.clip_fraction;
       metrics_->write(line);
     }
     char extra[128];

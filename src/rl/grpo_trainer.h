@@ -2,10 +2,15 @@
 //   rollout     prompts_per_step prompts, G samples each from the policy (one prefill per prompt),
 //               each scored by its task (rollout/scored_rollout.h);
 //   score       one scalar reward per sample: the weighted sum of accuracy, format and language
-//               consistency (rewards/weighted_reward.h);
-//   advantages  rewards normalized within each group (grpo_loss.h);
-//   update      μ AdamW steps on the clipped objective (+ β·k3 KL to a frozen reference), log-probs at
-//               the sampling temperature, a non-finite step skipped (train/step_guard.h);
+//               consistency (rewards/weighted_reward.h), + DAPO's overlong penalty (overlong_shaping.h);
+//               with dynamic sampling, only groups whose
+//               rewards differ are kept, more prompts drawn to fill the batch;
+//   advantages  each reward against its group's: GRPO, Dr. GRPO, RLOO, REINFORCE++-baseline
+//               (advantage_estimator.h);
+//   update      μ AdamW steps on the policy loss (ppo_clip | gspo | cispo, grpo_loss.h; + β·k3 KL to a
+//               frozen reference), log-probs at the sampling temperature, the rollout/training mismatch
+//               measured and optionally corrected (rollout_mismatch.h), a non-finite step skipped
+//               (train/step_guard.h);
 //   log         one metrics line and the progress line.
 // The run is resumable (train/resumable_run.h): step checkpoints hold the policy, its AdamW state and
 // the reference; rollouts are seeded by (seed, global prompt index, sample index), so k steps +
