@@ -2,7 +2,7 @@
 // batches: the advantage estimators (GRPO, Dr. GRPO's no-std, RLOO, REINFORCE++-baseline), the
 // policy losses (GSPO's sequence ratio, CISPO's clipped IS weight) with their gradients, and the
 // rollout/training mismatch measures and corrections (TIS, MIS, per token and per sequence), and
-// DAPO's overlong reward shaping.
+// DAPO's overlong reward shaping; on-policy, the three policy losses share one gradient.
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
@@ -279,4 +279,23 @@ TEST(OverlongShaping, LinearPenaltyInsideTheBufferBeforeTheLimit) {
   EXPECT_DOUBLE_EQ(overlong_penalty(20, 20, 4, 0.5), -0.5);
   EXPECT_EQ(overlong_penalty(20, 20, 0, 1.0), 0.0);  // off
   EXPECT_THROW(overlong_penalty(5, 8, 9, 1.0), r1::Error);
+}
+
+// On-policy (μ = 1: π_old = π_θ, every ratio 1) the three policy losses have the same gradient
+// -A·∇log π per token under the same aggregation: GSPO and CISPO differ from the token-level clipped
+// surrogate only once the policy moves within a rollout batch (μ > 1) or the mismatch weights act.
+TEST(PolicyLosses, OnPolicyGradientsCoincide) {
+  Case c;
+  std::vector<at::Tensor> grads;
+  for (auto p : {PolicyLoss::kPpoClip, PolicyLoss::kGspo, PolicyLoss::kCispo}) {
+    auto in = to_inputs(c);
+    in.old_logp = in.logp.detach();
+    GrpoLossConfig cfg;
+    cfg.policy = p;
+    grpo_loss(in, cfg).loss.backward();
+    grads.push_back(in.logp.grad().clone());
+  }
+  EXPECT_NEAR(grads[0][0][0].item<double>(), -1.5 / 3 / 2, 1e-12);
+  EXPECT_TRUE(torch::allclose(grads[0], grads[1], 0, 1e-12));
+  EXPECT_TRUE(torch::allclose(grads[0], grads[2], 0, 1e-12));
 }
