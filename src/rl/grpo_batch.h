@@ -23,6 +23,13 @@ train::TokenBatch completion_batch(const std::vector<rollout::RolloutPrompt>& pr
                                    const std::vector<rollout::ScoredSample>& samples, const std::vector<size_t>& rows,
                                    int64_t pad_id, const at::Device& device);
 
+// The engine's log-prob of each sampled token (ScoredSample::logprobs) at its place in `b`, the rows
+// of completion_batch(prompts, samples, rows): [B, T] fp32, 0 off the completion. What the rollout
+// mismatch (rl/rollout_mismatch.h) compares the trainer's log-probs with.
+at::Tensor sampled_logprobs(const std::vector<rollout::RolloutPrompt>& prompts,
+                            const std::vector<rollout::ScoredSample>& samples, const std::vector<size_t>& rows,
+                            const train::TokenBatch& b);
+
 // log π(target) [B, T] of every position of `b` under `m` at the sampling temperature (the engine's
 // Completion::logprobs for the sampled positions when top-k/top-p are off), the padding marked as
 // such in the forward so MoE routing ignores it.

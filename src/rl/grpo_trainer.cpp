@@ -17,7 +17,9 @@
 #include "model/moe.h"
 #include "rewards/language.h"
 #include "rewards/weighted_reward.h"
+#include "rl/advantage_estimator.h"
 #include "rl/grpo_batch.h"
+#include "rl/overlong_shaping.h"
 #include "train/lr_schedule.h"
 #include "train/optimizer.h"
 #include "train/resumable_run.h"
@@ -25,6 +27,26 @@
 
 namespace r1::rl {
 namespace {
+
+// The loss's settings from the run's: GSPO clips its sequence ratio with its own small band.
+GrpoLossConfig loss_config(const GrpoConfig& c) {
+  GrpoLossConfig l;
+  l.policy = parse_policy_loss(c.policy_loss);
+  const bool gspo = l.policy == PolicyLoss::kGspo;
+  l.epsilon_low = gspo ? c.gspo_epsilon_low : c.epsilon_low;
+  l.epsilon_high = gspo ? c.gspo_epsilon_high : c.epsilon_high;
+  l.beta = c.beta;
+  l.aggregation = parse_loss_aggregation(c.loss_type);
+  l.max_completion_length = c.max_new_tokens;
+  l.epsilon_high_is = c.epsilon_high_is;
+  return l;
+}
+
+// rl.scale_rewards = false with advantage grpo is Dr. GRPO's grpo_no_std (the key predates rl.advantage).
+AdvantageEstimator advantage_estimator(const GrpoConfig& c) {
+  auto e = parse_advantage_estimator(c.advantage);
+  return e == AdvantageEstimator::kGrpo && !c.scale_rewards ? AdvantageEstimator::kGrpoNoStd : e;
+}
 
 double seconds_since(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
@@ -47,7 +69,8 @@ class GrpoTrainer {
         // AdamW as the other trainers build it (train/optimizer.h); β2 = 0.99 for the short RL runs.
         opt_(train::make_adamw(policy, {cfg.lr, 0.9, 0.99, cfg.weight_decay})),
         sched_{cfg.lr, cfg.warmup_steps, cfg.steps, 1.0, "constant"},
-        loss_cfg_{cfg.epsilon_low, cfg.epsilon_high, cfg.beta, parse_loss_aggregation(cfg.loss_type), cfg.max_new_tokens},
+        loss_cfg_(loss_config(cfg)), estimator_(advantage_estimator(cfg)),
+        mismatch_cfg_{parse_mismatch_correction(cfg.mismatch), parse_mismatch_level(cfg.mismatch_level), cfg.mismatch_cap},
         guard_(run.stage, run.control.max_nonfinite_steps,
                run.checkpoint_dir.empty() ? "" : "the last good checkpoint is in " + run.checkpoint_dir + "/checkpoints") {
     check(cfg.group_size >= 2, "config key rl.group_size", "must be >= 2 (advantages compare samples of a group)");
@@ -78,6 +101,7 @@ class GrpoTrainer {
       GrpoStepStats st;
       StepData d = rollout(step, st);
       score(d, st);
+      if (cfg_.dynamic_sampling) fill(step, d, st);
       advantages(d, st);
       update(step, d, st);
       log(step, st, progress);
@@ -110,19 +134,59 @@ class GrpoTrainer {
     run_->save(steps_done, policy_, *opt_, {{"total_steps", cfg_.steps}, {"seed", cfg_.seed}}, extra);
   }
 
-  // 1. Rollout: G scored samples per prompt, one prefill per prompt.
-  StepData rollout(int64_t step, GrpoStepStats& st) {
+  // 1. Rollout: G scored samples per prompt, one prefill per prompt. `prompt_step` is the step
+  // whose prompts are drawn (dynamic sampling's extra draws read others, see GrpoEnvironment).
+  StepData rollout(int64_t prompt_step, GrpoStepStats& st) {
     auto t0 = std::chrono::steady_clock::now();
     StepData d;
-    d.prompts = env_.prompts(step);
+    d.prompts = env_.prompts(prompt_step);
     for (size_t i = 0; i < d.prompts.size(); ++i)
-      d.prompts[i].index = static_cast<uint64_t>(step * cfg_.prompts_per_step) + i;
+      d.prompts[i].index = static_cast<uint64_t>(prompt_step * cfg_.prompts_per_step) + i;
     policy_.eval();
     engine::GenerationStats gs;
     d.samples = rollout::rollout_and_score(policy_, d.prompts, env_.decode, rollout_cfg_, &gs);
     st.rollout_seconds = seconds_since(t0);
     st.rollout_tokens_per_s = gs.generated_tokens / std::max(1e-9, gs.seconds);
     return d;
+  }
+
+  // 2b. Dynamic sampling (DAPO): keep the groups whose rewards differ, drawing more prompt batches
+  // (at most max_extra_draws) until prompts_per_step are kept. The step's reward statistics stay
+  // those of its first draw (what the policy does); the extra draws add their rollout time.
+  void fill(int64_t step, StepData& d, GrpoStepStats& st) {
+    const int64_t G = cfg_.group_size, want = cfg_.prompts_per_step;
+    StepData kept;
+    std::vector<float> kept_rewards;
+    auto take_varied = [&](const StepData& from) {
+      auto r = from.rewards.view({-1, G});
+      auto varied = (r.amax(1) != r.amin(1));  // [N]
+      for (int64_t g = 0; g < r.size(0) && static_cast<int64_t>(kept.prompts.size()) < want; ++g) {
+        if (!varied[g].item<bool>()) continue;
+        const int64_t slot = kept.prompts.size();
+        kept.prompts.push_back(from.prompts[g]);
+        for (int64_t j = 0; j < G; ++j) {
+          kept.samples.push_back(from.samples[g * G + j]);
+          kept.samples.back().prompt = slot;
+          kept_rewards.push_back(from.rewards[g * G + j].item<float>());
+        }
+      }
+    };
+    auto first = d.rewards.view({-1, G});
+    st.zero_std_groups = (first.amax(1) == first.amin(1)).to(torch::kFloat).mean().item<double>();
+    take_varied(d);
+    int64_t draws = 0;
+    while (static_cast<int64_t>(kept.prompts.size()) < want && draws < cfg_.max_extra_draws) {
+      ++draws;
+      GrpoStepStats extra;
+      StepData more = rollout(draws * cfg_.steps + step, extra);
+      score(more, extra);
+      st.rollout_seconds += extra.rollout_seconds;
+      take_varied(more);
+    }
+    st.extra_draws = draws;
+    st.kept_groups = static_cast<double>(kept.prompts.size()) / want;
+    kept.rewards = torch::tensor(kept_rewards);
+    d = std::move(kept);
   }
 
   // 2. Score: one scalar reward per sample, the weighted rule-based terms (rewards/weighted_reward.h).
@@ -133,7 +197,14 @@ class GrpoTrainer {
       const auto& s = d.samples[r];
       rewards::RewardTerms terms{s.score.reward, s.score.well_formed ? 1.0 : 0.0,
                                  rewards::cot_language_reward(s.response, cfg_.language)};
-      rewards[r] = static_cast<float>(rewards::weighted_reward(terms, weights_));
+      double reward = rewards::weighted_reward(terms, weights_);
+      if (cfg_.overlong_buffer > 0) {  // DAPO's length penalty (overlong_shaping.h)
+        const double p = overlong_penalty(s.response_tokens(), cfg_.max_new_tokens, cfg_.overlong_buffer,
+                                          cfg_.overlong_penalty);
+        reward += p;
+        st.overlong_penalty += p;
+      }
+      rewards[r] = static_cast<float>(reward);
       st.accuracy += s.score.correct;
       st.format += terms.format;
       st.language += terms.language;
@@ -141,17 +212,29 @@ class GrpoTrainer {
       st.response_length += s.response_tokens();
       st.stopped += s.stopped;
     }
-    for (double* v : {&st.accuracy, &st.format, &st.think_rate, &st.response_length, &st.stopped, &st.language})
+    for (double* v : {&st.accuracy, &st.format, &st.think_rate, &st.response_length, &st.stopped, &st.language,
+                      &st.overlong_penalty})
       *v /= std::max<int64_t>(R, 1);
     d.rewards = torch::tensor(rewards);
     st.reward = d.rewards.mean().item<double>();
   }
 
-  // 3. Advantages: rewards normalized within each prompt's group.
+  // 3. Advantages: each sample's reward against its group's (advantage_estimator.h).
   void advantages(StepData& d, GrpoStepStats& st) const {
-    d.advantages = group_advantages(d.rewards, cfg_.group_size, cfg_.scale_rewards);
     d.group_std = d.rewards.view({-1, cfg_.group_size}).std(1, /*unbiased=*/false);
-    st.zero_std_groups = (d.group_std == 0).to(torch::kFloat).mean().item<double>();
+    // Under dynamic sampling every kept group varies: fill() reports its first draw's share instead.
+    if (!cfg_.dynamic_sampling) st.zero_std_groups = (d.group_std == 0).to(torch::kFloat).mean().item<double>();
+    torch::Tensor token_counts;  // the batch whitening's weights: the tokens trained on
+    if (estimator_ == AdvantageEstimator::kReinforcePPBaseline) {
+      std::vector<float> counts(d.samples.size());
+      auto group_std = d.group_std.accessor<float, 1>();
+      for (size_t r = 0; r < counts.size(); ++r)
+        counts[r] = cfg_.drop_equal_reward_groups && group_std[r / cfg_.group_size] == 0
+                        ? 0.0f
+                        : static_cast<float>(d.samples[r].response_tokens());
+      token_counts = torch::tensor(counts);
+    }
+    d.advantages = estimate_advantages(d.rewards, cfg_.group_size, estimator_, token_counts);
   }
 
   // 4. Update: μ policy steps on the clipped objective over the prompt + completion batch.
@@ -173,6 +256,7 @@ class GrpoTrainer {
       in.advantages = torch::tensor(kept_adv).to(policy_.device());
       in.mask = batch.mask;
       const double T = cfg_.temperature;
+      const auto rollout_logp = sampled_logprobs(d.prompts, d.samples, rows, batch);
       if (cfg_.num_iterations > 1) {
         torch::NoGradGuard ng;
         in.old_logp = completion_logprobs(policy_, batch, T);
@@ -185,6 +269,11 @@ class GrpoTrainer {
       for (int64_t it = 0; it < cfg_.num_iterations; ++it) {
         in.logp = completion_logprobs(policy_, batch, T);
         if (cfg_.num_iterations == 1) in.old_logp = in.logp.detach();  // on-policy: ratio 1, same gradient
+        if (it == 0) {  // π_old against π_rollout, once per rollout batch
+          auto mis = rollout_mismatch(in.old_logp, rollout_logp, batch.mask, mismatch_cfg_);
+          in.token_weight = mis.weight;
+          st.mismatch = mis.stats;
+        }
         auto out = grpo_loss(in, loss_cfg_);
         auto loss = out.loss + model::moe_balance_loss(policy_);  // 0 unless aux_loss_alpha > 0
         opt_->zero_grad();
@@ -204,6 +293,7 @@ class GrpoTrainer {
         }
         st.kl = out.kl;
         st.clip_fraction = out.clip_fraction;
+        st.mean_ratio = out.mean_ratio;
       }
     }
     if (reference_ && cfg_.ref_update_every > 0 && (step + 1) % cfg_.ref_update_every == 0)
@@ -213,14 +303,28 @@ class GrpoTrainer {
 
   // 5. Log: one metrics line, the progress line.
   void log(int64_t step, const GrpoStepStats& st, Progress& progress) const {
-    if (metrics_)
-      metrics_->write({{"stage", where_.stage}, {"step", step}, {"reward", st.reward}, {"accuracy", st.accuracy},
-                       {"language", st.language}, {"format", st.format}, {"think_rate", st.think_rate},
-                       {"response_length", st.response_length}, {"kl", st.kl}, {"clip_fraction", st.clip_fraction},
-                       {"loss", st.skipped ? 0.0 : st.loss}, {"skipped", st.skipped},
-                       {"zero_std_groups", st.zero_std_groups}, {"stopped", st.stopped},
-                       {"rollout_seconds", st.rollout_seconds}, {"train_seconds", st.train_seconds},
-                       {"rollout_tokens_per_s", st.rollout_tokens_per_s}, {"moe_load_imbalance", st.moe_load_imbalance}});
+    if (metrics_) {
+      nlohmann::json line = {{"stage", where_.stage}, {"step", step}, {"reward", st.reward}, {"accuracy", st.accuracy},
+                             {"language", st.language}, {"format", st.format}, {"think_rate", st.think_rate},
+                             {"response_length", st.response_length}, {"kl", st.kl}, {"clip_fraction", st.clip_fraction},
+                             {"loss", st.skipped ? 0.0 : st.loss}, {"skipped", st.skipped},
+                             {"zero_std_groups", st.zero_std_groups}, {"stopped", st.stopped},
+                             {"rollout_seconds", st.rollout_seconds}, {"train_seconds", st.train_seconds},
+                             {"rollout_tokens_per_s", st.rollout_tokens_per_s},
+                             {"moe_load_imbalance", st.moe_load_imbalance}, {"mean_ratio", st.mean_ratio},
+                             {"mismatch_kl", st.mismatch.kl}, {"mismatch_abs_log_ratio", st.mismatch.abs_log_ratio},
+                             {"mismatch_max_ratio", st.mismatch.max_ratio},
+                             {"mismatch_beyond_cap", st.mismatch.beyond_cap}};
+      // Each option's own figures under their own names (clip_fraction is the policy loss's, whichever).
+      if (loss_cfg_.policy == PolicyLoss::kGspo) line["seq_clip_fraction"] = st.clip_fraction;
+      if (loss_cfg_.policy == PolicyLoss::kCispo) line["is_clip_fraction"] = st.clip_fraction;
+      if (cfg_.overlong_buffer > 0) line["overlong_penalty"] = st.overlong_penalty;
+      if (cfg_.dynamic_sampling) {
+        line["extra_draws"] = st.extra_draws;
+        line["kept_groups"] = st.kept_groups;
+      }
+      metrics_->write(line);
+    }
     char extra[128];
     std::snprintf(extra, sizeof extra, "reward %.3f | acc %.3f | think %.2f | len %.1f", st.reward, st.accuracy,
                   st.think_rate, st.response_length);
@@ -236,6 +340,8 @@ class GrpoTrainer {
   std::unique_ptr<torch::optim::AdamW> opt_;
   train::LrSchedule sched_;
   GrpoLossConfig loss_cfg_;
+  AdvantageEstimator estimator_;
+  MismatchConfig mismatch_cfg_;
   train::StepGuard guard_;
   rollout::RolloutConfig rollout_cfg_;
   rewards::RewardWeights weights_;

@@ -9,8 +9,11 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <sstream>
 #include <string>
@@ -387,6 +390,135 @@ TEST(GrpoTrainer, AResumedRunNeverWritesAMetricsStepTwice) {
   EXPECT_EQ(grpo_rows, (std::map<int64_t, int>{{0, 1}, {1, 1}, {2, 1}, {3, 1}}));
   EXPECT_EQ(other, 1);
   fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace r1::rl
+
+namespace r1::rl {
+namespace {
+
+// Every advantage estimator, policy loss and mismatch correction in a short real GRPO run (two
+// steps, μ = 2 so the ratios move off 1): the run completes, each metrics line carries the option's
+// own quantities, finite. The engine's log-probs are the trainer's (T = 1, top-p off), so the
+// measured mismatch is ~0 whatever the option.
+TEST(GrpoTrainer, EveryAlgorithmOptionRunsAndLogsItsQuantities) {
+  struct Option {
+    std::string name;
+    std::function<void(GrpoConfig&)> set;
+    std::vector<std::string> keys;  // beyond those every run logs
+  };
+  const std::vector<Option> options = {
+      {"grpo_no_std", [](GrpoConfig& c) { c.advantage = "grpo_no_std"; }, {}},
+      {"rloo", [](GrpoConfig& c) { c.advantage = "rloo"; }, {}},
+      {"reinforce_pp_baseline", [](GrpoConfig& c) { c.advantage = "reinforce_pp_baseline"; }, {}},
+      {"gspo", [](GrpoConfig& c) { c.policy_loss = "gspo"; }, {"seq_clip_fraction"}},
+      {"cispo", [](GrpoConfig& c) { c.policy_loss = "cispo"; c.loss_type = "dapo"; }, {"is_clip_fraction"}},
+      {"tis_token", [](GrpoConfig& c) { c.mismatch = "tis"; }, {}},
+      {"mis_sequence", [](GrpoConfig& c) { c.mismatch = "mis"; c.mismatch_level = "sequence"; }, {}},
+      {"overlong", [](GrpoConfig& c) { c.overlong_buffer = 4; }, {"overlong_penalty"}},
+      {"dynamic_sampling", [](GrpoConfig& c) { c.dynamic_sampling = true; }, {"extra_draws", "kept_groups"}},
+  };
+  const std::vector<std::string> common = {"clip_fraction", "mean_ratio", "mismatch_kl", "mismatch_abs_log_ratio",
+                                           "mismatch_max_ratio", "mismatch_beyond_cap", "loss"};
+  for (const auto& o : options) {
+    const std::string dir = temp_dir("option_" + o.name);
+    Fixture f;
+    f.cfg.steps = 2;
+    f.cfg.num_iterations = 2;
+    o.set(f.cfg);
+    auto policy = tiny_policy(7);
+    {
+      MetricsWriter metrics(dir + "/metrics.jsonl");
+      EXPECT_EQ(train_grpo(*policy, f.env, f.cfg, &metrics), 2) << o.name;
+    }
+    std::istringstream rows(read_file(dir + "/metrics.jsonl"));
+    int lines = 0;
+    for (std::string line; std::getline(rows, line);) {
+      auto j = nlohmann::json::parse(line);
+      ++lines;
+      std::vector<std::string> keys = common;
+      keys.insert(keys.end(), o.keys.begin(), o.keys.end());
+      for (const auto& k : keys) {
+        ASSERT_TRUE(j.contains(k)) << o.name << " lacks " << k << ": " << line;
+        ASSERT_TRUE(j.at(k).is_number()) << o.name << " " << k << ": " << line;
+        EXPECT_TRUE(std::isfinite(j.at(k).get<double>())) << o.name << " " << k;
+      }
+      EXPECT_LT(j.at("mismatch_max_ratio").get<double>(), 1.01) << o.name;
+      if (j.contains("overlong_penalty")) {  // 12-token completions, buffer 4: in [-1, 0]
+        EXPECT_LE(j.at("overlong_penalty").get<double>(), 0.0);
+        EXPECT_GE(j.at("overlong_penalty").get<double>(), -1.0);
+      }
+      EXPECT_EQ(j.at("mismatch_beyond_cap").get<double>(), 0.0) << o.name;
+      for (const char* other : {"seq_clip_fraction", "is_clip_fraction", "overlong_penalty", "extra_draws"})
+        if (std::find(o.keys.begin(), o.keys.end(), other) == o.keys.end()) EXPECT_FALSE(j.contains(other)) << o.name;
+    }
+    EXPECT_EQ(lines, 2) << o.name;
+    for (const auto& p : policy->parameters()) ASSERT_TRUE(torch::isfinite(p).all().item<bool>()) << o.name;
+    fs::remove_all(dir);
+  }
+}
+
+}  // namespace
+}  // namespace r1::rl
+
+namespace r1::rl {
+namespace {
+
+// DAPO's dynamic sampling on the pick-c problem: the regular steps' prompts come from a task no
+// answer satisfies (every group all-0: dropped), the extra draws' from pick_c (groups that differ).
+// Each step must draw more prompts, keep only varied groups, and train on them; with no varied
+// group anywhere the run draws its bound each step and never updates the policy.
+TEST(GrpoTrainer, DynamicSamplingDrawsMorePromptsForGroupsWhoseRewardsDiffer) {
+  const test::RuleTask never("never", [](std::string_view) { return false; });
+  const test::RuleTask pick_c("pick_c", [](std::string_view r) { return r == "c"; });
+  for (bool extra_draws_vary : {true, false}) {
+    auto policy = test::tiny_qwen2(5, 16, 21);
+    std::vector<torch::Tensor> before;
+    for (const auto& p : policy->parameters()) before.push_back(p.detach().clone());
+    GrpoConfig cfg;
+    cfg.steps = 3;
+    cfg.prompts_per_step = 2;
+    cfg.group_size = 8;
+    cfg.max_new_tokens = 1;
+    cfg.lr = 1e-2;
+    cfg.warmup_steps = 0;
+    cfg.format_weight = 0.0;
+    cfg.seed = 2;
+    cfg.dynamic_sampling = true;
+    cfg.max_extra_draws = 4;
+    GrpoEnvironment env;
+    env.eos_id = -1;
+    env.pad_id = 4;
+    env.decode = [](const std::vector<int32_t>& ids) { return std::string(1, static_cast<char>('a' + ids.at(0))); };
+    std::vector<int64_t> asked;
+    env.prompts = [&](int64_t step) {
+      asked.push_back(step);
+      const tasks::Task* t = step >= cfg.steps && extra_draws_vary ? &pick_c : &never;
+      return std::vector<rollout::RolloutPrompt>(2, rollout::RolloutPrompt{{4, 4}, "", {t->name(), "q", ""}, t, 0});
+    };
+    std::vector<GrpoStepStats> steps;
+    train_grpo(*policy, env, cfg, nullptr, [&](int64_t, const GrpoStepStats& s) { steps.push_back(s); });
+    ASSERT_EQ(steps.size(), 3u);
+    for (size_t k = 0; k < steps.size(); ++k) {
+      EXPECT_EQ(steps[k].zero_std_groups, 1.0);  // the first draw: all-0 groups
+      EXPECT_EQ(steps[k].reward, 0.0);           // the step's statistics are its first draw's
+      if (extra_draws_vary) {
+        EXPECT_GE(steps[k].extra_draws, 1.0);
+        EXPECT_GT(steps[k].kept_groups, 0.0);
+      } else {
+        EXPECT_EQ(steps[k].extra_draws, 4.0);
+        EXPECT_EQ(steps[k].kept_groups, 0.0);
+      }
+    }
+    // Extra draw d of step s reads prompts(d * steps + s): never a regular step's prompts.
+    EXPECT_EQ(asked[0], 0);
+    EXPECT_EQ(asked[1], 3);
+    bool changed = false;
+    auto params = policy->parameters();
+    for (size_t i = 0; i < params.size(); ++i) changed |= !torch::equal(params[i], before[i]);
+    EXPECT_EQ(changed, extra_draws_vary);
+  }
 }
 
 }  // namespace
