@@ -29,7 +29,7 @@ echo "kill_resume: r1 $R1, $KILLS kills per command, work dir $WORK, kill-moment
 
 MODEL="--model.hidden_size 32 --model.intermediate_size 64 --model.num_hidden_layers 1"
 PRETRAIN="pretrain --pretrain.steps 600 --pretrain.batch_size 6 --checkpoint_every 10 $MODEL"
-GRPO_RL="--tasks running_sum --rl.steps 150 --rl.prompts_per_step 2 --rl.group_size 4 --rl.max_new_tokens 16"
+GRPO_RL="--tasks running_sum --rl.steps 500 --rl.prompts_per_step 2 --rl.group_size 4 --rl.max_new_tokens 16"
 GRPO_RL+=" --checkpoint_every_rl 2 --eval.problems 2 --eval.k 2 --eval.max_new_tokens 8"
 
 failures=0

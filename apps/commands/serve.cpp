@@ -20,6 +20,7 @@
 #include "io/inference_load.h"
 #include "io/model_dir.h"
 #include "serve/server.h"
+#include "tasks/prompt_template.h"
 #include "serve/server_config.h"
 #include "serve/serving_loop.h"
 
@@ -64,10 +65,17 @@ r1::serve::ServedModel describe(const r1::io::LoadedModel& loaded, const ServeCo
   m.name = c.server.served_model_name.empty() ? served_name(c.model) : c.server.served_model_name;
   m.tokenizer = *loaded.tokenizer;
   const auto& tc = loaded.tokenizer_config;
-  if (tc.is_object() && tc.contains("chat_template"))
+  if (tc.is_object() && tc.contains("chat_template")) {
     m.chat_template = r1::text::ChatTemplate::from_config_json(tc, c.model + "/tokenizer_config.json");
-  else
-    r1::log_warn("serve: " + c.model + " has no chat template: /v1/chat/completions answers 400, use /v1/completions");
+  } else {
+    // No template of its own (r1cpp's R1-Zero checkpoints, the demo's): chat in the prompt it was
+    // trained on, "User: …\nAssistant: " after its BOS, as r1 eval's R1-Zero prompts are.
+    const int64_t bos = loaded.model->config().bos_token_id;
+    nlohmann::json fallback = {{"chat_template", r1::tasks::r1zero_chat_template()}};
+    if (bos >= 0) fallback["bos_token"] = m.tokenizer.id_to_token(static_cast<int32_t>(bos));
+    m.chat_template = r1::text::ChatTemplate::from_config_json(fallback, "the R1-Zero prompt (tasks/prompt_template.h)");
+    r1::log_info("serve: " + c.model + " has no chat template: chat turns are rendered as R1-Zero prompts (User: …\\nAssistant: )");
+  }
   auto add_stop = [&](int64_t id) {
     if (id >= 0 && std::find(m.stop_token_ids.begin(), m.stop_token_ids.end(), id) == m.stop_token_ids.end())
       m.stop_token_ids.push_back(static_cast<int32_t>(id));

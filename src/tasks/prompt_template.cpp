@@ -6,6 +6,16 @@ namespace r1::tasks {
 
 std::string r1zero_prompt(const Problem& p) { return "User: " + p.question + "\nAssistant: "; }
 
+const char* r1zero_chat_template() {
+  return "{{ bos_token }}"
+         "{% for m in messages %}"
+         "{% if m['role'] == 'user' %}User: {{ m['content'] }}\n"
+         "{% elif m['role'] == 'assistant' %}Assistant: {{ m['content'] }}\n"
+         "{% endif %}"
+         "{% endfor %}"
+         "{% if add_generation_prompt %}Assistant: {% endif %}";
+}
+
 std::string response_prefix(ResponseMode mode) {
   switch (mode) {
     case ResponseMode::kForceThink: return "<think>";

@@ -27,6 +27,12 @@ namespace r1::tasks {
 // "User: 3+5+2+7 mod 10\nAssistant: "
 std::string r1zero_prompt(const Problem& p);
 
+// r1zero_prompt as a chat template (tokenizer_config.json's Jinja, BOS first): a conversation of one
+// user turn renders as {bos_token} + r1zero_prompt, later turns continue in the same "User: … /
+// Assistant: …" form. For serving a checkpoint trained on R1-Zero prompts that ships no template
+// of its own (the demo's): the model is then asked in the form it learned.
+const char* r1zero_chat_template();
+
 // How a response is started: free (the model chooses), or forced into one mode by prefilling the
 // first tag, which measures each mode's accuracy separately.
 enum class ResponseMode { kFree, kForceThink, kForceDirect };

@@ -34,6 +34,21 @@ TEST(PromptTemplate, R1ZeroFallback) {
   EXPECT_TRUE(ep.add_bos);
 }
 
+// The R1-Zero prompt as a chat template (what r1 serve renders chat turns with for a checkpoint
+// without a template): one user turn is BOS + the prompt r1 eval and GRPO feed, character for character.
+TEST(PromptTemplate, R1ZeroChatTemplateRendersTheR1ZeroPrompt) {
+  tasks::Problem p{"running_sum", "3+5 mod 10", "8"};
+  auto tmpl = text::ChatTemplate::from_config_json(
+      {{"chat_template", tasks::r1zero_chat_template()}, {"bos_token", "<bos>"}}, "test");
+  nlohmann::json one = nlohmann::json::array({{{"role", "user"}, {"content", p.question}}});
+  EXPECT_EQ(tmpl.render(one, true), "<bos>" + tasks::r1zero_prompt(p));
+  nlohmann::json three = one;
+  three.push_back({{"role", "assistant"}, {"content", "<think>8</think> <answer>8</answer>"}});
+  three.push_back({{"role", "user"}, {"content", "1+1 mod 10"}});
+  EXPECT_EQ(tmpl.render(three, true),
+            "<bos>User: 3+5 mod 10\nAssistant: <think>8</think> <answer>8</answer>\nUser: 1+1 mod 10\nAssistant: ");
+}
+
 TEST(PromptTemplate, R1ZeroModesForceTheFirstTag) {
   tasks::Problem p{"running_sum", "3+5 mod 10", "8"};
   EXPECT_EQ(tasks::r1_zero_prompt(p, tasks::ResponseMode::kForceThink).response_prefix, "<think>");
