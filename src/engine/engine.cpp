@@ -195,7 +195,9 @@ Engine::Engine(model::CausalLMImpl& model, EngineConfig cfg) : s_(std::make_uniq
   auto& s = *s_;
   const auto& mc = model.config();
   check(s.cfg.max_running >= 1, "engine config max_running", "must be at least 1, got " + num(s.cfg.max_running));
-  check(s.cfg.max_waiting >= 0, "engine config max_waiting", "must be at least 0, got " + num(s.cfg.max_waiting));
+  check(s.cfg.max_waiting >= 1, "engine config max_waiting",
+        "must be at least 1 (every request waits in the queue until the next step admits it), got " +
+            num(s.cfg.max_waiting));
   check(s.cfg.max_context >= 0, "engine config max_context", "must be at least 0, got " + num(s.cfg.max_context));
   const std::map<std::string, model::DecodeAttention> kinds{{"kernel", model::DecodeAttention::kernel},
                                                            {"broadcast", model::DecodeAttention::broadcast},

@@ -10,8 +10,9 @@ void visit_fields(V& v, EngineConfig& c) {
   using namespace r1::schema;
   v.field("max_running", c.max_running, "sequences decoded together (batch slots); a request's n choices need n",
           at_least(1) | kNotResult);
-  v.field("max_waiting", c.max_waiting, "requests queued beyond the running ones; more are refused (queue full)",
-          at_least(0) | kNotResult);
+  v.field("max_waiting", c.max_waiting,
+          "requests queued beyond the running ones (each waits until the next step admits it); more are refused",
+          at_least(1) | kNotResult);
   v.field("max_context", c.max_context,
           "prompt plus generated tokens per sequence at most; 0 = the model's max_position_embeddings", at_least(0));
   v.field("fuse_projections", c.fuse_projections,

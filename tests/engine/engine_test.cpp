@@ -361,4 +361,8 @@ TEST(Engine, ConfigSchemaListsAndChecksTheKeys) {
   cfg.decode_attention = "matmul";
   cfg.max_running = 0;
   EXPECT_ANY_THROW(schema::validate(cfg));
+  // Every request passes through the queue, so an empty one would refuse them all.
+  cfg.max_running = 4;
+  cfg.max_waiting = 0;
+  EXPECT_ANY_THROW(schema::validate(cfg));
 }
