@@ -24,7 +24,6 @@ done
 R1=$(realpath "$BUILD/r1")
 [ -x "$R1" ] || { echo "kill_resume.sh: $R1 is not built (make build)" >&2; exit 2; }
 mkdir -p "$WORK"
-RANDOM=$SEED
 echo "kill_resume: r1 $R1, $KILLS kills per command, work dir $WORK, kill-moment seed $SEED"
 
 MODEL="--model.hidden_size 32 --model.intermediate_size 64 --model.num_hidden_layers 1"

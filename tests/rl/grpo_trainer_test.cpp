@@ -392,11 +392,6 @@ TEST(GrpoTrainer, AResumedRunNeverWritesAMetricsStepTwice) {
   fs::remove_all(dir);
 }
 
-}  // namespace
-}  // namespace r1::rl
-
-namespace r1::rl {
-namespace {
 
 // Every advantage estimator, policy loss and mismatch correction in a short real GRPO run (two
 // steps, μ = 2 so the ratios move off 1): the run completes, each metrics line carries the option's
@@ -459,11 +454,6 @@ TEST(GrpoTrainer, EveryAlgorithmOptionRunsAndLogsItsQuantities) {
   }
 }
 
-}  // namespace
-}  // namespace r1::rl
-
-namespace r1::rl {
-namespace {
 
 // DAPO's dynamic sampling on the pick-c problem: the regular steps' prompts come from a task no
 // answer satisfies (every group all-0: dropped), the extra draws' from pick_c (groups that differ).
