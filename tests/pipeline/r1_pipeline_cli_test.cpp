@@ -145,6 +145,27 @@ TEST(PipelineCli, KilledMidStageAndRestartedGivesTheSameTable) {
   fs::remove_all(killed);
 }
 
+// Issue 16's reproducibility: thread counts are not part of a run's result (ISSUE_NOTES), so the
+// same seed at 1 and at 2 threads per pool must print the same table. At these shapes it is bitwise:
+// OpenBLAS splits a matmul's output blocks, never one dot product, and ATen's reductions here are
+// below its parallel grain. Measured 2026-12-01 at the demo's own model shape too (30 pretraining
+// and 4 GRPO steps at 1/1 and 2/2 threads: byte-identical checkpoints).
+TEST(PipelineCli, SameSeedGivesTheSameTableAndWeightsAtAnyThreadSetting) {
+  const std::string subset = " --stages base,r1_zero,cold_start,reasoning_rl";
+  fs::path one = scratch("threads1"), two = scratch("threads2");
+  auto a = run_r1("pipeline --run_dir " + one.string() + kTiny + subset + " --threads.aten 1 --threads.blas 1");
+  ASSERT_EQ(a.status, 0) << a.output;
+  auto b = run_r1("pipeline --run_dir " + two.string() + kTiny + subset + " --threads.aten 2 --threads.blas 2");
+  ASSERT_EQ(b.status, 0) << b.output;
+  EXPECT_EQ(json::parse(slurp(one / "summary.json"))["rows"], json::parse(slurp(two / "summary.json"))["rows"]);
+  for (const char* stage : {"base", "reasoning_rl"})
+    EXPECT_EQ(slurp(one / "checkpoints" / stage / "model.safetensors"),
+              slurp(two / "checkpoints" / stage / "model.safetensors"))
+        << stage;
+  fs::remove_all(one);
+  fs::remove_all(two);
+}
+
 TEST(PipelineCli, BadStagesAreErrorsNamingThem) {
   fs::path dir = scratch("bad");
   auto unknown = run_r1("pipeline --run_dir " + dir.string() + kTiny + " --stages base,nope");
