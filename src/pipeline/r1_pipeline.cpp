@@ -12,6 +12,7 @@
 #include "core/seed.h"
 #include "io/model_dir.h"
 #include "pipeline/general_data.h"
+#include "pipeline/seed_sweep.h"
 #include "pipeline/stages.h"
 #include "pipeline/world.h"
 #include "report/html_report.h"
@@ -415,6 +416,7 @@ const std::vector<std::string>& pipeline_stages() {
 }
 
 json run_r1_pipeline(const R1PipelineConfig& cfg) {
+  if (!cfg.seeds.empty()) return run_seed_sweep(cfg);
   prepare_run_dir(cfg);
   Pipeline p(cfg);
   return p.run();

@@ -1,5 +1,9 @@
 #include "pipeline/r1_pipeline_config.h"
 
+#include <algorithm>
+
+#include "core/error.h"
+
 namespace r1::pipeline {
 namespace {
 
@@ -24,6 +28,21 @@ Stage sampled_sft(int64_t prompts, int64_t epochs, double lr) {
 }
 
 }  // namespace
+
+std::vector<int64_t> parse_seeds(const std::vector<std::string>& seeds) {
+  std::vector<int64_t> out;
+  for (const auto& s : seeds) {
+    const bool digits = !s.empty() && s.size() <= 18 && std::all_of(s.begin(), s.end(), [](char ch) {
+      return ch >= '0' && ch <= '9';
+    });
+    if (!digits) throw UsageError("seeds", "\"" + s + "\" is not a seed (a decimal integer below 10^18)");
+    const int64_t n = std::stoll(s);
+    if (std::find(out.begin(), out.end(), n) != out.end())
+      throw UsageError("seeds", "seed " + std::to_string(n) + " is listed twice");
+    out.push_back(n);
+  }
+  return out;
+}
 
 R1PipelineConfig r1_pipeline_defaults() {
   R1PipelineConfig c;

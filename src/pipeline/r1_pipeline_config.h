@@ -152,6 +152,7 @@ void visit_fields(V& v, RewardModelStage& c) {
 
 struct R1PipelineConfig : JobConfig {
   std::vector<std::string> stages = pipeline_stages();
+  std::vector<std::string> seeds;  // non-empty: one run per seed in RUN_DIR/seed-N (pipeline/seed_sweep.h)
   ReadableLanguage readable_language;
   GeneralSettings general;
   model::ModelConfig student_model;
@@ -166,12 +167,20 @@ struct R1PipelineConfig : JobConfig {
   GrpoStage student_rl;
 };
 
+// `seeds` as numbers: each a decimal integer below 10^18, none twice; else a UsageError naming it.
+std::vector<int64_t> parse_seeds(const std::vector<std::string>& seeds);
+
 template <class V>
 void visit_fields(V& v, R1PipelineConfig& c) {
   using namespace r1::schema;
   visit_job_fields(v, c, /*benchmark_files=*/false);
   v.field("stages", c.stages, "the stages to run, in order (their inputs must exist)",
           kRequired | one_of(pipeline_stages()) | kNotResult);
+  v.field("seeds", c.seeds,
+          "run the whole pipeline once per seed (e.g. 1,2,3), each into RUN_DIR/seed-N, and report every cell's "
+          "mean and spread and each finding's margin over them; empty = one run with `seed`",
+          kNotResult);
+  v.require_call("seeds", [&] { parse_seeds(c.seeds); });
   v.field("readable_language", c.readable_language, "the cold start's readable traces");
   v.field("general", c.general, "the general (non-reasoning) family");
   v.field("student_model", c.student_model, "the distilled student's architecture");

@@ -65,8 +65,15 @@ int64_t steps_to_reach(const std::vector<double>& curve, double target, size_t w
   return -1;
 }
 
-json finding(const std::string& question, bool holds, const std::string& answer, json numbers) {
-  return {{"question", question}, {"holds", holds}, {"answer", answer}, {"numbers", std::move(numbers)}};
+// margin: the signed quantity that points the question's way (pipeline_report.h), in the units of
+// the compared cells, so that runs over several seeds can weigh it against the seed spread; null
+// where no single number decides.
+json finding(const std::string& question, bool holds, const std::string& answer, json numbers, json margin = nullptr) {
+  return {{"question", question},
+          {"holds", holds},
+          {"answer", answer},
+          {"numbers", std::move(numbers)},
+          {"margin", std::move(margin)}};
 }
 
 const char* kStyle =
@@ -92,7 +99,7 @@ json pipeline_findings(const json& summary, const std::vector<json>& metrics) {
     out.push_back(finding("Does R1-Zero RL raise pass@1 and response length?", holds,
                           std::string(holds ? "Yes" : "No") + ": pass@1 " + fmt("%.3f", p0) + " -> " + fmt("%.3f", p1) +
                               ", response length " + fmt("%.1f", l0) + " -> " + fmt("%.1f", l1) + " tokens.",
-                          {{"pass@1", {p0, p1}}, {"response_length", {l0, l1}}}));
+                          {{"pass@1", {p0, p1}}, {"response_length", {l0, l1}}}, p1 - p0));
   }
   const auto zero = metric_curve(metrics, "r1_zero", "accuracy"), cold = metric_curve(metrics, "reasoning_rl", "accuracy");
   if (zero.size() >= 10 && !cold.empty()) {
@@ -106,7 +113,8 @@ json pipeline_findings(const json& summary, const std::vector<json>& metrics) {
                                      : "never in " + std::to_string(cold.size()) + " RL steps from the cold start") +
                          " vs " + (s_zero > 0 ? std::to_string(s_zero) : std::string("never")) + " from the base.";
     out.push_back(finding("Does cold start reach R1-Zero's final accuracy in fewer RL steps?", holds, answer,
-                          {{"target_accuracy", target}, {"steps_from_cold_start", s_cold}, {"steps_from_base", s_zero}}));
+                          {{"target_accuracy", target}, {"steps_from_cold_start", s_cold}, {"steps_from_base", s_zero}},
+                          s_cold > 0 && s_zero > 0 ? json(s_zero - s_cold) : json(nullptr)));
   }
   if (has("reasoning_rl") && has("reasoning_rl_no_lc")) {
     // Held-out mixing (sampled at the eval temperature) and the training rollouts' language
@@ -123,7 +131,8 @@ json pipeline_findings(const json& summary, const std::vector<json>& metrics) {
                               " with it; target-language share of the training rollouts' CoTs " + fmt("%.3f", c0) +
                               " vs " + fmt("%.3f", c1) + "; pass@1 " + fmt("%.3f", p0) + " vs " + fmt("%.3f", p1) +
                               " (cost " + fmt("%+.3f", p0 - p1) + ").",
-                          {{"mixing", {m0, m1}}, {"rollout_language", {c0, c1}}, {"pass@1", {p0, p1}}}));
+                          {{"mixing", {m0, m1}}, {"rollout_language", {c0, c1}}, {"pass@1", {p0, p1}}},
+                          m0 != m1 ? m0 - m1 : c1 - c0));
   }
   if (has("distill") && has("student_rl")) {
     const double d = get("distill", "pass@1"), r = get("student_rl", "pass@1");
@@ -131,7 +140,7 @@ json pipeline_findings(const json& summary, const std::vector<json>& metrics) {
     out.push_back(finding("Is the distilled student at least as good as the RL-only student?", holds,
                           std::string(holds ? "Yes" : "No") + ": pass@1 " + fmt("%.3f", d) + " distilled vs " +
                               fmt("%.3f", r) + " by RL alone.",
-                          {{"distill", d}, {"student_rl", r}}));
+                          {{"distill", d}, {"student_rl", r}}, d - r));
   }
   int64_t above = 0, n = 0;
   for (auto it = rows.begin(); it != rows.end(); ++it)

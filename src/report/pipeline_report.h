@@ -11,7 +11,10 @@ namespace r1::report {
 // The answers, measured, to the questions the R1 paper raises, from summary.json's "rows"
 // ({stage: {task: eval, ..., "general": eval}}, "tasks") and the training metrics. One object per
 // question whose stages ran: {"question", "holds" (true | false), "answer" (a sentence with the
-// numbers), "numbers" {...}}.
+// numbers), "numbers" {...}, "margin" (the signed number that points its way: 1 the pass@1 gain,
+// 2 the RL steps saved, 3 the mixing cut -- or, when held-out mixing ties, the rollouts' language
+// consistency gained -- 4 distilled minus RL-only pass@1; null for 5, and for 2 when a level is
+// never reached)}.
 //   1. Does R1-Zero RL raise pass@1 and response length?            base vs r1_zero
 //   2. Does cold start reach R1-Zero's final accuracy in fewer RL steps?
 //        training accuracy (10-step mean) of reasoning_rl vs r1_zero against r1_zero's final level

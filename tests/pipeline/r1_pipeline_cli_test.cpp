@@ -166,6 +166,36 @@ TEST(PipelineCli, SameSeedGivesTheSameTableAndWeightsAtAnyThreadSetting) {
   fs::remove_all(two);
 }
 
+// --seeds runs each seed as the run `--seed N` would be, and aggregates their tables.
+TEST(PipelineCli, SeedsRunsEachSeedAndReportsMeanAndSpread) {
+  const std::string subset = " --stages base,r1_zero";
+  fs::path sweep = scratch("seeds"), alone = scratch("seed2");
+  auto r = run_r1("pipeline --run_dir " + sweep.string() + kTiny + subset + " --seeds 1,2");
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("over seeds [1,2]"), std::string::npos) << r.output;
+  auto two = run_r1("pipeline --run_dir " + alone.string() + kTiny + subset + " --seed 2");
+  ASSERT_EQ(two.status, 0) << two.output;
+
+  const json seed1 = json::parse(slurp(sweep / "seed-1/summary.json"));
+  const json seed2 = json::parse(slurp(sweep / "seed-2/summary.json"));
+  EXPECT_EQ(json::parse(slurp(sweep / "seed-2/config.json"))["seed"], 2);
+  EXPECT_EQ(seed2["rows"], json::parse(slurp(alone / "summary.json"))["rows"]);
+  const json all = json::parse(slurp(sweep / "summary.json"));
+  EXPECT_EQ(all["seeds"], json({1, 2}));
+  for (const char* stage : {"base", "r1_zero"}) {
+    const double a = seed1["rows"][stage]["running_sum"]["pass@1"], b = seed2["rows"][stage]["running_sum"]["pass@1"];
+    EXPECT_NEAR(all["rows"][stage]["running_sum"]["pass@1"]["mean"].get<double>(), (a + b) / 2, 1e-12) << stage;
+  }
+  EXPECT_TRUE(all["wall_seconds"].contains("1"));
+  EXPECT_NE(slurp(sweep / "report.html").find("seed-2/report.html"), std::string::npos);
+
+  auto bad = run_r1("pipeline --run_dir " + sweep.string() + kTiny + subset + " --seeds 1,two");
+  EXPECT_NE(bad.status, 0);
+  EXPECT_NE(bad.output.find("seeds: \"two\" is not a seed"), std::string::npos) << bad.output;
+  fs::remove_all(sweep);
+  fs::remove_all(alone);
+}
+
 TEST(PipelineCli, BadStagesAreErrorsNamingThem) {
   fs::path dir = scratch("bad");
   auto unknown = run_r1("pipeline --run_dir " + dir.string() + kTiny + " --stages base,nope");

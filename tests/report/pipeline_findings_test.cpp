@@ -47,6 +47,12 @@ TEST(PipelineFindings, AnswersEachQuestionFromTheNumbers) {
   ASSERT_EQ(f.size(), 5u);
 
   EXPECT_TRUE(find(f, "Does R1-Zero")["holds"]);
+  // Each margin is the signed number that points the question's way.
+  EXPECT_NEAR(find(f, "Does R1-Zero")["margin"].get<double>(), 0.4, 1e-12);
+  EXPECT_EQ(find(f, "Does cold start")["margin"], 10);
+  EXPECT_NEAR(find(f, "Does the language")["margin"].get<double>(), 0.10, 1e-12);  // mixing ties: 0.95 - 0.85
+  EXPECT_NEAR(find(f, "Is the distilled")["margin"].get<double>(), -0.1, 1e-12);
+  EXPECT_TRUE(find(f, "Is cons@k")["margin"].is_null());
   const json cold_start = find(f, "Does cold start");
   EXPECT_TRUE(cold_start["holds"]) << cold_start.dump();
   EXPECT_NEAR(cold_start["numbers"]["target_accuracy"].get<double>(), 145.0 / 190.0, 1e-9);
