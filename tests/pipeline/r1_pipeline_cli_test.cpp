@@ -52,6 +52,9 @@ fs::path scratch(const std::string& name) {
   return d;
 }
 
+// The results table a finished run left in its summary.json.
+json table_of(const fs::path& run_dir) { return json::parse(slurp(run_dir / "summary.json"))["rows"]; }
+
 // Starts `r1 pipeline ARGS` (space-separated, no quoting) without waiting; output to /dev/null.
 pid_t spawn_pipeline(const std::string& args) {
   std::vector<std::string> words = {R1_BINARY, "pipeline"};
@@ -117,7 +120,7 @@ TEST(PipelineCli, RunsEveryStageAndAnswersTheFindings) {
   // A finished run is not redone: a second invocation only re-reads and re-reports.
   auto again = run_r1("pipeline --run_dir " + dir.string() + kTiny);
   ASSERT_EQ(again.status, 0) << again.output;
-  EXPECT_EQ(json::parse(slurp(dir / "summary.json"))["rows"], summary["rows"]);
+  EXPECT_EQ(table_of(dir), summary["rows"]);
   fs::remove_all(dir);
 }
 
@@ -140,7 +143,7 @@ TEST(PipelineCli, KilledMidStageAndRestartedGivesTheSameTable) {
 
   auto resumed = run_r1("pipeline --run_dir " + killed.string() + kTiny + subset);
   ASSERT_EQ(resumed.status, 0) << resumed.output;
-  EXPECT_EQ(json::parse(slurp(killed / "summary.json"))["rows"], json::parse(slurp(straight / "summary.json"))["rows"]);
+  EXPECT_EQ(table_of(killed), table_of(straight));
   fs::remove_all(straight);
   fs::remove_all(killed);
 }
@@ -157,7 +160,7 @@ TEST(PipelineCli, SameSeedGivesTheSameTableAndWeightsAtAnyThreadSetting) {
   ASSERT_EQ(a.status, 0) << a.output;
   auto b = run_r1("pipeline --run_dir " + two.string() + kTiny + subset + " --threads.aten 2 --threads.blas 2");
   ASSERT_EQ(b.status, 0) << b.output;
-  EXPECT_EQ(json::parse(slurp(one / "summary.json"))["rows"], json::parse(slurp(two / "summary.json"))["rows"]);
+  EXPECT_EQ(table_of(one), table_of(two));
   for (const char* stage : {"base", "reasoning_rl"})
     EXPECT_EQ(slurp(one / "checkpoints" / stage / "model.safetensors"),
               slurp(two / "checkpoints" / stage / "model.safetensors"))
@@ -179,7 +182,7 @@ TEST(PipelineCli, SeedsRunsEachSeedAndReportsMeanAndSpread) {
   const json seed1 = json::parse(slurp(sweep / "seed-1/summary.json"));
   const json seed2 = json::parse(slurp(sweep / "seed-2/summary.json"));
   EXPECT_EQ(json::parse(slurp(sweep / "seed-2/config.json"))["seed"], 2);
-  EXPECT_EQ(seed2["rows"], json::parse(slurp(alone / "summary.json"))["rows"]);
+  EXPECT_EQ(seed2["rows"], table_of(alone));
   const json all = json::parse(slurp(sweep / "summary.json"));
   EXPECT_EQ(all["seeds"], json({1, 2}));
   for (const char* stage : {"base", "r1_zero"}) {
