@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 #include "common/cli.h"
 #include "common/temp_dir.h"
@@ -15,7 +16,10 @@
 #include "core/files.h"
 #include "io/model_dir.h"
 #include "rl/distillation.h"
+#include "tasks/datasets/benchmarks.h"
 #include "tasks/task_options.h"
+#include "text/chat_template.h"
+#include "text/text_codec.h"
 #include "text/bpe_trainer.h"
 #include "train/sft.h"
 
@@ -185,6 +189,57 @@ TEST(Distill, BetweenTokenizersReencodesTrainsAndResumes) {
   EXPECT_NE(r.status, 0);
   EXPECT_NE(r.output.find("data.k"), std::string::npos) << r.output;
   fs::remove_all(dir);
+}
+
+// Benchmark-file tasks: problems taken from the file without replacement, in a seeded order, and
+// prompted as RL and `r1 eval` do — the teacher's chat template with R1's boxed-answer instruction and
+// a forced "<think>\n" — while a synthetic family keeps the R1-Zero prompt.
+TEST(Distill, BenchmarkFileProblemsGetTheTeachersChatPrompt) {
+  r1::text::BpeTrainerConfig tc;
+  tc.num_merges = 20;
+  tc.special_tokens = {"<\xEF\xBD\x9C" "begin\xE2\x96\x81of\xE2\x96\x81sentence\xEF\xBD\x9C>",
+                       "<\xEF\xBD\x9C" "end\xE2\x96\x81of\xE2\x96\x81sentence\xEF\xBD\x9C>",
+                       "<\xEF\xBD\x9CUser\xEF\xBD\x9C>", "<\xEF\xBD\x9C" "Assistant\xEF\xBD\x9C>"};
+  tc.added_tokens = {"<think>", "</think>"};
+  const auto tok = r1::text::train_bpe({"How many apples? Please reason step by step."}, tc);
+  r1::rl::TeacherText teacher;
+  teacher.codec = r1::text::make_codec(tok, tok.token_to_id(tc.special_tokens[0]), tok.token_to_id(tc.special_tokens[1]));
+  teacher.chat = r1::text::ChatTemplate::builtin(r1::text::ChatFamily::DeepSeekR1);
+
+  r1::rl::DistillDataConfig cfg;
+  cfg.tasks = {"gsm8k_train", "running_sum"};
+  cfg.data_dir = R1_SOURCE_DATA_DIR;
+  const auto tasks = r1::rl::make_distill_tasks(cfg);
+  const auto problems = r1::rl::distill_problems(tasks, 40, 3, teacher);
+  ASSERT_EQ(problems.size(), 40u);
+  std::set<std::string> questions;
+  for (size_t i = 0; i < problems.size(); ++i) {
+    const auto& d = problems[i];
+    EXPECT_EQ(d.prompt.index, i);
+    const std::string text = tok.decode(d.prompt.ids, false);
+    if (i % 2 == 0) {
+      EXPECT_EQ(d.prompt.problem.task, "gsm8k_train");
+      questions.insert(d.prompt.problem.question);
+      EXPECT_EQ(d.user_message, d.prompt.problem.question + "\n" + r1::tasks::kBoxedInstruction);
+      EXPECT_EQ(d.prompt.response_prefix, "<think>\n");
+      const std::string tail = "<\xEF\xBD\x9CUser\xEF\xBD\x9C>" + d.user_message + "<\xEF\xBD\x9C" "Assistant\xEF\xBD\x9C><think>\n";
+      ASSERT_GE(text.size(), tail.size());
+      EXPECT_EQ(text.substr(text.size() - tail.size()), tail) << text;
+    } else {
+      EXPECT_EQ(d.prompt.problem.task, "running_sum");
+      EXPECT_EQ(d.user_message, d.prompt.problem.question);
+      EXPECT_EQ(text, tc.special_tokens[0] + "User: " + d.prompt.problem.question + "\nAssistant: ");
+    }
+  }
+  EXPECT_EQ(questions.size(), 20u);  // no file problem twice
+  // A pure function of the seed.
+  const auto again = r1::rl::distill_problems(tasks, 40, 3, teacher), other = r1::rl::distill_problems(tasks, 40, 4, teacher);
+  int same = 0;
+  for (size_t i = 0; i < problems.size(); ++i) {
+    EXPECT_EQ(again[i].prompt.ids, problems[i].prompt.ids);
+    same += other[i].prompt.problem.question == problems[i].prompt.problem.question;
+  }
+  EXPECT_LT(same, 10);
 }
 
 }  // namespace
