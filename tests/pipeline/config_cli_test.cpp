@@ -36,6 +36,7 @@ const std::vector<std::pair<std::string, std::string>>& commands() {
       {"sft", "--model M --data D --out O"},
       {"rm", "--model M --data D --out O"},
       {"sample", "--model M --out O"},
+      {"distill", "--teacher T --student S --out O"},
       {"eval", "--model M --bench gsm8k"},
       {"generate", "--model M --prompt P"},
       {"score", "--model M --ids I --out O"},
