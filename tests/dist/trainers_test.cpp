@@ -137,7 +137,8 @@ TEST_F(DistTrainers, GrpoOnTwoRanksEqualsOneProcess) {
   for (const auto& [name, extra] : std::vector<std::pair<std::string, std::vector<std::string>>>{
            {"grpo", {}},
            {"dapo", {"--rl.loss_type", "dapo"}},
-           {"reinforce_pp_baseline", {"--rl.advantage", "reinforce_pp_baseline"}}}) {
+           {"reinforce_pp_baseline", {"--rl.advantage", "reinforce_pp_baseline"}},
+           {"dynamic_sampling", {"--rl.dynamic_sampling", "true", "--rl.loss_type", "dapo"}}}) {
     run_job(1, grpo_args(base(), root_ + "/grpo_one_" + name) + extra);
     run_job(2, grpo_args(base(), root_ + "/grpo_two_" + name) + extra);
     const std::string one = root_ + "/grpo_one_" + name + "/checkpoints/final";
