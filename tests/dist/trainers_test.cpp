@@ -3,7 +3,8 @@
 // must equal the one-process run's within fp32 reduction order (relative error <= 1e-5, printed as
 // [rel-error] lines), with and without ZeRO-1; DAPO's token-level loss normalizes by the global
 // token count. A SIGKILLed rank stops its peer naming it, and the relaunched job resumes from the
-// last checkpoint and ends equal to an uninterrupted run.
+// last checkpoint and ends equal to an uninterrupted run. A global batch smaller than the world and
+// `r1 pipeline` under a launcher are errors that say so.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <unistd.h>
@@ -175,6 +176,35 @@ TEST_F(DistTrainers, KilledRankStopsThePeerAndTheRelaunchResumes) {
   const double e = max_relative_error(dir + "/checkpoints/base", root_ + "/straight/checkpoints/base");
   std::printf("[rel-error] pretrain killed + relaunched vs straight (2 ranks): %.3g\n", e);
   EXPECT_LE(e, 1e-5);
+}
+
+}  // namespace
+
+namespace {
+
+// Runs `r1 args...` as 2 ranks expected to fail; returns rank 0's output.
+std::string failing_job(const std::vector<std::string>& args) {
+  Job job(2, R1_BINARY, args + kDist);
+  EXPECT_TRUE(job.wait_all(120)) << job.output(0);
+  EXPECT_NE(job.exit_code(0), 0) << job.output(0);
+  return job.output(0);
+}
+
+TEST(DistTrainerErrors, AGlobalBatchSmallerThanTheWorldIsAnErrorNamingTheKey) {
+  const std::string dir = r1::test::temp_dir("small_batch");
+  auto args = pretrain_args(dir + "/run");
+  args[6] = "1";  // --pretrain.batch_size 1 on 2 ranks
+  const std::string out = failing_job(args);
+  EXPECT_NE(out.find("batch_size"), std::string::npos) << out;
+  EXPECT_NE(out.find("cannot be split over 2 ranks"), std::string::npos) << out;
+  fs::remove_all(dir);
+}
+
+TEST(DistTrainerErrors, PipelineRefusesToRunUnderALauncher) {
+  const std::string dir = r1::test::temp_dir("pipeline");
+  const std::string out = failing_job({"pipeline", "--run_dir", dir + "/run"});
+  EXPECT_NE(out.find("runs as one process"), std::string::npos) << out;
+  fs::remove_all(dir);
 }
 
 }  // namespace
