@@ -1,6 +1,7 @@
 // r1 demo: the main job — R1-Zero in a tiny world, on a CPU in minutes (pipeline/r1zero.h).
 #include "commands/commands.h"
 #include "core/cli.h"
+#include "dist/runtime.h"
 #include "pipeline/r1zero.h"
 
 namespace {
@@ -16,7 +17,8 @@ const r1::cli::CommandSpec kSpec{
 int run(int argc, char** argv) {
   auto cfg = r1::pipeline::r1zero_defaults();
   if (!r1::cli::parse(kSpec, cfg, argc, argv)) return 0;
-  r1::pipeline::run_r1zero(cfg);
+  r1::dist::Runtime rt(cfg.dist);  // joins the job of torchrun's environment, or runs alone
+  r1::pipeline::run_r1zero(cfg, rt);
   return 0;
 }
 

@@ -3,6 +3,7 @@
 
 #include "commands/commands.h"
 #include "core/cli.h"
+#include "dist/runtime.h"
 #include "pipeline/r1zero.h"
 
 namespace {
@@ -32,7 +33,8 @@ const r1::cli::CommandSpec kSpec{
 int run(int argc, char** argv) {
   GrpoCommand cfg;
   if (!r1::cli::parse(kSpec, cfg, argc, argv)) return 0;
-  r1::pipeline::run_grpo_stage(cfg.job, cfg.init);
+  r1::dist::Runtime rt(cfg.job.dist);  // joins the job of torchrun's environment, or runs alone
+  r1::pipeline::run_grpo_stage(cfg.job, cfg.init, rt);
   return 0;
 }
 

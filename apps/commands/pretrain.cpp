@@ -1,6 +1,7 @@
 // r1 pretrain: the main job's first stage — tokenizer and base model -> RUN_DIR/checkpoints/base.
 #include "commands/commands.h"
 #include "core/cli.h"
+#include "dist/runtime.h"
 #include "pipeline/r1zero.h"
 
 namespace {
@@ -16,7 +17,8 @@ const r1::cli::CommandSpec kSpec{
 int run(int argc, char** argv) {
   auto cfg = r1::pipeline::r1zero_defaults();
   if (!r1::cli::parse(kSpec, cfg, argc, argv)) return 0;
-  r1::pipeline::run_pretrain_stage(cfg);
+  r1::dist::Runtime rt(cfg.dist);  // joins the job of torchrun's environment, or runs alone
+  r1::pipeline::run_pretrain_stage(cfg, rt);
   return 0;
 }
 

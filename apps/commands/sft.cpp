@@ -1,6 +1,7 @@
 // r1 sft: supervised fine-tuning of a checkpoint on chat-formatted JSONL (cold start, rejection-
 // sampling SFT, distillation), with exactly resumable checkpoints (train/sft.h).
 #include <cstdio>
+#include <memory>
 
 #include "commands/commands.h"
 #include "core/cli.h"
@@ -8,6 +9,8 @@
 #include "core/log.h"
 #include "core/metrics.h"
 #include "core/files.h"
+#include "dist/dist_config_schema.h"
+#include "dist/runtime.h"
 #include "io/model_dir.h"
 #include "train/sft.h"
 #include "train/run_control_schema.h"
@@ -34,6 +37,7 @@ struct SftCommand {
     rc.keep = 2;
     return rc;
   }();
+  r1::dist::DistConfig dist;
 };
 
 template <class V>
@@ -49,6 +53,7 @@ void visit_fields(V& v, SftCommand& c) {
           at_least(0));
   visit_fields(v, c.sft);
   r1::train::visit_run_control_fields(v, c.run);
+  v.field("dist", c.dist, "data parallelism under torchrun / r1 launch (train.batch_size is global)");
 }
 
 const r1::cli::CommandSpec kSpec{
@@ -64,6 +69,7 @@ int run(int argc, char** argv) {
   if (!r1::cli::parse(kSpec, c, argc, argv)) return 0;
   const std::string& out = c.out;
 
+  r1::dist::Runtime rt(c.dist);  // joins the job of torchrun's environment, or runs alone
   auto loaded = r1::io::load_model_dir(c.model);
   const int64_t context = loaded.model->config().max_position_embeddings;
   if (c.max_length > context || c.pack_length > context)
@@ -85,19 +91,23 @@ int run(int argc, char** argv) {
     examples.push_back(std::move(*e));
   }
   auto units = r1::train::pack_examples(examples, c.pack_length);
-  r1::log_info("sft data: " + std::to_string(examples.size()) + " examples (" + std::to_string(dropped) +
+  if (rt.is_main()) r1::log_info("sft data: " + std::to_string(examples.size()) + " examples (" + std::to_string(dropped) +
                " dropped: prompt longer than max_length), " + std::to_string(response_tokens) +
                " response tokens, " + std::to_string(units.size()) + " training rows; template: " +
                (fmt.chat ? r1::text::chat_family_name(fmt.chat->family()) : std::string("R1-Zero")));
 
   // What changes the result: the command's result part (no output, cadence or logging keys).
   c.run.fingerprint = r1::schema::result_part(c);
-  r1::make_dirs(out);
-  r1::write_file_atomic(out + "/sft_config.json", r1::schema::to_json(c).dump(2) + "\n");
-  r1::MetricsWriter metrics(out + "/metrics.jsonl");
-  r1::train::SftOutput o{out, &*loaded.tokenizer, loaded.tokenizer_config};
+  std::unique_ptr<r1::MetricsWriter> metrics;  // rank 0 writes
+  if (rt.is_main()) {
+    r1::make_dirs(out);
+    r1::write_file_atomic(out + "/sft_config.json", r1::schema::to_json(c).dump(2) + "\n");
+    metrics = std::make_unique<r1::MetricsWriter>(out + "/metrics.jsonl");
+  }
+  r1::train::SftOutput o{out, &*loaded.tokenizer, loaded.tokenizer_config, &rt};
   const int64_t pad = fmt.eos_id;
-  auto r = r1::train::run_sft(*loaded.model, units, c.sft, pad, c.run, o, &metrics);
+  auto r = r1::train::run_sft(*loaded.model, units, c.sft, pad, c.run, o, metrics.get());
+  if (!rt.is_main()) return 0;
   std::printf("sft: steps %lld..%lld, final loss %.4f, %.0f tokens/s\n", static_cast<long long>(r.start_step),
               static_cast<long long>(r.end_step), r.train.final_loss,
               r.train.tokens / std::max(1e-9, r.train.seconds));

@@ -16,9 +16,9 @@ std::string format_duration(double seconds) {
   return buf;
 }
 
-Progress::Progress(std::string label, long total, std::string unit, long first_done)
+Progress::Progress(std::string label, long total, std::string unit, long first_done, bool shown)
     : label_(std::move(label)), unit_(std::move(unit)), total_(total), first_done_(first_done),
-      start_(std::chrono::steady_clock::now()), last_draw_(start_), tty_(::isatty(fileno(stderr))) {}
+      start_(std::chrono::steady_clock::now()), last_draw_(start_), tty_(::isatty(fileno(stderr))), shown_(shown) {}
 
 double Progress::elapsed_seconds() const {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
@@ -38,6 +38,7 @@ void Progress::update(long done, const std::string& extra) {
 void Progress::finish(const std::string& extra) { draw(total_, extra, true); }
 
 void Progress::draw(long done, const std::string& extra, bool final) {
+  if (!shown_) return;
   double el = elapsed_seconds();
   double rate = el > 0 ? (done - first_done_) / el : 0.0;
   double eta = rate > 0 && total_ > done ? (total_ - done) / rate : 0.0;

@@ -8,7 +8,8 @@ namespace r1 {
 class Progress {
  public:
   // first_done: units already done when this run starts (a resumed run), left out of the rate.
-  Progress(std::string label, long total, std::string unit = "step", long first_done = 0);
+  // shown = false draws nothing (the ranks of a job but rank 0).
+  Progress(std::string label, long total, std::string unit = "step", long first_done = 0, bool shown = true);
   // Reports that `done` of `total` are finished; `extra` is appended (e.g. current metrics).
   // Redraws at most a few times a second on a terminal, every `log_every` updates otherwise.
   void update(long done, const std::string& extra = "");
@@ -19,7 +20,7 @@ class Progress {
   std::string label_, unit_;
   long total_, first_done_;
   std::chrono::steady_clock::time_point start_, last_draw_;
-  bool tty_;
+  bool tty_, shown_;
   void draw(long done, const std::string& extra, bool final);
 };
 

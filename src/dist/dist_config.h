@@ -27,6 +27,9 @@ struct DistConfig {
   // backward has finished (the plain reference path, bitwise equal to "overlap").
   std::string grad_sync = "overlap";
   int gloo_threads = 2;  // Gloo's worker threads per process (they run the asynchronous collectives)
+  // ZeRO stage 1 (dist/sharded_adamw.h): each rank keeps the AdamW state of 1/W of the parameters.
+  // The same parameters as the unsharded run; what a rank holds and sends changes, never the result.
+  bool zero1 = false;
 
   int64_t bucket_bytes() const { return static_cast<int64_t>(bucket_mb * 1024 * 1024); }
 };

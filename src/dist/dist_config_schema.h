@@ -22,6 +22,7 @@ void visit_fields(V& v, DistConfig& c) {
           "overlap: each bucket's all-reduce fires during backward; after_backward: one pass after it",
           one_of({"overlap", "after_backward"}) | kNotResult);
   v.field("gloo_threads", c.gloo_threads, "Gloo's worker threads per process", at_least(1) | kNotResult);
+  v.field("zero1", c.zero1, "ZeRO-1: shard the AdamW state across the ranks (the same result)", kNotResult);
   v.require(c.heartbeat_s == 0 || c.lost_after_s >= 3 * c.heartbeat_s, "lost_after_s",
             "must be at least 3 heartbeats (3 x dist.heartbeat_s)");
 }

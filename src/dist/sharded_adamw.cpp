@@ -112,6 +112,37 @@ void ShardedAdamW::set_lr(double lr) {
 
 io::TensorMap ShardedAdamW::shard_state() const { return local_ ? adamw_state(*local_, mine_) : io::TensorMap{}; }
 
+io::TensorMap ShardedAdamW::full_state() {
+  const io::TensorMap mine = shard_state();
+  // Which parameters have state (stepped at least once) and their step counts, from their owners.
+  std::vector<double> steps(params_.size(), 0.0);
+  for (size_t i = 0; i < params_.size(); ++i) {
+    auto it = mine.find(params_[i].first + ".step");
+    if (it != mine.end()) steps[i] = static_cast<double>(it->second.item<int64_t>());
+  }
+  steps = rt_.all_reduce_scalars(steps, Reduce::sum, "optimizer step counts");
+  io::TensorMap full;
+  for (int r = 0; r < rt_.world_size(); ++r) {
+    std::vector<at::Tensor> moments;  // exp_avg, exp_avg_sq of rank r's stepped parameters, in model order
+    std::vector<std::string> keys;
+    for (size_t i = 0; i < params_.size(); ++i) {
+      if (owner_[i] != r || steps[i] == 0) continue;
+      const auto& [name, p] = params_[i];
+      for (const char* k : {".exp_avg", ".exp_avg_sq"}) {
+        auto it = mine.find(name + k);
+        moments.push_back(it != mine.end() ? it->second : at::empty(p.sizes(), p.options().device(at::kCPU)));
+        keys.push_back(name + k);
+      }
+    }
+    if (moments.empty()) continue;
+    rt_.broadcast_bucketed(moments, r, "optimizer state of rank " + std::to_string(r));
+    for (size_t k = 0; k < keys.size(); ++k) full[keys[k]] = moments[k];
+  }
+  for (size_t i = 0; i < params_.size(); ++i)
+    if (steps[i] > 0) full[params_[i].first + ".step"] = torch::tensor({static_cast<int64_t>(steps[i])}, torch::kLong);
+  return full;
+}
+
 void ShardedAdamW::load_state(const io::TensorMap& full, const std::string& where) {
   // State for a parameter this model does not have means the checkpoint is another model's.
   std::set<std::string> names;

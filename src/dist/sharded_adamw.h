@@ -54,6 +54,10 @@ class ShardedAdamW {
 
   // This rank's state under today's optimizer.safetensors keys (parameters not stepped yet have none).
   io::TensorMap shard_state() const;
+  // Every rank's state assembled, the same map on every rank (a collective: each owner broadcasts
+  // its shard). For a checkpoint rank 0 writes as one optimizer.safetensors; it holds the full state
+  // for the moment of the save only.
+  io::TensorMap full_state();
   // Takes this rank's parameters' state from an assembled map (any world size wrote it); `where`
   // names the checkpoint in errors, e.g. state for a parameter the model does not have.
   void load_state(const io::TensorMap& full, const std::string& where);

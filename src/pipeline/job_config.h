@@ -9,6 +9,8 @@
 
 #include "core/resume.h"
 #include "core/schema.h"
+#include "dist/dist_config.h"
+#include "dist/dist_config_schema.h"
 #include "dist/threads.h"
 #include "dist/threads_schema.h"
 #include "model/model_config.h"
@@ -66,6 +68,7 @@ struct JobConfig {
   std::string run_dir = "runs/demo";
   uint64_t seed = 1;
   dist::ThreadSettings threads{1, 1};  // 0 = library default; see dist/threads.h and bench/
+  dist::DistConfig dist;               // data parallelism under torchrun / r1 launch (dist/runtime.h)
   ResumeMode resume = ResumeMode::kAuto;
   int64_t checkpoint_every = 250;    // pretraining and SFT steps between step checkpoints
   int64_t checkpoint_every_rl = 20;  // GRPO steps between step checkpoints
@@ -91,6 +94,7 @@ void visit_job_fields(V& v, JobConfig& c, bool benchmark_files) {
   v.field("run_dir", c.run_dir, "the run directory: config.json, metrics, checkpoints, the report", kNotResult);
   v.field("seed", c.seed, "the run's seed: every data stream, initialisation and sampling derives from it");
   v.field("threads", c.threads, "CPU thread pools", kNotResult);
+  v.field("dist", c.dist, "data parallelism under torchrun / r1 launch: batch sizes are global");
   v.field("resume", c.resume,
           "a run directory that holds a run: auto and force continue from its checkpoints, never refuses it",
           kNotResult);

@@ -10,6 +10,7 @@
 #include "core/files.h"
 #include "core/log.h"
 #include "core/seed.h"
+#include "dist/launch_env.h"
 #include "io/model_dir.h"
 #include "pipeline/general_data.h"
 #include "pipeline/seed_sweep.h"
@@ -416,6 +417,10 @@ const std::vector<std::string>& pipeline_stages() {
 }
 
 json run_r1_pipeline(const R1PipelineConfig& cfg) {
+  // Its stages (rejection sampling, distillation, the reward model) are not data parallel yet.
+  check(!dist::read_launch_env().distributed(), "r1 pipeline",
+        "runs as one process; under torchrun / r1 launch run its data-parallel stages alone (r1 pretrain, r1 sft, "
+        "r1 grpo) or start it without a launcher");
   if (!cfg.seeds.empty()) return run_seed_sweep(cfg);
   prepare_run_dir(cfg);
   Pipeline p(cfg);

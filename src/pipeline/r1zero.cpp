@@ -1,10 +1,12 @@
 #include "pipeline/r1zero.h"
 
 #include <cstdio>
+#include <memory>
 
 #include "core/error.h"
 #include "core/files.h"
 #include "core/log.h"
+#include "dist/runtime.h"
 #include "io/model_dir.h"
 #include "pipeline/stages.h"
 #include "pipeline/world.h"
@@ -16,7 +18,7 @@ namespace {
 using json = nlohmann::json;
 
 // GRPO from `m`, resumable from RUN_DIR/work/grpo.
-void grpo(model::CausalLMImpl& m, const World& w, const R1ZeroConfig& cfg, MetricsWriter& metrics) {
+void grpo(model::CausalLMImpl& m, const World& w, const R1ZeroConfig& cfg, MetricsWriter& metrics, dist::Runtime& rt) {
   rl::GrpoConfig gc = cfg.rl;
   if (gc.seed == 0) gc.seed = cfg.seed;
   rl::GrpoRun run;
@@ -24,6 +26,7 @@ void grpo(model::CausalLMImpl& m, const World& w, const R1ZeroConfig& cfg, Metri
   run.control = run_control(cfg, cfg.checkpoint_every_rl);
   run.tokenizer = &w.tokenizer;
   run.tokenizer_config = w.tokenizer_config;
+  run.runtime = &rt;
   rl::train_grpo(m, grpo_environment(w, gc.seed, gc.prompts_per_step), gc, &metrics, {}, run);
 }
 
@@ -47,14 +50,21 @@ std::string final_dir(const JobConfig& cfg) { return cfg.run_dir + "/checkpoints
 
 // A finished stage's checkpoint is reused; otherwise the stage runs (continuing from its step
 // checkpoints under work/pretrain) and saves one.
-model::CausalLM pretrained_base(const R1ZeroConfig& cfg, const World& w, MetricsWriter& metrics, StageClock& clock) {
+// The metrics file of the run directory on rank 0; a writer that writes nothing on the other ranks.
+std::unique_ptr<MetricsWriter> job_metrics(const JobConfig& cfg, const dist::Runtime& rt) {
+  return rt.is_main() ? std::make_unique<MetricsWriter>(cfg.run_dir + "/metrics.jsonl") : std::make_unique<MetricsWriter>();
+}
+
+model::CausalLM pretrained_base(const R1ZeroConfig& cfg, const World& w, MetricsWriter& metrics, StageClock& clock,
+                                dist::Runtime& rt) {
   if (path_exists(base_dir(cfg) + "/config.json")) return load_checkpoint_model(base_dir(cfg));
   auto t = std::chrono::steady_clock::now();
   auto m = build_model(cfg.model, "model", cfg.seed, w);
   log_info("model: " + m->config().arch + ", " + std::to_string(model::parameter_count(*m)) + " parameters, vocab " +
            std::to_string(w.tokenizer.vocab_size()));
   auto result = pretrain(*m, w, cfg, cfg.pretrain, metrics, "pretrain", cfg.run_dir + "/work/pretrain",
-                         run_control(cfg, cfg.checkpoint_every));
+                         run_control(cfg, cfg.checkpoint_every), &rt);
+  if (!rt.is_main()) return m;
   io::save_model_dir(base_dir(cfg), *m, &w.tokenizer, w.tokenizer_config);
   clock.record("pretrain", seconds_since(t));
   log_info("pretraining: final loss " + std::to_string(result.final_loss) + ", " +
@@ -65,9 +75,10 @@ model::CausalLM pretrained_base(const R1ZeroConfig& cfg, const World& w, Metrics
 // GRPO from `m` (resumable in RUN_DIR/work/grpo), then checkpoints/final with the world's tokenizer
 // and template; timed as stage grpo.
 void grpo_to_final(model::CausalLMImpl& m, const World& w, const R1ZeroConfig& cfg, MetricsWriter& metrics,
-                   StageClock& clock) {
+                   StageClock& clock, dist::Runtime& rt) {
   auto t = std::chrono::steady_clock::now();
-  grpo(m, w, cfg, metrics);
+  grpo(m, w, cfg, metrics, rt);
+  if (!rt.is_main()) return;
   io::save_model_dir(final_dir(cfg), m, &w.tokenizer, w.tokenizer_config);
   clock.record("grpo", seconds_since(t));
 }
@@ -80,22 +91,27 @@ json evaluate_final(model::CausalLMImpl& m, const World& w, const R1ZeroConfig& 
 
 }  // namespace
 
-json run_r1zero(R1ZeroConfig cfg) {
+json run_r1zero(R1ZeroConfig cfg, dist::Runtime& rt) {
   auto t_all = std::chrono::steady_clock::now();
   resolve_data_dir(cfg);
-  prepare_run_dir(cfg);
+  prepare_run_dir(cfg, rt.is_main());
   const std::string& run_dir = cfg.run_dir;
-  MetricsWriter metrics(run_dir + "/metrics.jsonl");
+  auto metrics_file = job_metrics(cfg, rt);
+  MetricsWriter& metrics = *metrics_file;
   StageClock clock(run_dir);
 
   World w = build_world(cfg);
-  auto m = pretrained_base(cfg, w, metrics, clock);
-  json base = cached_eval(schema::to_json(cfg), "base", base_dir(cfg), metrics, clock,
-                          [&] { return evaluate_all(*m, w, cfg, "base"); });
+  auto m = pretrained_base(cfg, w, metrics, clock, rt);
+  // Evaluation, the report and the summary are rank 0's; the other ranks wait for it to finish.
+  json base = rt.is_main() ? cached_eval(schema::to_json(cfg), "base", base_dir(cfg), metrics, clock,
+                                         [&] { return evaluate_all(*m, w, cfg, "base"); })
+                           : json();
+  rt.barrier("rank 0's evaluation of the base model");
   if (path_exists(final_dir(cfg) + "/config.json"))
     m = load_checkpoint_model(final_dir(cfg));
   else
-    grpo_to_final(*m, w, cfg, metrics, clock);
+    grpo_to_final(*m, w, cfg, metrics, clock, rt);
+  if (!rt.is_main()) return json();
   json final_eval = evaluate_final(*m, w, cfg, metrics, clock);
 
   json wall = clock.seconds;
@@ -110,35 +126,38 @@ json run_r1zero(R1ZeroConfig cfg) {
   return summary;
 }
 
-void run_pretrain_stage(R1ZeroConfig cfg) {
+void run_pretrain_stage(R1ZeroConfig cfg, dist::Runtime& rt) {
   resolve_data_dir(cfg);
-  prepare_run_dir(cfg);
-  MetricsWriter metrics(cfg.run_dir + "/metrics.jsonl");
+  prepare_run_dir(cfg, rt.is_main());
+  auto metrics = job_metrics(cfg, rt);
   StageClock clock(cfg.run_dir);
   World w = build_world(cfg);
   // prepare_run_dir has checked that a finished base belongs to this configuration.
   const bool done = path_exists(base_dir(cfg) + "/config.json");
-  pretrained_base(cfg, w, metrics, clock);
-  std::printf("base checkpoint%s: %s\n", done ? " (already complete)" : "", base_dir(cfg).c_str());
+  pretrained_base(cfg, w, *metrics, clock, rt);
+  if (rt.is_main())
+    std::printf("base checkpoint%s: %s\n", done ? " (already complete)" : "", base_dir(cfg).c_str());
 }
 
-void run_grpo_stage(R1ZeroConfig cfg, const std::string& init_dir) {
+void run_grpo_stage(R1ZeroConfig cfg, const std::string& init_dir, dist::Runtime& rt) {
   resolve_data_dir(cfg);
   // Tasks first: an unknown task or a missing benchmark file fails before a checkpoint loads.
   World w = build_tasks(cfg);
-  prepare_run_dir(cfg);
-  MetricsWriter metrics(cfg.run_dir + "/metrics.jsonl");
+  prepare_run_dir(cfg, rt.is_main());
+  auto metrics_file = job_metrics(cfg, rt);
+  MetricsWriter& metrics = *metrics_file;
   StageClock clock(cfg.run_dir);
   // The policy keeps the text format it was trained with: the checkpoint's tokenizer, special ids
   // and chat template (a tiny-world checkpoint holds the run's BPE tokenizer and no template).
   const std::string dir = init_dir.empty() ? base_dir(cfg) : init_dir;
   auto loaded = io::load_model_dir(dir);
   use_checkpoint_text(w, loaded, dir);
-  for (size_t t = 0; t < w.tasks.size(); ++t)
+  for (size_t t = 0; t < w.tasks.size() && rt.is_main(); ++t)
     log_info("task " + w.tasks[t]->name() + ": " + tasks::prompt_style_name(w.prompt_style(t)) + " prompts, " +
              std::to_string(w.heldout[t].size()) + " held-out problems");
   auto m = loaded.model;
-  grpo_to_final(*m, w, cfg, metrics, clock);
+  grpo_to_final(*m, w, cfg, metrics, clock, rt);
+  if (!rt.is_main()) return;
   json final_eval = evaluate_final(*m, w, cfg, metrics, clock);
   std::printf("RL checkpoint: %s\n%s\n", final_dir(cfg).c_str(), final_eval.dump(2).c_str());
 }

@@ -9,6 +9,10 @@
 
 #include "pipeline/job_config.h"
 
+namespace r1::dist {
+class Runtime;
+}
+
 namespace r1::pipeline {
 
 // Runs the whole job from a validated config. Returns the summary written to summary.json.
@@ -16,7 +20,9 @@ namespace r1::pipeline {
 // (eval_base.json, eval_final.json) exists in the run directory is not run again, and pretraining
 // and GRPO continue from their step checkpoints (work/pretrain, work/grpo; checkpoint_every,
 // checkpoint_every_rl) after an interruption.
-nlohmann::json run_r1zero(R1ZeroConfig cfg);
+// Under several ranks (`rt`, torchrun / r1 launch) pretraining and GRPO are data parallel over the
+// global batch sizes of the config; rank 0 alone evaluates, writes checkpoints, metrics and the report.
+nlohmann::json run_r1zero(R1ZeroConfig cfg, dist::Runtime& rt);
 
 // The stages on their own: `r1 pretrain` (tokenizer + base model -> checkpoints/base) and `r1 grpo`
 // (RL from init_dir, default checkpoints/base -> checkpoints/final, then evaluation).
@@ -29,7 +35,7 @@ nlohmann::json run_r1zero(R1ZeroConfig cfg);
 // "<think>\n", scored with it), in RL and in the evaluation after it (free mode only there; the
 // forced think/direct modes belong to the R1-Zero prompt). checkpoints/final keeps the
 // tokenizer_config.json.
-void run_pretrain_stage(R1ZeroConfig cfg);
-void run_grpo_stage(R1ZeroConfig cfg, const std::string& init_dir);
+void run_pretrain_stage(R1ZeroConfig cfg, dist::Runtime& rt);
+void run_grpo_stage(R1ZeroConfig cfg, const std::string& init_dir, dist::Runtime& rt);
 
 }  // namespace r1::pipeline

@@ -36,7 +36,11 @@ void StageClock::record(const std::string& stage, double s) {
   write_file_atomic(path, seconds.dump(2) + "\n");
 }
 
-void prepare_run_dir(const JobConfig& cfg, const json& resolved, const json& result) {
+void prepare_run_dir(const JobConfig& cfg, const json& resolved, const json& result, bool is_main) {
+  if (!is_main) {
+    log_info(dist::apply_thread_settings(cfg.threads));
+    return;
+  }
   const std::string& run_dir = cfg.run_dir;
   make_dirs(run_dir);
   const std::string config_path = run_dir + "/config.json";
@@ -72,7 +76,7 @@ model::CausalLM load_checkpoint_model(const std::string& dir) {
 
 train::LmTrainResult pretrain(model::CausalLMImpl& m, const World& w, const JobConfig& cfg, const train::LmTrainConfig& tc,
                               MetricsWriter& metrics, const std::string& stage, const std::string& work_dir,
-                              const train::RunControl& control) {
+                              const train::RunControl& control, dist::Runtime* rt) {
   const uint64_t seed = cfg.seed;
   const size_t pack = static_cast<size_t>(cfg.pretrain_data.pack_length);
   auto source = [&](int64_t step) {
@@ -106,7 +110,7 @@ train::LmTrainResult pretrain(model::CausalLMImpl& m, const World& w, const JobC
     return batch;
   };
   // The batches are a pure function of the step: model + optimizer + step is the whole state.
-  train::ResumableRun run(control, {work_dir, stage, &metrics, &w.tokenizer, w.tokenizer_config});
+  train::ResumableRun run(control, {work_dir, stage, &metrics, &w.tokenizer, w.tokenizer_config, rt});
   return train::train_lm_resumable(m, source, tc, w.codec.pad_id, run);
 }
 

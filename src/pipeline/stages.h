@@ -14,6 +14,10 @@
 #include "rl/grpo_trainer.h"
 #include "train/lm_trainer.h"
 
+namespace r1::dist {
+class Runtime;
+}
+
 namespace r1::pipeline {
 
 double seconds_since(std::chrono::steady_clock::time_point t);
@@ -33,12 +37,14 @@ struct StageClock {
 // run's config.json agrees with `result` (schema::result_part: model, data, optimizer, algorithm,
 // seeds; never threads, logging, stages, cadence or paths), else a UsageError naming the key that
 // differs; force -- whatever it was; never -- not at all (a fresh directory is needed).
-void prepare_run_dir(const JobConfig& cfg, const nlohmann::json& resolved, const nlohmann::json& result);
+// Under several ranks rank 0 alone checks and writes (`is_main`); every rank applies `threads`.
+void prepare_run_dir(const JobConfig& cfg, const nlohmann::json& resolved, const nlohmann::json& result,
+                     bool is_main = true);
 
 // The same for a job config type C (JobConfig or one derived from it) with its own schema.
 template <class C>
-void prepare_run_dir(const C& cfg) {
-  prepare_run_dir(cfg, schema::to_json(cfg), schema::result_part(cfg));
+void prepare_run_dir(const C& cfg, bool is_main = true) {
+  prepare_run_dir(cfg, schema::to_json(cfg), schema::result_part(cfg), is_main);
 }
 
 model::CausalLM load_checkpoint_model(const std::string& dir);
@@ -59,10 +65,12 @@ train::RunControl run_control(const C& cfg, int64_t every) {
 // per row when pack_length is 0; with a general_document source, a general_fraction share of the
 // documents are general (non-reasoning) ones. Each step's batch is a pure function of (seed, step),
 // so the run resumes exactly from its step checkpoints in WORK_DIR/checkpoints (complete model
-// directories with the world's tokenizer). `tc` holds the trainer settings.
+// directories with the world's tokenizer). `tc` holds the trainer settings. `rt` (null = one
+// process): tc.batch_size rows is the global batch, each rank training on its slice.
 train::LmTrainResult pretrain(model::CausalLMImpl& m, const World& w, const JobConfig& cfg,
                               const train::LmTrainConfig& tc, MetricsWriter& metrics, const std::string& stage,
-                              const std::string& work_dir, const train::RunControl& control);
+                              const std::string& work_dir, const train::RunControl& control,
+                              dist::Runtime* rt = nullptr);
 
 // GRPO prompts: prompts_per_step training problems a step, tasks taken in turn, each a pure
 // function of (seed, step); each task's prompt style (World::prompt): the R1-Zero prompt with BOS,

@@ -1,5 +1,7 @@
 #include "rl/advantage_estimator.h"
 
+#include <cmath>
+
 #include "core/error.h"
 #include "rl/grpo_loss.h"
 
@@ -15,7 +17,7 @@ AdvantageEstimator parse_advantage_estimator(const std::string& name) {
 }
 
 at::Tensor estimate_advantages(const at::Tensor& rewards, int64_t G, AdvantageEstimator estimator,
-                               const at::Tensor& token_counts, double eps) {
+                               const at::Tensor& token_counts, double eps, const BatchSum& batch_sum) {
   switch (estimator) {
     case AdvantageEstimator::kGrpo:
       return group_advantages(rewards, G, /*scale_by_std=*/true, eps);
@@ -28,12 +30,14 @@ at::Tensor estimate_advantages(const at::Tensor& rewards, int64_t G, AdvantageEs
       auto centered = group_advantages(rewards, G, false, eps).to(at::kDouble);  // [N*G]
       auto w = token_counts.defined() ? token_counts.to(at::kDouble).view({-1}) : at::ones_like(centered);
       check(w.numel() == centered.numel(), "estimate_advantages", "one token count per sample");
-      const double n = w.sum().item<double>();
+      auto total = [&](std::vector<double> v) { return batch_sum ? batch_sum(v) : v; };
+      const auto first = total({w.sum().item<double>(), (centered * w).sum().item<double>()});
+      const double n = first[0];
       if (n <= 1) return centered.to(at::kFloat);  // nothing to whiten over
       // verl's masked_whiten: weighted mean, Bessel-corrected weighted variance, (x - mean) / sqrt(var + 1e-8).
-      auto mean = (centered * w).sum() / n;
-      auto var = ((centered - mean).pow(2) * w).sum() / n * (n / (n - 1));
-      return ((centered - mean) * (var + 1e-8).rsqrt()).to(at::kFloat);
+      const double mean = first[1] / n;
+      const double var = total({((centered - mean).pow(2) * w).sum().item<double>()})[0] / n * (n / (n - 1));
+      return ((centered - mean) / std::sqrt(var + 1e-8)).to(at::kFloat);
     }
   }
   return {};

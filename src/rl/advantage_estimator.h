@@ -12,7 +12,9 @@
 #pragma once
 #include <ATen/ATen.h>
 
+#include <functional>
 #include <string>
+#include <vector>
 
 namespace r1::rl {
 
@@ -23,7 +25,11 @@ AdvantageEstimator parse_advantage_estimator(const std::string& name);  // error
 // token_counts [N*G] (optional): each sample's completion tokens, the weights of the batch
 // whitening of reinforce_pp_baseline (verl's masked_whiten over response tokens: a sample counts
 // once per token); a 0 leaves the sample out of the statistics (a dropped group). Undefined = 1 each.
+// batch_sum (optional): sums a few statistics over the whole batch when `rewards` is one rank's share
+// of it (data parallel: an all-reduce), so the whitening is the global batch's; groups are whole on
+// each rank, so the group estimators need nothing else. Empty = this is the whole batch.
+using BatchSum = std::function<std::vector<double>(const std::vector<double>&)>;
 at::Tensor estimate_advantages(const at::Tensor& rewards, int64_t group_size, AdvantageEstimator estimator,
-                               const at::Tensor& token_counts = {}, double eps = 1e-4);
+                               const at::Tensor& token_counts = {}, double eps = 1e-4, const BatchSum& batch_sum = {});
 
 }  // namespace r1::rl

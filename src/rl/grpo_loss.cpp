@@ -104,16 +104,20 @@ GrpoLossOutput grpo_loss(const GrpoLossInputs& in, const GrpoLossConfig& cfg) {
     kl = k3_kl(in.logp, in.ref_logp);
     per_token = per_token + cfg.beta * kl;
   }
+  const bool global = in.normalizer > 0;
   switch (cfg.aggregation) {
-    case LossAggregation::kSequenceMean:
-      out.loss = ((per_token * mask).sum(1) / mask.sum(1).clamp_min(1)).mean();
+    case LossAggregation::kSequenceMean: {
+      auto per_seq = (per_token * mask).sum(1) / mask.sum(1).clamp_min(1);  // [B]
+      out.loss = global ? per_seq.sum() / in.normalizer : per_seq.mean();
       break;
+    }
     case LossAggregation::kTokenMean:
-      out.loss = (per_token * mask).sum() / mask.sum().clamp_min(1);
+      out.loss = (per_token * mask).sum() / (global ? at::scalar_tensor(in.normalizer, mask.options()) : mask.sum().clamp_min(1));
       break;
     case LossAggregation::kConstant:
       check(cfg.max_completion_length > 0, "config key rl.max_new_tokens", "dr_grpo needs a positive constant");
-      out.loss = (per_token * mask).sum() / static_cast<double>(mask.size(0) * cfg.max_completion_length);
+      out.loss = (per_token * mask).sum() /
+                 ((global ? in.normalizer : static_cast<double>(mask.size(0))) * cfg.max_completion_length);
       break;
   }
   if (kl.defined()) {

@@ -56,6 +56,10 @@ struct GrpoLossInputs {
   at::Tensor mask;        // [B, T] 1 for completion tokens, 0 for prompt and padding
   at::Tensor token_weight;  // [B, T] detached weight of the policy term (rollout mismatch: TIS/MIS,
                             // rl/rollout_mismatch.h); undefined = 1
+  // Data parallel: what the aggregation divides by, counted over every rank's batch -- sequences
+  // (grpo, dr_grpo) or completion tokens (dapo) -- so the ranks' losses sum to the whole batch's.
+  // 0 = this batch's own count (one process).
+  double normalizer = 0;
 };
 
 struct GrpoLossOutput {

@@ -36,6 +36,9 @@ class MetricsWriter;
 namespace r1::text {
 class Tokenizer;
 }
+namespace r1::dist {
+class Runtime;
+}
 
 namespace r1::rl {
 
@@ -91,6 +94,11 @@ struct GrpoRun {
   train::RunControl control;
   const text::Tokenizer* tokenizer = nullptr;  // saved with each checkpoint when set
   nlohmann::json tokenizer_config;             // idem, when not null
+  // The job this run is one rank of (null = one process). prompts_per_step is global: rank r rolls
+  // out and trains on its slice of each step's prompts (whole groups, so advantages stay per group),
+  // seeded by their global index, and every statistic a loss or a log line averages over is summed
+  // over the ranks; rank 0 alone writes metrics and checkpoints.
+  dist::Runtime* runtime = nullptr;
 };
 
 // The prompts of step `step` (prompts_per_step of them). The trainer numbers them with their global

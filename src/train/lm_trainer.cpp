@@ -8,9 +8,11 @@
 
 #include "core/metrics.h"
 #include "core/progress.h"
+#include "dist/grad_reducer.h"
 #include "model/causal_lm.h"
 #include "model/moe.h"
 #include "model/mtp.h"
+#include "train/data_parallel.h"
 #include "train/lr_schedule.h"
 #include "train/step_guard.h"
 
@@ -40,44 +42,56 @@ AdamWSettings adamw_settings(const LmTrainConfig& cfg) {
 
 namespace {
 
-// Steps [start_step, end_step): per step, the source's examples in micro-batches, one optimizer step
-// (skipped when the guard refuses it), a metrics line every log_every steps, then after_step.
+// Steps [start_step, end_step) on this rank's share of each step's examples: micro-batches, the
+// gradients summed over the ranks (train/data_parallel.h), one optimizer step (skipped when the
+// guard refuses it), a metrics line every log_every steps (rank 0), then after_step.
 LmTrainResult train_steps(model::CausalLMImpl& model, const ExampleSource& source, const LmTrainConfig& cfg,
-                          int64_t pad_id, MetricsWriter* metrics, const std::string& label, torch::optim::AdamW& opt,
-                          int64_t start_step, int64_t end_step, StepGuard& guard,
+                          int64_t pad_id, MetricsWriter* metrics, const std::string& label, Optimizer& opt,
+                          dist::Runtime& rt, int64_t start_step, int64_t end_step, StepGuard& guard,
                           const std::function<void(int64_t steps_done)>& after_step) {
   model.train();
   const bool has_moe = !model::moe_layers(model).empty();
+  if (!rt.is_main()) metrics = nullptr;
+  // Sum: each rank's loss is already divided by the step's global token count.
+  dist::GradReducer reducer(rt, model.parameters(), dist::Reduce::sum);
   LrSchedule sched{cfg.lr, cfg.warmup_steps, cfg.steps, cfg.min_lr_ratio};
-  Progress progress(label, end_step, "step", start_step);
+  Progress progress(label, end_step, "step", start_step, rt.is_main());
   LmTrainResult result;
   result.start_step = start_step;
   result.end_step = end_step;
   std::vector<double> losses;
   auto t0 = std::chrono::steady_clock::now();
   for (int64_t step = start_step; step < end_step; ++step) {
-    auto examples = source(step);
+    auto examples = rank_share(source(step), rt, "batch_size");
     const double lr = sched.at(step);
-    set_learning_rate(opt, lr);
+    opt.set_lr(lr);
     opt.zero_grad();
-    // Micro-batches: each contributes its token-sum; the total is divided by all tokens of the step.
+    // Micro-batches: each contributes its token-sum; the total is divided by all tokens of the step
+    // on every rank.
     const size_t micro = cfg.micro_batch_size > 0 ? cfg.micro_batch_size : examples.size();
     std::vector<TokenBatch> batches;
-    int64_t step_tokens = 0;
+    int64_t local_tokens = 0;
     for (size_t i = 0; i < examples.size(); i += micro) {
       std::vector<Example> part(examples.begin() + i, examples.begin() + std::min(examples.size(), i + micro));
       batches.push_back(make_batch(part, pad_id, model.device()));
-      step_tokens += batches.back().tokens();
+      local_tokens += batches.back().tokens();
     }
-    double loss_sum = 0;
-    for (const auto& b : batches) {
-      auto l = lm_loss_sum(model, b) / static_cast<double>(std::max<int64_t>(1, step_tokens));
-      // The sequence-wise balance loss of this micro-batch's forward (0 unless aux_loss_alpha > 0).
-      auto balance = model::moe_balance_loss(model) / static_cast<double>(batches.size());
+    const auto step_tokens =
+        static_cast<int64_t>(rt.all_reduce_scalar(static_cast<double>(local_tokens), dist::Reduce::sum, "step tokens"));
+    double local_loss = 0;
+    for (size_t i = 0; i < batches.size(); ++i) {
+      auto l = lm_loss_sum(model, batches[i]) / static_cast<double>(std::max<int64_t>(1, step_tokens));
+      // The sequence-wise balance loss of this micro-batch's forward (0 unless aux_loss_alpha > 0),
+      // averaged over the micro-batches of all ranks.
+      auto balance = model::moe_balance_loss(model) / static_cast<double>(batches.size() * rt.world_size());
+      if (i + 1 == batches.size()) reducer.arm();  // earlier micro-batches accumulate locally
       (l + balance).backward();
-      loss_sum += l.item<double>();
+      local_loss += l.item<double>();
     }
-    // The norm is measured even without clipping: the guard needs it.
+    reducer.finish();
+    const double loss_sum = rt.all_reduce_scalar(local_loss, dist::Reduce::sum, "step loss");
+    // The norm is measured even without clipping: the guard needs it. Every rank holds the same
+    // summed gradient, so every rank clips alike and the guard decides alike.
     const double max_norm = cfg.grad_clip > 0 ? cfg.grad_clip : std::numeric_limits<double>::infinity();
     const double grad_norm = torch::nn::utils::clip_grad_norm_(model.parameters(), max_norm);
     if (!guard.accept(step, loss_sum, grad_norm, metrics)) {
@@ -88,6 +102,7 @@ LmTrainResult train_steps(model::CausalLMImpl& model, const ExampleSource& sourc
     opt.step();
     double moe_imbalance = 0;
     if (has_moe) {
+      all_reduce_moe_loads(rt, model);
       moe_imbalance = model::moe_load_stats(model).max_over_mean;
       model::update_moe_biases(model);  // auxiliary-loss-free balancing, after each optimizer step
     }
@@ -97,7 +112,7 @@ LmTrainResult train_steps(model::CausalLMImpl& model, const ExampleSource& sourc
     if (metrics && (step % cfg.log_every == 0 || step + 1 == end_step))
       metrics->write({{"stage", label}, {"step", step}, {"loss", loss_sum}, {"lr", lr}, {"grad_norm", grad_norm},
                       {"tokens", result.tokens}, {"tokens_per_s", result.tokens / std::max(el, 1e-9)}, {"seconds", el},
-                      {"moe_load_imbalance", moe_imbalance}});
+                      {"moe_load_imbalance", moe_imbalance}, {"world_size", rt.world_size()}});
     char extra[96];
     std::snprintf(extra, sizeof extra, "loss %.4f | %.0f tok/s", loss_sum, result.tokens / std::max(el, 1e-9));
     progress.update(step + 1, extra);
@@ -117,16 +132,18 @@ LmTrainResult train_steps(model::CausalLMImpl& model, const ExampleSource& sourc
 
 LmTrainResult train_lm(model::CausalLMImpl& model, const ExampleSource& source, const LmTrainConfig& cfg,
                        int64_t pad_id, MetricsWriter* metrics, const std::string& label) {
-  auto opt = make_adamw(model, adamw_settings(cfg));
+  Optimizer opt(model, adamw_settings(cfg));
   StepGuard guard(label, RunControl{}.max_nonfinite_steps);
-  return train_steps(model, source, cfg, pad_id, metrics, label, *opt, 0, cfg.steps, guard, nullptr);
+  return train_steps(model, source, cfg, pad_id, metrics, label, opt, runtime_or_solo(nullptr), 0, cfg.steps, guard,
+                     nullptr);
 }
 
 LmTrainResult train_lm_resumable(model::CausalLMImpl& model, const ExampleSource& source, const LmTrainConfig& cfg,
                                  int64_t pad_id, ResumableRun& run,
                                  const std::function<nlohmann::json(int64_t steps_done)>& state_of) {
-  auto opt = make_adamw(model, adamw_settings(cfg));
-  run.begin(model, *opt);
+  dist::Runtime& rt = runtime_or_solo(run.output().runtime);
+  Optimizer opt(model, adamw_settings(cfg), &rt);
+  run.begin(model, opt);
   const int64_t end_step = run.end_step(cfg.steps);
   const std::string label = run.output().stage;
   StepGuard guard(label, run.control().max_nonfinite_steps,
@@ -135,10 +152,10 @@ LmTrainResult train_lm_resumable(model::CausalLMImpl& model, const ExampleSource
     if (!run.due(done, end_step)) return;
     nlohmann::json state = state_of ? state_of(done) : nlohmann::json::object();
     state["total_steps"] = cfg.steps;
-    run.save(done, model, *opt, state);
+    run.save(done, model, opt, state);
   };
-  return train_steps(model, source, cfg, pad_id, run.output().metrics, label, *opt, run.start_step(), end_step, guard,
-                     after);
+  return train_steps(model, source, cfg, pad_id, run.output().metrics, label, opt, rt, run.start_step(), end_step,
+                     guard, after);
 }
 
 }  // namespace r1::train

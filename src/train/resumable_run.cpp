@@ -8,6 +8,7 @@
 #include "core/files.h"
 #include "core/log.h"
 #include "core/metrics.h"
+#include "dist/runtime.h"
 
 namespace r1::train {
 namespace {
@@ -69,12 +70,14 @@ ResumableRun::ResumableRun(RunControl control, RunOutput out)
   check(control_.checkpoint_every >= 0, "config key checkpoint_every", "must be >= 0 (0 = only at the end)");
 }
 
-json ResumableRun::begin(model::CausalLMImpl& model, torch::optim::AdamW& opt) {
+bool ResumableRun::is_main() const { return !out_.runtime || out_.runtime->is_main(); }
+
+json ResumableRun::begin(model::CausalLMImpl& model, Optimizer& opt) {
   const std::string root = out_.dir + "/checkpoints";
-  remove_partial_saves(root);
+  if (is_main()) remove_partial_saves(root);
   json state;
   if (control_.resume == ResumeMode::kNever) {
-    if (fs::exists(root)) {
+    if (is_main() && fs::exists(root)) {
       log_info(out_.stage + ": resume = never; removing the step checkpoints in " + root);
       fs::remove_all(root);
     }
@@ -92,9 +95,16 @@ json ResumableRun::begin(model::CausalLMImpl& model, torch::optim::AdamW& opt) {
     state = checkpoints_.restore(dir, model, opt);
     start_ = state.at("step").get<int64_t>();
     resumed_from_ = dir;
-    log_info(out_.stage + ": resuming from " + dir + " at step " + std::to_string(start_));
+    const int world = out_.runtime ? out_.runtime->world_size() : 1;
+    const int saved_world = state.value("world_size", 1);
+    if (is_main() && saved_world != world)
+      log_warn(out_.stage + ": " + dir + " was written by " + std::to_string(saved_world) + " rank(s), this run has " +
+               std::to_string(world) + ": the global batch is the same, the reduction order (the last bits) is not");
+    if (is_main()) log_info(out_.stage + ": resuming from " + dir + " at step " + std::to_string(start_));
   }
-  if (out_.metrics) {
+  // No rank goes on (and may overwrite or prune checkpoints) before every rank has read its own.
+  if (out_.runtime) out_.runtime->barrier("checkpoint restored (" + out_.stage + ")");
+  if (out_.metrics && is_main()) {
     const std::string stage = out_.stage;
     const int64_t from = start_;
     out_.metrics->drop_rows([&](const json& row) {
@@ -113,16 +123,19 @@ bool ResumableRun::due(int64_t steps_done, int64_t end) const {
   return steps_done == end || (control_.checkpoint_every > 0 && steps_done % control_.checkpoint_every == 0);
 }
 
-void ResumableRun::save(int64_t steps_done, const model::CausalLMImpl& model, torch::optim::AdamW& opt, json state,
+void ResumableRun::save(int64_t steps_done, const model::CausalLMImpl& model, Optimizer& opt, json state,
                         const std::map<std::string, io::TensorMap>& extra) const {
   torch::NoGradGuard ng;
+  io::TensorMap optimizer_state = opt.state();  // a collective when sharded: before any rank returns
+  if (!is_main()) return;
   for (const auto& p : model.named_parameters())
     check(torch::isfinite(p.value()).all().item<bool>(), out_.stage + " checkpoint step-" + std::to_string(steps_done),
           "parameter " + p.key() + " is not finite; not saved (the last good checkpoint is kept)");
   state["step"] = steps_done;
   state["stage"] = out_.stage;
   state["fingerprint"] = control_.fingerprint;
-  checkpoints_.save(steps_done, model, opt, state, out_.tokenizer, out_.tokenizer_config, extra);
+  state["world_size"] = out_.runtime ? out_.runtime->world_size() : 1;
+  checkpoints_.save(steps_done, model, optimizer_state, state, out_.tokenizer, out_.tokenizer_config, extra);
 }
 
 }  // namespace r1::train

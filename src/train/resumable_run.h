@@ -30,6 +30,9 @@
 namespace r1 {
 class MetricsWriter;
 }
+namespace r1::dist {
+class Runtime;
+}
 
 namespace r1::train {
 
@@ -40,6 +43,9 @@ struct RunOutput {
   MetricsWriter* metrics = nullptr;            // its rows past the resumed step are dropped
   const text::Tokenizer* tokenizer = nullptr;  // saved in every step checkpoint when set
   nlohmann::json tokenizer_config;             // idem, when not null
+  // The job this run is one rank of (null = one process): every rank restores the checkpoint, rank 0
+  // alone writes checkpoints and metrics.
+  dist::Runtime* runtime = nullptr;
 };
 
 // The keys whose values differ between two fingerprints, "a.b: old -> new" each, comma-separated
@@ -51,8 +57,9 @@ class ResumableRun {
   ResumableRun(RunControl control, RunOutput out);
 
   // Restores the latest checkpoint into model and opt as the resume mode says; returns its
-  // trainer_state.json (null when starting fresh). Call once, before training.
-  nlohmann::json begin(model::CausalLMImpl& model, torch::optim::AdamW& opt);
+  // trainer_state.json (null when starting fresh). Call once, before training, on every rank: a
+  // checkpoint written on another world size is resumed with a warning.
+  nlohmann::json begin(model::CausalLMImpl& model, Optimizer& opt);
   // The step begin() resumed at (0 when fresh), and the checkpoint it came from ("" when fresh).
   int64_t start_step() const { return start_; }
   const std::string& resumed_from() const { return resumed_from_; }
@@ -64,15 +71,17 @@ class ResumableRun {
   // Whether a checkpoint is due after `steps_done` steps of an invocation ending at `end`.
   bool due(int64_t steps_done, int64_t end) const;
 
-  // Writes checkpoints/step-N with `state` + the fingerprint; an r1::Error (nothing written) when a
-  // weight is not finite.
-  void save(int64_t steps_done, const model::CausalLMImpl& model, torch::optim::AdamW& opt, nlohmann::json state,
+  // Writes checkpoints/step-N with `state` + the fingerprint + the world size; an r1::Error (nothing
+  // written) when a weight is not finite. Every rank calls it (a sharded optimizer's state is
+  // gathered); rank 0 writes.
+  void save(int64_t steps_done, const model::CausalLMImpl& model, Optimizer& opt, nlohmann::json state,
             const std::map<std::string, io::TensorMap>& extra = {}) const;
 
   // The step-N directory `latest` points at ("" when none).
   std::string latest() const { return checkpoints_.latest(); }
   const RunControl& control() const { return control_; }
   const RunOutput& output() const { return out_; }
+  bool is_main() const;  // rank 0, or one process
 
  private:
   RunControl control_;

@@ -209,7 +209,7 @@ SftResult run_sft(model::CausalLMImpl& model, const std::vector<Example>& units,
   // this run's.
   control.fingerprint["sft"] = {{"data_hash", std::to_string(data_hash(units))}, {"units", n}, {"seed", cfg.seed},
                                 {"batch_size", cfg.train.batch_size}, {"total_steps", cfg.train.steps}};
-  ResumableRun run(control, {out.out_dir, cfg.stage, metrics, out.tokenizer, out.tokenizer_config});
+  ResumableRun run(control, {out.out_dir, cfg.stage, metrics, out.tokenizer, out.tokenizer_config, out.runtime});
   SftResult result;
   auto source = [&](int64_t step) {
     std::vector<Example> batch;
@@ -226,7 +226,7 @@ SftResult run_sft(model::CausalLMImpl& model, const std::vector<Example>& units,
   result.end_step = result.train.end_step;
   if (result.end_step == cfg.train.steps) {
     result.final_dir = out.out_dir + "/final";
-    io::save_model_dir(result.final_dir, model, out.tokenizer, out.tokenizer_config);
+    if (run.is_main()) io::save_model_dir(result.final_dir, model, out.tokenizer, out.tokenizer_config);
   }
   return result;
 }

@@ -26,6 +26,10 @@
 #include "text/tokenizer.h"
 #include "train/lm_trainer.h"
 
+namespace r1::dist {
+class Runtime;
+}
+
 namespace r1::train {
 
 // The conversations of a JSONL file, each normalised to a messages array. A malformed line (bad
@@ -91,6 +95,7 @@ struct SftOutput {
   std::string out_dir;                       // checkpoints/ and final/ go here
   const text::Tokenizer* tokenizer = nullptr;  // saved with every checkpoint when set
   nlohmann::json tokenizer_config;           // idem, when not null
+  dist::Runtime* runtime = nullptr;          // the job this run is a rank of (rank 0 writes); null = one process
 };
 
 struct SftResult {
@@ -102,7 +107,8 @@ struct SftResult {
 
 // Trains `model` on `units` (rendered or packed examples) as a resumable run in OUT (its weights
 // replaced by the latest checkpoint's when the run resumes). The data hash, seed, batch size and
-// step count join control.fingerprint.
+// step count join control.fingerprint. On W ranks each step's train.batch_size examples are the
+// global batch, rank r training on its slice (train/data_parallel.h); rank 0 writes.
 SftResult run_sft(model::CausalLMImpl& model, const std::vector<Example>& units, SftConfig cfg, int64_t pad_id,
                   RunControl control, const SftOutput& out, MetricsWriter* metrics);
 

@@ -19,38 +19,6 @@ namespace {
 using json = nlohmann::json;
 namespace fs = std::filesystem;
 
-// AdamW keys its per-parameter state by the parameter's TensorImpl address (libtorch 1.13).
-std::string state_key(const torch::Tensor& p) { return c10::guts::to_string(p.unsafeGetTensorImpl()); }
-
-io::TensorMap optimizer_tensors(const model::CausalLMImpl& model, torch::optim::AdamW& opt) {
-  io::TensorMap out;
-  for (const auto& kv : model.named_parameters()) {
-    auto it = opt.state().find(state_key(kv.value()));
-    if (it == opt.state().end()) continue;  // no step taken yet
-    auto& s = static_cast<torch::optim::AdamWParamState&>(*it->second);
-    out[kv.key() + ".exp_avg"] = s.exp_avg().detach().cpu().contiguous();
-    out[kv.key() + ".exp_avg_sq"] = s.exp_avg_sq().detach().cpu().contiguous();
-    out[kv.key() + ".step"] = torch::tensor({s.step()}, torch::kLong);
-  }
-  return out;
-}
-
-void restore_optimizer(model::CausalLMImpl& model, torch::optim::AdamW& opt, const io::TensorMap& t,
-                       const std::string& where) {
-  for (const auto& kv : model.named_parameters()) {
-    const auto& p = kv.value();
-    auto a = t.find(kv.key() + ".exp_avg"), b = t.find(kv.key() + ".exp_avg_sq"), c = t.find(kv.key() + ".step");
-    check(a != t.end() && b != t.end() && c != t.end(), where, "no AdamW state for parameter " + kv.key());
-    check(a->second.sizes() == p.sizes() && b->second.sizes() == p.sizes(), where,
-          "AdamW state of " + kv.key() + " has the wrong shape");
-    auto s = std::make_unique<torch::optim::AdamWParamState>();
-    s->step(c->second.item<int64_t>());
-    s->exp_avg(a->second.to(p.device(), p.scalar_type()).clone());
-    s->exp_avg_sq(b->second.to(p.device(), p.scalar_type()).clone());
-    opt.state()[state_key(p)] = std::move(s);
-  }
-}
-
 void fsync_dir(const std::string& dir) {
   // The renames below are durable only once the parent directory is synced.
   int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
@@ -75,7 +43,7 @@ std::string TrainingCheckpoints::latest() const {
   return dir;
 }
 
-void TrainingCheckpoints::save(int64_t step, const model::CausalLMImpl& model, torch::optim::AdamW& opt,
+void TrainingCheckpoints::save(int64_t step, const model::CausalLMImpl& model, const io::TensorMap& optimizer_state,
                                const json& state, const text::Tokenizer* tokenizer, const json& tokenizer_config,
                                const std::map<std::string, io::TensorMap>& extra) const {
   make_dirs(root_);
@@ -83,7 +51,7 @@ void TrainingCheckpoints::save(int64_t step, const model::CausalLMImpl& model, t
   const std::string tmp = root_ + "/." + name + ".partial", final_dir = root_ + "/" + name;
   fs::remove_all(tmp);
   io::save_model_dir(tmp, model, tokenizer, tokenizer_config);
-  io::save_safetensors(tmp + "/optimizer.safetensors", optimizer_tensors(model, opt));
+  io::save_safetensors(tmp + "/optimizer.safetensors", optimizer_state);
   for (const auto& [name, tensors] : extra) io::save_safetensors(tmp + "/" + name + ".safetensors", tensors);
   write_file_atomic(tmp + "/trainer_state.json", state.dump(2) + "\n");
   fs::remove_all(final_dir);
@@ -101,10 +69,10 @@ void TrainingCheckpoints::save(int64_t step, const model::CausalLMImpl& model, t
     if (steps[i].first != step) fs::remove_all(steps[i].second);
 }
 
-json TrainingCheckpoints::restore(const std::string& dir, model::CausalLMImpl& model, torch::optim::AdamW& opt) const {
+json TrainingCheckpoints::restore(const std::string& dir, model::CausalLMImpl& model, Optimizer& opt) const {
   auto ck = io::load_checkpoint_tensors(dir);
   io::load_into(model, ck.tensors, true, model.config().tie_word_embeddings);
-  restore_optimizer(model, opt, io::load_safetensors(dir + "/optimizer.safetensors"), dir + "/optimizer.safetensors");
+  opt.load_state(io::load_safetensors(dir + "/optimizer.safetensors"), dir + "/optimizer.safetensors");
   return json::parse(read_file(dir + "/trainer_state.json"));
 }
 

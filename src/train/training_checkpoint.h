@@ -6,8 +6,6 @@
 // directory and renamed into place, and only then does the `latest` file (written atomically) point
 // at it: a crash mid-checkpoint leaves the previous one in force.
 #pragma once
-#include <torch/optim/adamw.h>
-
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -15,6 +13,7 @@
 #include "io/safetensors.h"
 #include "model/causal_lm.h"
 #include "text/tokenizer.h"
+#include "train/optimizer.h"
 
 namespace r1::train {
 
@@ -27,16 +26,16 @@ class TrainingCheckpoints {
   // incomplete directory is an r1::Error naming both.
   std::string latest() const;
 
-  // Writes step-N (model + tokenizer files when given + AdamW state + `state` + each of `extra` as
-  // step-N/<name>.safetensors, e.g. GRPO's reference model) and points `latest` at it, then prunes
-  // older step directories.
-  void save(int64_t step, const model::CausalLMImpl& model, torch::optim::AdamW& opt, const nlohmann::json& state,
+  // Writes step-N (model + tokenizer files when given + the optimizer's state, Optimizer::state() +
+  // `state` + each of `extra` as step-N/<name>.safetensors, e.g. GRPO's reference model) and points
+  // `latest` at it, then prunes older step directories.
+  void save(int64_t step, const model::CausalLMImpl& model, const io::TensorMap& optimizer_state, const nlohmann::json& state,
             const text::Tokenizer* tokenizer = nullptr, const nlohmann::json& tokenizer_config = nullptr,
             const std::map<std::string, io::TensorMap>& extra = {}) const;
 
   // Loads the weights and AdamW state of checkpoint `dir` into model and opt (which must be the
   // model's optimizer); returns its trainer_state.json.
-  nlohmann::json restore(const std::string& dir, model::CausalLMImpl& model, torch::optim::AdamW& opt) const;
+  nlohmann::json restore(const std::string& dir, model::CausalLMImpl& model, Optimizer& opt) const;
 
  private:
   std::string root_;  // OUT/checkpoints

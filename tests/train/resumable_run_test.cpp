@@ -74,16 +74,16 @@ TEST(ResumableRun, StepCheckpointsAreCompleteModelDirectories) {
 TEST(ResumableRun, NonFiniteWeightsAreNeverSaved) {
   const std::string dir = temp_dir("nan_save");
   auto m = test::tiny_qwen2(16, 32, 2);
-  auto opt = make_adamw(*m, {});
+  Optimizer opt(*m, {});
   ResumableRun run({}, {dir, "sft"});
-  run.begin(*m, *opt);
-  run.save(1, *m, *opt, json::object());
+  run.begin(*m, opt);
+  run.save(1, *m, opt, json::object());
   {
     torch::NoGradGuard ng;
     m->named_parameters()["model.norm.weight"][3] = std::numeric_limits<float>::quiet_NaN();
   }
   try {
-    run.save(2, *m, *opt, json::object());
+    run.save(2, *m, opt, json::object());
     ADD_FAILURE() << "a NaN weight was saved";
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("model.norm.weight is not finite"), std::string::npos) << e.what();
