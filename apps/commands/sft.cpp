@@ -59,9 +59,7 @@ const r1::cli::CommandSpec kSpec{
     "when epochs is 0.",
     {}};
 
-int run(int argc, char** argv) {
-  SftCommand c;
-  if (!r1::cli::parse(kSpec, c, argc, argv)) return 0;
+int run(SftCommand& c) {
   const std::string& out = c.out;
 
   auto loaded = r1::io::load_model_dir(c.model);
@@ -106,6 +104,6 @@ int run(int argc, char** argv) {
   return 0;
 }
 
-r1::cli::RegisterCommand reg("sft", "supervised fine-tuning on chat JSONL (loss on responses, exact resume)", run);
+r1::cli::RegisterCommand reg(kSpec, "supervised fine-tuning on chat JSONL (loss on responses, exact resume)", run);
 
 }  // namespace
