@@ -1,7 +1,9 @@
-# Sourced by scripts/fuzz_*.sh. fuzz_build BIN LIBS: compiles every file of the caller's array
-# `sources` with its array `flags` into $work/obj (in parallel, and only when the source or any
-# header under src/ is newer than its object), then links BIN with libFuzzer, the sanitizers and
-# LIBS. Needs `root` and `work` set.
+# Sourced by scripts/fuzz_*.sh: building a fuzz target and running it. Needs `root`, `work` and
+# `secs` set; the compiler is $FUZZ_CXX (default clang++).
+
+# fuzz_build BIN LIBS: compiles every file of the caller's array `sources` with its array `flags` into
+# $work/obj (in parallel, and only when the source or any header under src/ is newer than its object),
+# then links BIN with libFuzzer, the sanitizers and LIBS.
 fuzz_build() {
   local bin=$1 libs=$2 s o rel newest_header
   local objects=() stale=()
@@ -16,10 +18,27 @@ fuzz_build() {
   if [ ${#stale[@]} -gt 0 ]; then
     echo "fuzz: compiling ${#stale[@]} sources" >&2
     printf '%s\n' "${stale[@]}" | xargs -P "$(nproc)" -I{} sh -c \
-      'src="${1%%:*}"; obj="${1#*:}"; shift; clang++ "$@" -c "$src" -o "$obj"' _ {} "${flags[@]}"
+      'src="${1%%:*}"; obj="${1#*:}"; shift; "$0" "$@" -c "$src" -o "$obj"' "${FUZZ_CXX:-clang++}" {} "${flags[@]}"
   fi
   if [ ${#stale[@]} -gt 0 ] || [ ! -x "$bin" ]; then
     # shellcheck disable=SC2086  # LIBS is a list of linker flags
-    clang++ -fsanitize=fuzzer,address,undefined "${objects[@]}" $libs -lpthread -o "$bin"
+    "${FUZZ_CXX:-clang++}" -fsanitize=fuzzer,address,undefined "${objects[@]}" $libs -lpthread -o "$bin"
   fi
+}
+
+# fuzz_ignore_leaks PATTERN...: LeakSanitizer reports no leak whose stack matches a PATTERN (for the
+# uninstrumented libraries a target links; the caller says why).
+fuzz_ignore_leaks() {
+  printf 'leak:%s\n' "$@" > "$work/lsan.supp"
+  export LSAN_OPTIONS="suppressions=$work/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
+}
+
+# fuzz_run BIN MAX_LEN [LIBFUZZER_OPTION...]: replaces the shell with BIN fuzzing for $secs seconds
+# from $work/corpus (inputs up to MAX_LEN bytes, 10 s and 2 GB each at most); a crash's input is
+# written to $work/crash-*.
+fuzz_run() {
+  local bin=$1 max_len=$2
+  shift 2
+  exec "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len="$max_len" -artifact_prefix="$work/" \
+    -print_final_stats=1 "$@" "$work/corpus"
 }

@@ -26,6 +26,5 @@ fuzz_build "$bin" "$(pkg-config --libs libpcre2-8 ginac)"
 cp -n "$root"/fuzz/corpus/config/* "$work/corpus/" 2>/dev/null || true
 # CLN (GiNaC's number library, linked for the verifier the task schemas reach) allocates a few bytes
 # at static initialisation that it never frees: not a leak of ours.
-printf 'leak:libcln.so\n' > "$work/lsan.supp"
-export LSAN_OPTIONS="suppressions=$work/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
-exec "$bin" -artifact_prefix="$work/" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len=2048 -print_final_stats=1 "$work/corpus"
+fuzz_ignore_leaks libcln.so
+fuzz_run "$bin" 2048

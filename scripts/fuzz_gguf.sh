@@ -7,20 +7,21 @@
 # Exit status 0: no crash found. A crash leaves its input as WORK_DIR/crash-* (replay it with
 # WORK_DIR/gguf_fuzz WORK_DIR/crash-...).
 set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+work=${1:-${TMPDIR:-/tmp}/r1_fuzz_gguf}
+secs=${2:-30}
+mkdir -p "$work/corpus"
+bin="$work/gguf_fuzz"
+sources=("$root/fuzz/gguf_fuzz.cpp" "$root/src/io/gguf_format.cpp")
+flags=(-std=c++17 -g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -I"$root/src")
+# shellcheck source=scripts/fuzz_build.sh
+. "$root/scripts/fuzz_build.sh"
+fuzz_build "$bin" ""
+"${FUZZ_CXX:-clang++}" -std=c++17 -g -O1 -fsanitize=address,undefined -I"$root/src" "$root/fuzz/gguf_fuzz_seeds.cpp" \
+  "$root/src/io/gguf_format.cpp" -o "$work/gguf_fuzz_seeds"
+"$work/gguf_fuzz_seeds" "$work/corpus"
 
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-WORK=${1:-${TMPDIR:-/tmp}/r1_fuzz_gguf}
-SECS=${2:-30}
-CXX=${FUZZ_CXX:-clang++}
-
-mkdir -p "$WORK/corpus"
-"$CXX" -std=c++17 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-  -I"$ROOT/src" "$ROOT/fuzz/gguf_fuzz.cpp" "$ROOT/src/io/gguf_format.cpp" -o "$WORK/gguf_fuzz"
-"$CXX" -std=c++17 -g -O1 -fsanitize=address,undefined -I"$ROOT/src" "$ROOT/fuzz/gguf_fuzz_seeds.cpp" \
-  "$ROOT/src/io/gguf_format.cpp" -o "$WORK/gguf_fuzz_seeds"
-"$WORK/gguf_fuzz_seeds" "$WORK/corpus"
-
-cat >"$WORK/gguf.dict" <<'DICT'
+cat >"$work/gguf.dict" <<'DICT'
 "GGUF"
 "general.alignment"
 "general.architecture"
@@ -29,6 +30,4 @@ cat >"$WORK/gguf.dict" <<'DICT'
 "\x09\x00\x00\x00"
 "\xff\xff\xff\xff\xff\xff\xff\xff"
 DICT
-
-"$WORK/gguf_fuzz" -max_total_time="$SECS" -max_len=4096 -timeout=10 -dict="$WORK/gguf.dict" \
-  -artifact_prefix="$WORK/" -print_final_stats=1 "$WORK/corpus"
+fuzz_run "$bin" 4096 -dict="$work/gguf.dict"

@@ -7,20 +7,20 @@
 # Exit status 0: no crash found. A crash leaves its input as WORK_DIR/crash-* (replay it with
 # WORK_DIR/safetensors_fuzz WORK_DIR/crash-...).
 set -euo pipefail
-
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-WORK=${1:-${TMPDIR:-/tmp}/r1_fuzz_safetensors}
-SECS=${2:-30}
-CXX=${FUZZ_CXX:-clang++}
-
-mkdir -p "$WORK/corpus"
-"$CXX" -std=c++17 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-  -I"$ROOT/src" "$ROOT/fuzz/safetensors_fuzz.cpp" "$ROOT/src/io/safetensors_header.cpp" \
-  -o "$WORK/safetensors_fuzz"
+root=$(cd "$(dirname "$0")/.." && pwd)
+work=${1:-${TMPDIR:-/tmp}/r1_fuzz_safetensors}
+secs=${2:-30}
+mkdir -p "$work/corpus"
+bin="$work/safetensors_fuzz"
+sources=("$root/fuzz/safetensors_fuzz.cpp" "$root/src/io/safetensors_header.cpp")
+flags=(-std=c++17 -g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -I"$root/src")
+# shellcheck source=scripts/fuzz_build.sh
+. "$root/scripts/fuzz_build.sh"
+fuzz_build "$bin" ""
 
 # seed NAME HEADER DATA_BYTES: a file with an 8-byte little-endian header length, HEADER, zeros.
 seed() {
-  local n=${#2} f="$WORK/corpus/$1"
+  local n=${#2} f="$work/corpus/$1"
   printf "$(printf '\\x%02x\\x%02x\\x%02x\\x%02x' $((n & 255)) $(((n >> 8) & 255)) $(((n >> 16) & 255)) \
     $(((n >> 24) & 255)))\\x00\\x00\\x00\\x00" >"$f"
   printf '%s' "$2" >>"$f"
@@ -32,7 +32,7 @@ seed fp8_empty '{"w":{"dtype":"F8_E4M3","shape":[3,0],"data_offsets":[0,0]},"s":
 seed overlap '{"a":{"dtype":"U8","shape":[4],"data_offsets":[0,4]},"b":{"dtype":"U8","shape":[2],"data_offsets":[2,4]}}' 4
 seed empty_obj '{}' 0
 
-cat >"$WORK/safetensors.dict" <<'DICT'
+cat >"$work/safetensors.dict" <<'DICT'
 "\"dtype\""
 "\"shape\""
 "\"data_offsets\""
@@ -45,6 +45,4 @@ cat >"$WORK/safetensors.dict" <<'DICT'
 "18446744073709551615"
 "9223372036854775807"
 DICT
-
-"$WORK/safetensors_fuzz" -max_total_time="$SECS" -max_len=4096 -timeout=10 -dict="$WORK/safetensors.dict" \
-  -artifact_prefix="$WORK/" -print_final_stats=1 "$WORK/corpus"
+fuzz_run "$bin" 4096 -dict="$work/safetensors.dict"

@@ -4,7 +4,8 @@
 # (no CMake), and runs it for a bounded time. Needs: clang, libclang-rt-14-dev, libpcre2-dev,
 # nlohmann-json3-dev.
 #   scripts/fuzz_tokenizer.sh [WORK_DIR]      (default build-fuzz; FUZZ_SECONDS=30)
-# Exit 0: no crash found. The binary is rebuilt only when a source is newer than it.
+# Exit 0: no crash found; a crash's input is written to WORK_DIR/crash-*. The binary is rebuilt only
+# when a source is newer than it.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=${1:-$root/build-fuzz}
@@ -25,5 +26,4 @@ seed added '\x00{"added_tokens":[{"id":300,"content":"ab","lstrip":true,"rstrip"
 seed post '\x00{"post_processor":{"type":"TemplateProcessing","single":[{"SpecialToken":{"id":"<s>","type_id":0}},{"Sequence":{"id":"A","type_id":0}}],"special_tokens":{"<s>":{"id":"<s>","ids":[1],"tokens":["<s>"]}}}}\x00hi'
 seed template '\x01{%% set ns = namespace(a=1) %%}{%% for m in messages[::-1] if m.role != "x" %%}{{ loop.index0 }}{{ m.content.split("</think>")[-1] | trim | tojson }}{%% endfor %%}{{ ns.a + 2 ** 3 }}'
 seed roundtrip '\x02the quick \xff\xfe fox 12345 <|endoftext|> \xe4\xb8\xad  \n\n\t x'
-exec "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len=4096 \
-  -print_final_stats=1 "$work/corpus"
+fuzz_run "$bin" 4096

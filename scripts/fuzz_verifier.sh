@@ -24,7 +24,5 @@ cp -n "$root"/fuzz/corpus/verifier/* "$work/corpus/" 2>/dev/null || true
 # CLN (under GiNaC, not instrumented) keeps a few process-lifetime caches that LeakSanitizer
 # reports at exit, and GiNaC leaks the object under construction when its evaluation throws
 # (log(0), tan(pi/2): pole errors the verifier turns into "does not parse"). Ours are checked.
-printf 'leak:libcln.so\nleak:libginac.so\nleak:GiNaC::dynallocate\n' > "$work/lsan.supp"
-export LSAN_OPTIONS="suppressions=$work/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
-exec "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len=8192 \
-  -print_final_stats=1 -artifact_prefix="$work/" "$work/corpus"
+fuzz_ignore_leaks libcln.so libginac.so GiNaC::dynallocate
+fuzz_run "$bin" 8192

@@ -14,14 +14,13 @@ const r1::cli::CommandSpec kSpec{
     "from their step checkpoints.",
     {}};
 
-int run(int argc, char** argv) {
-  auto cfg = r1::pipeline::r1zero_defaults();
-  if (!r1::cli::parse(kSpec, cfg, argc, argv)) return 0;
+int run(r1::pipeline::R1ZeroConfig& cfg) {
   r1::dist::Runtime rt(cfg.dist);  // joins the job of torchrun's environment, or runs alone
   r1::pipeline::run_r1zero(cfg, rt);
   return 0;
 }
 
-r1::cli::RegisterCommand reg("demo", "R1-Zero end to end on a tiny model: pretrain, GRPO, evaluate, report", run);
+r1::cli::RegisterCommand reg(kSpec, "R1-Zero end to end on a tiny model: pretrain, GRPO, evaluate, report", run,
+                             r1::pipeline::r1zero_defaults);
 
 }  // namespace

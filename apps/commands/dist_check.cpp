@@ -39,9 +39,7 @@ const r1::cli::CommandSpec kSpec{
     "--max_bytes (x --factor). Example: r1 launch --nproc_per_node 2 dist_check --bandwidth true",
     {}};
 
-int run(int argc, char** argv) {
-  DistCheckCommand c;
-  if (!r1::cli::parse(kSpec, c, argc, argv)) return 0;
+int run(DistCheckCommand& c) {
   r1::dist::Runtime rt(c.dist);
   std::printf("dist_check: rank %d/%d (local %d/%d) on %s, pid %d, backend %s\n", rt.rank(), rt.world_size(),
               rt.local_rank(), rt.env().local_world_size, r1::dist::host_name().c_str(), static_cast<int>(::getpid()),
@@ -57,7 +55,7 @@ int run(int argc, char** argv) {
   return 0;
 }
 
-r1::cli::RegisterCommand reg("dist_check", "check a distributed setup: rendezvous, collectives, all-reduce bandwidth",
+r1::cli::RegisterCommand reg(kSpec, "check a distributed setup: rendezvous, collectives, all-reduce bandwidth",
                              run);
 
 }  // namespace

@@ -61,9 +61,7 @@ const r1::cli::CommandSpec kSpec{
     "resumes the SFT from OUT/checkpoints/latest; OUT/final is the distilled student (Hugging Face layout).",
     {}};
 
-int run(int argc, char** argv) {
-  DistillCommand c;
-  if (!r1::cli::parse(kSpec, c, argc, argv)) return 0;
+int run(DistillCommand& c) {
   r1::rl::DistillJob job{c.teacher, c.student, c.out, c.data, c.max_length, c.sft, c.run};
   // What changes the result: the command's result part (no output, cadence or logging keys).
   job.run.fingerprint = r1::schema::result_part(c);
@@ -78,7 +76,6 @@ int run(int argc, char** argv) {
   return 0;
 }
 
-r1::cli::RegisterCommand reg("distill", "distil a teacher into a student with another tokenizer (sample, verify, SFT)",
-                             run);
+r1::cli::RegisterCommand reg(kSpec, "distil a teacher into a student with another tokenizer (sample, verify, SFT)", run);
 
 }  // namespace

@@ -92,9 +92,7 @@ const r1::cli::CommandSpec kSpec{
     "Writes OUT/<bench>.jsonl (one line per sample; a rerun resumes) and OUT/summary.json.",
     {}};
 
-int run(int argc, char** argv) {
-  EvalCommand opt;
-  if (!r1::cli::parse(kSpec, opt, argc, argv)) return 0;
+int run(EvalCommand& opt) {
   r1::eval::EvalRunConfig cfg;
   cfg.k = opt.k;
   cfg.sampling = opt.sampling;
@@ -151,6 +149,6 @@ int run(int argc, char** argv) {
   return 0;
 }
 
-r1::cli::RegisterCommand reg("eval", "benchmark a checkpoint: pass@1, pass@k, cons@k over k samples (R1 protocol)", run);
+r1::cli::RegisterCommand reg(kSpec, "benchmark a checkpoint: pass@1, pass@k, cons@k over k samples (R1 protocol)", run);
 
 }  // namespace

@@ -34,9 +34,7 @@ const r1::cli::CommandSpec kSpec{
     "LM Studio, with its tokenizer and chat template.",
     {}};
 
-int run(int argc, char** argv) {
-  ExportCommand c;
-  if (!r1::cli::parse(kSpec, c, argc, argv)) return 0;
+int run(ExportCommand& c) {
   const std::string &model = c.model, &out = c.out;
   const r1::io::gguf::ExportOptions& opt = c.gguf;
   const auto s = r1::io::gguf::export_gguf(model, out, opt);
@@ -47,6 +45,6 @@ int run(int argc, char** argv) {
   return 0;
 }
 
-r1::cli::RegisterCommand reg("export", "write a checkpoint as GGUF (llama.cpp, Ollama, LM Studio)", run);
+r1::cli::RegisterCommand reg(kSpec, "write a checkpoint as GGUF (llama.cpp, Ollama, LM Studio)", run);
 
 }  // namespace

@@ -40,9 +40,7 @@ const r1::cli::CommandSpec kSpec{
     "prompt (separated by ---- lines when --n > 1).",
     {}};
 
-int run(int argc, char** argv) {
-  GenerateCommand c;
-  if (!r1::cli::parse(kSpec, c, argc, argv)) return 0;
+int run(GenerateCommand& c) {
   const std::string tokenizer_config = c.model + "/tokenizer_config.json";
   if (c.chat)
     r1::check(r1::path_exists(tokenizer_config), c.model,
@@ -74,6 +72,6 @@ int run(int argc, char** argv) {
   return 0;
 }
 
-r1::cli::RegisterCommand reg("generate", "sample completions of a prompt from a checkpoint", run);
+r1::cli::RegisterCommand reg(kSpec, "sample completions of a prompt from a checkpoint", run);
 
 }  // namespace

@@ -30,14 +30,12 @@ const r1::cli::CommandSpec kSpec{
     "does; otherwise the R1-Zero prompt. Takes the same configuration as `r1 demo` (the rl.* keys matter here).",
     {}};
 
-int run(int argc, char** argv) {
-  GrpoCommand cfg;
-  if (!r1::cli::parse(kSpec, cfg, argc, argv)) return 0;
+int run(GrpoCommand& cfg) {
   r1::dist::Runtime rt(cfg.job.dist);  // joins the job of torchrun's environment, or runs alone
   r1::pipeline::run_grpo_stage(cfg.job, cfg.init, rt);
   return 0;
 }
 
-r1::cli::RegisterCommand reg("grpo", "GRPO with rule-based rewards from a checkpoint (--init DIR)", run);
+r1::cli::RegisterCommand reg(kSpec, "GRPO with rule-based rewards from a checkpoint (--init DIR)", run);
 
 }  // namespace

@@ -9,7 +9,7 @@
 #include "commands/commands.h"
 #include "core/cli.h"
 #include "core/error.h"
-#include "core/files.h"
+#include "core/json_file.h"
 #include "io/hf_config.h"
 #include "io/safetensors.h"
 #include "io/inference_load.h"
@@ -99,12 +99,7 @@ json inspect(const std::string& path) {
     const fs::path tc_path = fs::path(path) / "tokenizer_config.json";
     std::string family = "none (no tokenizer_config.json)";
     if (fs::exists(tc_path)) {
-      json tc;
-      try {
-        tc = json::parse(r1::read_file(tc_path.string()));
-      } catch (const json::exception& e) {
-        throw r1::Error(tc_path.string(), std::string("invalid JSON: ") + e.what());
-      }
+      const json tc = r1::read_json_file(tc_path.string());
       const std::string tmpl = chat_template_of(tc);
       family = tmpl.empty() ? "none (no chat_template)"
                             : r1::text::chat_family_name(r1::text::detect_chat_family(tmpl));
@@ -194,9 +189,7 @@ const r1::cli::CommandSpec kSpec{
     "memory the weights take loaded at fp32, bf16, int8 and int4 (--quant of generate, eval, serve).",
     {"path"}};
 
-int run(int argc, char** argv) {
-  InspectCommand c;
-  if (!r1::cli::parse(kSpec, c, argc, argv)) return 0;
+int run(InspectCommand& c) {
   const std::string& path = c.path;
   const bool as_json = c.as_json;
   const json r = inspect(path);
@@ -207,7 +200,6 @@ int run(int argc, char** argv) {
   return 0;
 }
 
-r1::cli::RegisterCommand reg("inspect", "show a checkpoint's architecture, parameters, dtypes, shards, chat template",
-                             run);
+r1::cli::RegisterCommand reg(kSpec, "show a checkpoint's architecture, parameters, dtypes, shards, chat template", run);
 
 }  // namespace

@@ -18,13 +18,12 @@ r1::cli::CommandSpec spec() {
           {"config"}};
 }
 
-int run(int argc, char** argv) {
-  auto cfg = r1::pipeline::r1_pipeline_defaults();
-  if (!r1::cli::parse(spec(), cfg, argc, argv)) return 0;
+int run(r1::pipeline::R1PipelineConfig& cfg) {
   r1::pipeline::run_r1_pipeline(cfg);
   return 0;
 }
 
-r1::cli::RegisterCommand reg("pipeline", "the whole R1 pipeline + distillation, resumable, with a findings report", run);
+r1::cli::RegisterCommand reg(spec(), "the whole R1 pipeline + distillation, resumable, with a findings report", run,
+                             r1::pipeline::r1_pipeline_defaults);
 
 }  // namespace

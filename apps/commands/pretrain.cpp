@@ -14,14 +14,13 @@ const r1::cli::CommandSpec kSpec{
     "configuration as `r1 demo`.",
     {}};
 
-int run(int argc, char** argv) {
-  auto cfg = r1::pipeline::r1zero_defaults();
-  if (!r1::cli::parse(kSpec, cfg, argc, argv)) return 0;
+int run(r1::pipeline::R1ZeroConfig& cfg) {
   r1::dist::Runtime rt(cfg.dist);  // joins the job of torchrun's environment, or runs alone
   r1::pipeline::run_pretrain_stage(cfg, rt);
   return 0;
 }
 
-r1::cli::RegisterCommand reg("pretrain", "pretrain a base model on mixed direct / <think> task solutions", run);
+r1::cli::RegisterCommand reg(kSpec, "pretrain a base model on mixed direct / <think> task solutions", run,
+                             r1::pipeline::r1zero_defaults);
 
 }  // namespace

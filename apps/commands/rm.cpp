@@ -2,13 +2,13 @@
 // pairs {"prompt", "chosen", "rejected"} (JSONL), rendered as `r1 sft` renders a prompt and response.
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <memory>
 
 #include "commands/commands.h"
 #include "core/cli.h"
 #include "core/error.h"
 #include "core/files.h"
+#include "core/json_file.h"
 #include "core/log.h"
 #include "core/metrics.h"
 #include "io/model_dir.h"
@@ -56,9 +56,7 @@ std::vector<int32_t> encode_side(const std::string& prompt, const std::string& r
   return e->ids;
 }
 
-int run(int argc, char** argv) {
-  RmCommand c;
-  if (!r1::cli::parse(kSpec, c, argc, argv)) return 0;
+int run(RmCommand& c) {
   const std::string &model_dir = c.model, &data = c.data, &out = c.out;
   auto loaded = r1::io::load_model_dir(model_dir);
   const int64_t context = loaded.model->config().max_position_embeddings;
@@ -68,22 +66,11 @@ int run(int argc, char** argv) {
   auto fmt = r1::train::sft_format_of(loaded, model_dir, c.max_length > 0 ? c.max_length : context);
 
   std::vector<r1::rl::PreferencePair> pairs;
-  std::ifstream in(data);
-  r1::check(in.good(), data, "cannot open");
-  std::string line;
-  for (int64_t n = 1; std::getline(in, line); ++n) {
-    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    const std::string where = data + ":" + std::to_string(n);
-    json j;
-    try {
-      j = json::parse(line);
-    } catch (const json::exception& e) {
-      throw r1::Error(where, std::string("invalid JSON: ") + e.what());
-    }
+  r1::for_each_jsonl_record(data, [&](const json& j, const std::string& where) {
     for (const char* k : {"prompt", "chosen", "rejected"})
       r1::check(j.is_object() && j.contains(k) && j.at(k).is_string(), where, std::string("needs a string \"") + k + "\"");
     pairs.push_back({encode_side(j["prompt"], j["chosen"], fmt, where), encode_side(j["prompt"], j["rejected"], fmt, where)});
-  }
+  });
   r1::check(pairs.size() >= 2, data, "needs at least 2 preference pairs");
   const size_t n_eval = std::min(pairs.size() - 1, static_cast<size_t>(pairs.size() * c.eval_fraction));
   std::vector<r1::rl::PreferencePair> eval(pairs.end() - n_eval, pairs.end());
@@ -111,6 +98,6 @@ int run(int argc, char** argv) {
   return 0;
 }
 
-r1::cli::RegisterCommand reg("rm", "train a Bradley-Terry reward model on preference pairs", run);
+r1::cli::RegisterCommand reg(kSpec, "train a Bradley-Terry reward model on preference pairs", run);
 
 }  // namespace

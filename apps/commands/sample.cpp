@@ -75,9 +75,7 @@ const r1::cli::CommandSpec kSpec{
     "(--stats, default OUT.stats.json).",
     {}};
 
-int run(int argc, char** argv) {
-  SampleCommand c;
-  if (!r1::cli::parse(kSpec, c, argc, argv)) return 0;
+int run(SampleCommand& c) {
   const std::string &model_dir = c.model, &out = c.out;
   const std::string stats_path = c.stats.empty() ? out + ".stats.json" : c.stats;
   std::vector<std::unique_ptr<r1::tasks::Task>> tasks;
@@ -140,6 +138,6 @@ int run(int argc, char** argv) {
   return 0;
 }
 
-r1::cli::RegisterCommand reg("sample", "rejection sampling: verified, filtered responses -> an SFT dataset", run);
+r1::cli::RegisterCommand reg(kSpec, "rejection sampling: verified, filtered responses -> an SFT dataset", run);
 
 }  // namespace

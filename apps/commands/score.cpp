@@ -29,9 +29,7 @@ const r1::cli::CommandSpec kSpec{"score", "--model DIR --ids IDS.json --out LOGI
                                  "way one compares\na port with its reference implementation.",
                                  {}};
 
-int run(int argc, char** argv) {
-  ScoreCommand c;
-  if (!r1::cli::parse(kSpec, c, argc, argv)) return 0;
+int run(ScoreCommand& c) {
   const std::string &model_dir = c.model, &ids_path = c.ids, &out_path = c.out;
   auto j = nlohmann::json::parse(r1::read_file(ids_path), nullptr, false);
   r1::check(!j.is_discarded() && j.is_array() && !j.empty(), ids_path, "must hold a non-empty JSON array of token ids");
@@ -54,6 +52,6 @@ int run(int argc, char** argv) {
   return 0;
 }
 
-r1::cli::RegisterCommand reg("score", "logits of every position of a token sequence, as safetensors", run);
+r1::cli::RegisterCommand reg(kSpec, "logits of every position of a token sequence, as safetensors", run);
 
 }  // namespace

@@ -88,9 +88,7 @@ r1::serve::ServedModel describe(const r1::io::LoadedModel& loaded, const ServeCo
   return m;
 }
 
-int run(int argc, char** argv) {
-  ServeCommand c;
-  if (!r1::cli::parse(kSpec, c, argc, argv)) return 0;
+int run(ServeCommand& c) {
   if (c.server.api_key.empty())
     if (const char* key = std::getenv("R1_API_KEY")) c.server.api_key = key;
 
@@ -133,6 +131,6 @@ int run(int argc, char** argv) {
   return 0;
 }
 
-r1::cli::RegisterCommand reg("serve", "an OpenAI-compatible server for a checkpoint (chat page at /)", run);
+r1::cli::RegisterCommand reg(kSpec, "an OpenAI-compatible server for a checkpoint (chat page at /)", run);
 
 }  // namespace

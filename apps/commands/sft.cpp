@@ -64,9 +64,7 @@ const r1::cli::CommandSpec kSpec{
     "when epochs is 0.",
     {}};
 
-int run(int argc, char** argv) {
-  SftCommand c;
-  if (!r1::cli::parse(kSpec, c, argc, argv)) return 0;
+int run(SftCommand& c) {
   const std::string& out = c.out;
 
   r1::dist::Runtime rt(c.dist);  // joins the job of torchrun's environment, or runs alone
@@ -116,6 +114,6 @@ int run(int argc, char** argv) {
   return 0;
 }
 
-r1::cli::RegisterCommand reg("sft", "supervised fine-tuning on chat JSONL (loss on responses, exact resume)", run);
+r1::cli::RegisterCommand reg(kSpec, "supervised fine-tuning on chat JSONL (loss on responses, exact resume)", run);
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include "core/cli.h"
 #include "core/error.h"
 #include "core/files.h"
+#include "core/json_file.h"
 #include "text/chat_template.h"
 #include "text/tokenizer.h"
 
@@ -64,9 +65,7 @@ const r1::cli::CommandSpec kSpec{
     "template first.",
     {}};
 
-int run_tokenize(int argc, char** argv) {
-  TokenizeCommand c;
-  if (!r1::cli::parse(kSpec, c, argc, argv)) return 0;
+int run_tokenize(TokenizeCommand& c) {
   std::string tokenizer_path = c.tokenizer;
   if (r1::path_exists(tokenizer_path + "/tokenizer.json")) tokenizer_path += "/tokenizer.json";
   const auto tok = r1::text::Tokenizer::from_file(tokenizer_path);
@@ -94,12 +93,7 @@ int run_tokenize(int argc, char** argv) {
 
   std::string text;
   if (!c.chat.empty()) {
-    nlohmann::json messages;
-    try {
-      messages = nlohmann::json::parse(r1::read_file(c.chat));
-    } catch (const nlohmann::json::exception& e) {
-      throw r1::Error(c.chat, std::string("invalid JSON: ") + e.what());
-    }
+    const nlohmann::json messages = r1::read_json_file(c.chat);
     const auto tmpl = !c.chat_family.empty()
                           ? r1::text::ChatTemplate::builtin(r1::text::parse_chat_family(c.chat_family))
                           : r1::text::ChatTemplate::from_tokenizer_config(
@@ -117,8 +111,6 @@ int run_tokenize(int argc, char** argv) {
   return 0;
 }
 
-r1::cli::RegisterCommand reg("tokenize",
-                             "text -> token ids (JSON) with a tokenizer.json; --decode, --chat",
-                             run_tokenize);
+r1::cli::RegisterCommand reg(kSpec, "text -> token ids (JSON) with a tokenizer.json; --decode, --chat", run_tokenize);
 
 }  // namespace

@@ -8,7 +8,7 @@
 #include "commands/commands.h"
 #include "core/cli.h"
 #include "core/error.h"
-#include "core/files.h"
+#include "core/json_file.h"
 #include "text/bpe_trainer.h"
 #include "text/bpe_trainer_schema.h"
 
@@ -18,28 +18,17 @@ namespace {
 // `field` in each record of a JSONL file.
 void read_documents(const std::string& path, const std::string& jsonl_field,
                     std::vector<std::string>& docs) {
+  if (!jsonl_field.empty()) {
+    r1::for_each_jsonl_record(path, [&](const nlohmann::json& j, const std::string& where) {
+      if (!j.contains(jsonl_field) || !j.at(jsonl_field).is_string())
+        throw r1::Error(where, "record has no string field \"" + jsonl_field + "\"");
+      docs.push_back(j.at(jsonl_field).get<std::string>());
+    });
+    return;
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) throw r1::Error(path, "cannot open corpus file");
-  std::string line;
-  size_t lineno = 0;
-  while (std::getline(in, line)) {
-    ++lineno;
-    if (jsonl_field.empty()) {
-      docs.push_back(line + "\n");
-      continue;
-    }
-    if (line.empty()) continue;
-    nlohmann::json j;
-    try {
-      j = nlohmann::json::parse(line);
-    } catch (const nlohmann::json::exception& e) {
-      throw r1::Error(path + ":" + std::to_string(lineno), std::string("invalid JSON: ") + e.what());
-    }
-    if (!j.contains(jsonl_field) || !j.at(jsonl_field).is_string())
-      throw r1::Error(path + ":" + std::to_string(lineno),
-                      "record has no string field \"" + jsonl_field + "\"");
-    docs.push_back(j.at(jsonl_field).get<std::string>());
-  }
+  for (std::string line; std::getline(in, line);) docs.push_back(line + "\n");
 }
 
 struct TokenizerTrainCommand {
@@ -65,9 +54,7 @@ const r1::cli::CommandSpec kSpec{
     "tokens.",
     {"corpus"}};
 
-int run_train(int argc, char** argv) {
-  TokenizerTrainCommand c;
-  if (!r1::cli::parse(kSpec, c, argc, argv)) return 0;
+int run_train(TokenizerTrainCommand& c) {
   std::vector<std::string> docs;
   for (const auto& f : c.corpus) read_documents(f, c.jsonl_field, docs);
   const auto tok = r1::text::train_bpe(docs, c.bpe);
@@ -79,7 +66,8 @@ int run_train(int argc, char** argv) {
 // `r1 tokenizer <subcommand>`: train is the only one.
 int run_tokenizer(int argc, char** argv) {
   const std::string sub = argc > 1 ? argv[1] : "";
-  if (sub == "train") return run_train(argc - 1, argv + 1);
+  static const auto train = r1::cli::parsed_command(kSpec, run_train);
+  if (sub == "train") return train(argc - 1, argv + 1);
   if (sub == "--help" || sub == "-h") {
     std::printf("usage: r1 tokenizer <subcommand> [options]\n\nsubcommands:\n"
                 "  train    train a byte-level BPE tokenizer.json (r1 tokenizer train --help)\n");

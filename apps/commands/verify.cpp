@@ -57,9 +57,7 @@ const r1::cli::CommandSpec kSpec{
     "{\"line\", \"error\"} and makes the exit status 1 once every line is done.",
     {}};
 
-int run_verify(int argc, char** argv) {
-  VerifyCommand c;
-  if (!r1::cli::parse(kSpec, c, argc, argv)) return 0;
+int run_verify(VerifyCommand& c) {
   m::VerifyOptions opt;
   opt.precision = c.float_rounding;
   opt.timeout_ms = c.timeout_ms;
@@ -112,6 +110,6 @@ int run_verify(int argc, char** argv) {
   return malformed ? 1 : 0;
 }
 
-r1::cli::RegisterCommand reg("verify", "grade math answers (JSONL {gold, pred} -> verdicts)", run_verify);
+r1::cli::RegisterCommand reg(kSpec, "grade math answers (JSONL {gold, pred} -> verdicts)", run_verify);
 
 }  // namespace

@@ -15,6 +15,7 @@
 
 #include "core/error.h"
 #include "core/files.h"
+#include "core/json_file.h"
 #include "io/fp8.h"
 #include "io/hf_config.h"
 #include "text/tokenizer.h"
@@ -81,11 +82,7 @@ std::string shape_str(at::IntArrayRef s) { return c10::str(s); }
 
 std::optional<json> read_json_if_exists(const fs::path& p) {
   if (!fs::exists(p)) return std::nullopt;
-  try {
-    return json::parse(read_file(p.string()));
-  } catch (const json::exception& e) {
-    throw Error(p.string(), std::string("invalid JSON: ") + e.what());
-  }
+  return read_json_file(p.string());
 }
 
 int64_t fp8_block_size(const model::ModelConfig& c, const std::string& config_path) {

@@ -8,6 +8,7 @@
 
 #include "core/error.h"
 #include "core/files.h"
+#include "core/json_file.h"
 #include "io/gguf_file.h"
 #include "io/gguf_names.h"
 #include "io/gguf_vocab.h"
@@ -25,11 +26,7 @@ json read_json(const fs::path& p, bool required) {
     check(!required, p.string(), "missing");
     return nullptr;
   }
-  try {
-    return json::parse(read_file(p.string()));
-  } catch (const json::exception& e) {
-    throw Error(p.string(), std::string("invalid JSON: ") + e.what());
-  }
+  return read_json_file(p.string());
 }
 
 // config.json fields, checked where they are read.

@@ -4,6 +4,7 @@
 
 #include "core/error.h"
 #include "core/files.h"
+#include "core/json_file.h"
 #include "model/model_config_schema.h"
 
 namespace r1::io {
@@ -252,15 +253,7 @@ ModelConfig config_from_hf(const json& j, const std::string& source) {
   return c;
 }
 
-ModelConfig load_hf_config(const std::string& path) {
-  json j;
-  try {
-    j = json::parse(read_file(path));
-  } catch (const json::exception& e) {
-    throw Error(path, std::string("invalid JSON: ") + e.what());
-  }
-  return config_from_hf(j, path);
-}
+ModelConfig load_hf_config(const std::string& path) { return config_from_hf(read_json_file(path), path); }
 
 json config_to_hf(const ModelConfig& c) {
   json j = {{"model_type", c.arch},

@@ -2,6 +2,7 @@
 #pragma once
 #include "core/schema.h"
 #include "rl/reward_model.h"
+#include "train/train_schema.h"
 
 namespace r1::rl {
 
@@ -11,10 +12,7 @@ void visit_fields(V& v, RewardTrainConfig& c) {
   v.field("steps", c.steps, "optimizer steps", at_least(1));
   v.field("batch_size", c.batch_size, "preference pairs per step", at_least(1));
   v.field("lr", c.lr, "peak AdamW learning rate", open_closed(0, 1));
-  v.field("warmup_steps", c.warmup_steps, "steps of linear warmup", at_least(0));
-  v.field("min_lr_ratio", c.min_lr_ratio, "the cosine decays to lr x min_lr_ratio", closed(0, 1));
-  v.field("weight_decay", c.weight_decay, "AdamW decoupled weight decay", closed(0, 1));
-  v.field("grad_clip", c.grad_clip, "clip the gradient's global norm to this; 0 = off", at_least(0));
+  train::visit_schedule_fields(v, c);
   v.field("seed", c.seed, "seed of the data order and the head's initialisation");
   v.field("log_every", c.log_every, "steps between progress lines", at_least(1) | schema::kNotResult);
 }

@@ -1,7 +1,7 @@
 #include "text/chat_template.h"
 
 #include "core/error.h"
-#include "core/files.h"
+#include "core/json_file.h"
 
 namespace r1::text {
 namespace {
@@ -70,13 +70,7 @@ ChatFamily parse_chat_family(const std::string& name) {
 }
 
 ChatTemplate ChatTemplate::from_tokenizer_config(const std::string& path) {
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(read_file(path));
-  } catch (const nlohmann::json::exception& e) {
-    throw Error(path, std::string("invalid JSON: ") + e.what());
-  }
-  return from_config_json(j, path);
+  return from_config_json(read_json_file(path), path);
 }
 
 ChatTemplate ChatTemplate::from_config_json(const nlohmann::json& config, const std::string& where) {

@@ -7,6 +7,7 @@
 
 #include "core/error.h"
 #include "core/files.h"
+#include "core/json_file.h"
 #include "text/added_vocabulary.h"
 #include "text/bpe_model.h"
 #include "text/decoder.h"
@@ -36,16 +37,7 @@ struct Tokenizer::Impl {
   }
 };
 
-Tokenizer Tokenizer::from_file(const std::string& path) {
-  const std::string text = read_file(path);
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::exception& e) {
-    throw Error(path, std::string("invalid JSON: ") + e.what());
-  }
-  return from_json(j, path);
-}
+Tokenizer Tokenizer::from_file(const std::string& path) { return from_json(read_json_file(path), path); }
 
 Tokenizer Tokenizer::from_json(const nlohmann::json& j, const std::string& source) {
   check(j.is_object(), source, "tokenizer.json must be a JSON object");

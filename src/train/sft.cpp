@@ -4,11 +4,11 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <fstream>
 #include <random>
 
 #include "core/error.h"
 #include "core/files.h"
+#include "core/json_file.h"
 #include "core/log.h"
 #include "core/seed.h"
 #include "io/model_dir.h"
@@ -62,21 +62,9 @@ uint64_t data_hash(const std::vector<Example>& units) {
 }  // namespace
 
 std::vector<json> read_sft_jsonl(const std::string& path) {
-  std::ifstream in(path);
-  check(in.good(), path, "cannot open");
   std::vector<json> out;
-  std::string line;
-  for (int64_t n = 1; std::getline(in, line); ++n) {
-    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    const std::string where = path + ":" + std::to_string(n);
-    json j;
-    try {
-      j = json::parse(line);
-    } catch (const json::exception& e) {
-      throw Error(where, std::string("invalid JSON: ") + e.what());
-    }
-    out.push_back(normalise_record(j, where));
-  }
+  for_each_jsonl_record(path,
+                        [&](const json& j, const std::string& where) { out.push_back(normalise_record(j, where)); });
   check(!out.empty(), path, "holds no examples");
   return out;
 }

@@ -1,5 +1,6 @@
 // The tiny models tests build, in one place: each starts from model/presets.h and shrinks it, so a
 // test changes a field or two instead of spelling a config out.
+//   seeded_model(c, seed)    a model of config c, its weights initialised with `seed`
 //   tiny_qwen2(V, P, seed)   the smallest Qwen2-style policy the RL tests train: 32 wide, 2 layers,
 //                            2 heads / 1 KV head, tied embeddings, initialised with `seed`
 //   micro_qwen2(V)           16 wide, 2 layers, 4 heads / 2 KV heads, q/k/v bias, untied: small
@@ -14,6 +15,12 @@
 
 namespace r1::test {
 
+inline model::CausalLM seeded_model(const model::ModelConfig& c, uint64_t seed) {
+  model::CausalLM m(c);
+  model::init_weights(*m, seed);
+  return m;
+}
+
 inline model::ModelConfig tiny_qwen2_config(int64_t vocab_size, int64_t max_positions) {
   auto mc = model::tiny_qwen2(vocab_size);
   mc.hidden_size = 32;
@@ -26,9 +33,7 @@ inline model::ModelConfig tiny_qwen2_config(int64_t vocab_size, int64_t max_posi
 }
 
 inline model::CausalLM tiny_qwen2(int64_t vocab_size, int64_t max_positions, uint64_t seed) {
-  model::CausalLM m(tiny_qwen2_config(vocab_size, max_positions));
-  model::init_weights(*m, seed);
-  return m;
+  return seeded_model(tiny_qwen2_config(vocab_size, max_positions), seed);
 }
 
 inline model::ModelConfig micro_qwen2(int64_t vocab_size) {

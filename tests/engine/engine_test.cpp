@@ -27,16 +27,10 @@ model::CausalLM qwen2(uint64_t seed) {
   c.num_attention_heads = 4;
   c.num_key_value_heads = 2;
   c.initializer_range = 0.3;  // peaked logits, so greedy ties are unlikely
-  model::CausalLM m(c);
-  model::init_weights(*m, seed);
-  return m;
+  return test::seeded_model(c, seed);
 }
 
-model::CausalLM deepseek(uint64_t seed) {
-  model::CausalLM m(test::micro_deepseek_v3(29));
-  model::init_weights(*m, seed);
-  return m;
-}
+model::CausalLM deepseek(uint64_t seed) { return test::seeded_model(test::micro_deepseek_v3(29), seed); }
 
 std::map<std::string, model::CausalLM> models() { return {{"qwen2", qwen2(11)}, {"deepseek_v3", deepseek(12)}}; }
 

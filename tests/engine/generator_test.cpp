@@ -8,6 +8,7 @@
 #include <cstring>
 #include <limits>
 
+#include "common/tiny_model.h"
 #include "core/error.h"
 #include "engine/generator.h"
 #include "model/causal_lm.h"
@@ -25,9 +26,7 @@ model::CausalLM tiny_model(uint64_t seed) {
   c.num_attention_heads = 4;
   c.num_key_value_heads = 2;
   c.initializer_range = 0.3;  // peaked logits, so greedy ties are unlikely
-  model::CausalLM m(c);
-  model::init_weights(*m, seed);
-  return m;
+  return test::seeded_model(c, seed);
 }
 
 std::vector<std::vector<int32_t>> prompts() { return {{1, 2, 3, 4, 5}, {7, 8}, {9, 10, 11}}; }

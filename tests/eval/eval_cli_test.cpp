@@ -2,7 +2,6 @@
 // `r1 pretrain` (saved with io::save_model_dir), evaluated on Countdown CD3 and a synthetic family;
 // the files it writes, resuming after an interruption, settings checks, the R1 chat prompt path.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <cstdio>
 #include <cmath>
@@ -13,6 +12,7 @@
 #include <sstream>
 
 #include "common/cli.h"
+#include "common/temp_dir.h"
 
 namespace {
 
@@ -35,8 +35,7 @@ class EvalCli : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     // ctest runs each test of this suite in its own process, concurrently: one directory per process.
-    root_ = fs::temp_directory_path() / ("r1_eval_cli_test_" + std::to_string(::getpid()));
-    fs::remove_all(root_);
+    root_ = r1::test::fresh_temp_dir("eval_cli_test");
     // MATH-500 and multiple-choice prompts run to several hundred tokens with this 16-merge byte-level
     // tokenizer: a context of 2048 holds them (at 256 they are refused, naming the problem).
     auto r = r1::test::pretrain_tiny(root_ / "run", 30, 8, 16, " --model.max_position_embeddings 2048");

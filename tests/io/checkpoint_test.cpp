@@ -35,15 +35,6 @@ model::ModelConfig tiny_qwen(bool tied) {
   return c;
 }
 
-text::Tokenizer tiny_tokenizer() {
-  return text::Tokenizer::from_json(json::parse(R"({
-    "version": "1.0", "truncation": null, "padding": null, "added_tokens": [], "normalizer": null,
-    "pre_tokenizer": null, "post_processor": null, "decoder": null,
-    "model": {"type": "BPE", "dropout": null, "unk_token": null, "continuing_subword_prefix": null,
-              "end_of_word_suffix": null, "fuse_unk": false, "byte_fallback": false,
-              "vocab": {"a": 0, "b": 1, "ab": 2}, "merges": ["a b"]}})"));
-}
-
 void expect_same_parameters(const torch::nn::Module& a, const torch::nn::Module& b) {
   auto pa = a.named_parameters(true), pb = b.named_parameters(true);
   ASSERT_EQ(pa.size(), pb.size());
@@ -60,7 +51,7 @@ TEST(Checkpoint, SaveLoadIntoFreshModelGivesSameLogits) {
   EXPECT_TRUE(tensors.count("lm_head.weight"));
   EXPECT_TRUE(tensors.count("model.layers.1.self_attn.q_proj.bias"));
 
-  text::Tokenizer tok = tiny_tokenizer();
+  text::Tokenizer tok = testing::tiny_tokenizer();
   CheckpointSaveOptions opt;
   opt.tokenizer = &tok;
   opt.tokenizer_config = json{{"chat_template", "{{ '<|im_start|>' }}"}, {"model_max_length", 16384}};

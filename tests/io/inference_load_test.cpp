@@ -49,15 +49,6 @@ void write_checkpoint(const fs::path& dir, const model::ModelConfig& cfg, at::Sc
   save_model_dir(dir.string(), *m, tok);
 }
 
-text::Tokenizer tiny_tokenizer() {
-  return text::Tokenizer::from_json(json::parse(R"({
-    "version": "1.0", "truncation": null, "padding": null, "added_tokens": [], "normalizer": null,
-    "pre_tokenizer": null, "post_processor": null, "decoder": null,
-    "model": {"type": "BPE", "dropout": null, "unk_token": null, "continuing_subword_prefix": null,
-              "end_of_word_suffix": null, "fuse_unk": false, "byte_fallback": false,
-              "vocab": {"a": 0, "b": 1, "ab": 2}, "merges": ["a b"]}})"));
-}
-
 bool mapped_in_this_process(const fs::path& file) {
   std::ifstream maps("/proc/self/maps");
   std::string line;
@@ -132,7 +123,7 @@ TEST(InferenceLoad, AMissingProjectionIsNamed) {
 
 TEST(InferenceLoad, GenerateAndEvalTakeQuant) {
   ScratchDir dir;
-  const auto tok = tiny_tokenizer();
+  const auto tok = testing::tiny_tokenizer();
   write_checkpoint(dir / "ck", config(true, /*vocab=*/3), at::kBFloat16, &tok);
   const std::string model = " --model " + (dir / "ck");
   for (const std::string q : {"int8", "int4"}) {

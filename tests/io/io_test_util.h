@@ -1,11 +1,14 @@
-// Helpers shared by the io tests: a scratch directory per test and raw file writing.
+// Helpers shared by the io tests: a scratch directory per test, raw file writing, a tiny tokenizer.
 #pragma once
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <string>
+
+#include "text/tokenizer.h"
 
 namespace r1::io::testing {
 
@@ -43,6 +46,16 @@ inline std::string safetensors_image(const std::string& header, const std::strin
   uint64_t n = header.size();
   for (int i = 0; i < 8; ++i) out[i] = static_cast<char>((n >> (8 * i)) & 0xff);
   return out + header + data;
+}
+
+// A three-token BPE (a, b, ab; one merge): enough for a checkpoint directory to carry a tokenizer.json.
+inline text::Tokenizer tiny_tokenizer() {
+  return text::Tokenizer::from_json(nlohmann::json::parse(R"({
+    "version": "1.0", "truncation": null, "padding": null, "added_tokens": [], "normalizer": null,
+    "pre_tokenizer": null, "post_processor": null, "decoder": null,
+    "model": {"type": "BPE", "dropout": null, "unk_token": null, "continuing_subword_prefix": null,
+              "end_of_word_suffix": null, "fuse_unk": false, "byte_fallback": false,
+              "vocab": {"a": 0, "b": 1, "ab": 2}, "merges": ["a b"]}})"));
 }
 
 }  // namespace r1::io::testing

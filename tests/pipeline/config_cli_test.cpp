@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "common/cli.h"
+#include "common/tiny_model.h"
 #include "io/model_dir.h"
 #include "model/causal_lm.h"
 #include "text/bpe_trainer.h"
@@ -233,15 +234,7 @@ TEST(ConfigCli, GenerateChatWithoutTokenizerConfigSaysSo) {
   tc.num_merges = 4;
   tc.special_tokens = {"<|eos|>"};
   const auto tok = r1::text::train_bpe({"1+2=3 abc"}, tc);
-  r1::model::ModelConfig mc;
-  mc.vocab_size = tok.vocab_size();
-  mc.hidden_size = 16;
-  mc.intermediate_size = 32;
-  mc.num_hidden_layers = 1;
-  mc.num_attention_heads = 2;
-  mc.num_key_value_heads = 1;
-  mc.max_position_embeddings = 64;
-  r1::model::CausalLM m(mc);
+  r1::model::CausalLM m(r1::test::tiny_qwen2_config(tok.vocab_size(), 64));
   r1::io::save_model_dir(dir.string(), *m, &tok);
   ASSERT_FALSE(fs::exists(dir / "tokenizer_config.json"));
   auto r = run_r1("generate --model " + dir.string() + " --prompt hi --chat --max_new_tokens 2");

@@ -3,7 +3,6 @@
 // GSM8K (R1 chat prompts) next to a synthetic family (R1-Zero prompts), then evaluated; the same on
 // the template-less checkpoint; and the errors a bad task list or data folder gives.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <cstdlib>
 #include <cmath>
@@ -13,6 +12,7 @@
 #include <sstream>
 
 #include "common/cli.h"
+#include "common/temp_dir.h"
 
 namespace {
 
@@ -45,8 +45,7 @@ class GrpoCli : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     // ctest runs each test of this suite in its own process, concurrently: one directory per process.
-    root_ = fs::temp_directory_path() / ("r1_grpo_cli_test_" + std::to_string(::getpid()));
-    fs::remove_all(root_);
+    root_ = r1::test::fresh_temp_dir("grpo_cli_test");
     // GSM8K problems in the R1 chat prompt run to several hundred tokens with this 8-merge byte-level
     // tokenizer: a context of 2048 holds them (the demo's 256 would refuse them, naming the problem).
     auto r = r1::test::pretrain_tiny(root_ / "run", 6, 4, 8, " --model.max_position_embeddings 2048");

@@ -1,12 +1,12 @@
 // The main job's report says when a plotted quantity is switched off by the run's settings (KL with
 // beta = 0, the clipped share with one policy update per batch) instead of drawing a flat zero line.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "common/temp_dir.h"
 #include "core/files.h"
 #include "report/html_report.h"
 
@@ -17,9 +17,7 @@ namespace {
 
 // A run directory with two GRPO metric rows, a one-task summary and the given rl config.
 fs::path write_run(const std::string& name, const json& rl) {
-  fs::path dir = fs::temp_directory_path() / ("r1_report_" + name + "_" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
+  const fs::path dir = r1::test::fresh_temp_dir("report_" + name);
   std::ofstream m(dir / "metrics.jsonl");
   for (int step = 0; step < 2; ++step)
     m << json{{"stage", "grpo"}, {"step", step}, {"reward", 0.5}, {"accuracy", 0.4}, {"response_length", 10},

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "common/temp_dir.h"
 #include "report/html_report.h"
 #include "report/pipeline_report.h"
 
@@ -70,9 +71,7 @@ json eval_row(double pass1, double mixing) {
 
 // A run directory as `r1 pipeline` leaves it: every stage's evaluation and curves.
 fs::path pipeline_run_dir() {
-  fs::path dir = fs::temp_directory_path() / ("r1_report_render_" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
+  const fs::path dir = r1::test::fresh_temp_dir("report_render");
   const std::vector<std::string> stages = {"base",          "r1_zero",      "cold_start", "reasoning_rl",
                                            "reasoning_rl_no_lc", "rejection_sft", "final_rl", "student_base",
                                            "distill",       "student_rl"};
@@ -120,9 +119,7 @@ TEST(ReportRender, PipelineReportPlotsRenderInChromium) {
 TEST(ReportRender, BlankPageHasNoPlotColours) {
   // The colour count is a real signal: a page without charts shows none of them.
   if (!fs::exists(kChromium)) GTEST_SKIP() << kChromium << " is not installed";
-  fs::path dir = fs::temp_directory_path() / ("r1_report_blank_" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
+  const fs::path dir = r1::test::fresh_temp_dir("report_blank");
   std::ofstream(dir / "report.html") << "<!doctype html><html><body><h1>no plots</h1></body></html>";
   ASSERT_TRUE(screenshot(dir, 800, 600));
   int w = 0, h = 0;

@@ -2,10 +2,10 @@
 // parse() extracts for multiple-choice strings and how \boxed priority orders candidates.
 #include <gtest/gtest.h>
 
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "core/json_file.h"
 #include "rewards/math/extract.h"
 #include "rewards/math/parse.h"
 #include "rewards/math/verify.h"
@@ -15,13 +15,7 @@ namespace m = r1::rewards::math;
 namespace {
 
 std::vector<nlohmann::json> read_cases() {
-  std::ifstream in(std::string(R1_SOURCE_DATA_DIR) + "/math_verify_parse_cases.jsonl");
-  EXPECT_TRUE(in.good());
-  std::vector<nlohmann::json> out;
-  std::string line;
-  while (std::getline(in, line))
-    if (!line.empty()) out.push_back(nlohmann::json::parse(line));
-  return out;
+  return r1::read_jsonl(std::string(R1_SOURCE_DATA_DIR) + "/math_verify_parse_cases.jsonl");
 }
 
 // The first candidate that parses, Math-Verify style; nullopt when none does.

@@ -5,25 +5,18 @@
 
 #include <chrono>
 #include <map>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "core/json_file.h"
 #include "rewards/math/verify.h"
 
 namespace m = r1::rewards::math;
 
 namespace {
 
-std::vector<nlohmann::json> read_jsonl(const std::string& name) {
-  std::string path = std::string(R1_SOURCE_DATA_DIR) + "/" + name;
-  std::ifstream in(path);
-  EXPECT_TRUE(in.good()) << path;
-  std::vector<nlohmann::json> out;
-  std::string line;
-  while (std::getline(in, line))
-    if (!line.empty()) out.push_back(nlohmann::json::parse(line));
-  return out;
+std::vector<nlohmann::json> read_data_jsonl(const std::string& name) {
+  return r1::read_jsonl(std::string(R1_SOURCE_DATA_DIR) + "/" + name);
 }
 
 double ms_since(std::chrono::steady_clock::time_point t0) {
@@ -35,7 +28,7 @@ double ms_since(std::chrono::steady_clock::time_point t0) {
 // 40 complete DeepSeek-R1-Distill responses (<think> ... </think> summary with \boxed{}), labelled
 // correct/incorrect by the thought-anchors authors. Gold answers include "-\frac{1} { 4027}".
 TEST(MathRealOutputs, R1DistillThoughtAnchorsAll40) {
-  auto recs = read_jsonl("r1_distill_math_outputs_thought_anchors.jsonl");
+  auto recs = read_data_jsonl("r1_distill_math_outputs_thought_anchors.jsonl");
   ASSERT_EQ(recs.size(), 40u);
   size_t agree = 0;
   for (size_t k = 0; k < recs.size(); ++k) {
@@ -65,7 +58,7 @@ TEST(MathRealOutputs, QwenMathCotSamplesAgreeWithQwenGrader) {
        "gold \"10{,}000\", response \\boxed{10000}: the Qwen grader's normalization keeps \"{,}\" and compares "
        "\"10{,}000\" as a string; \"{,}\" is LaTeX's thousands separator, so we read 10000 (and so does Math-Verify)"},
   };
-  auto recs = read_jsonl("qwen25math_math_cot_100_samples.jsonl");
+  auto recs = read_data_jsonl("qwen25math_math_cot_100_samples.jsonl");
   ASSERT_EQ(recs.size(), 100u);
   size_t total = 0;
   double worst = 0;
@@ -91,7 +84,7 @@ TEST(MathRealOutputs, QwenMathCotSamplesAgreeWithQwenGrader) {
 
 // MATH-500: each record's `answer` must match the \boxed{} of its own `solution`.
 TEST(MathRealOutputs, Math500AnswerMatchesItsSolution) {
-  auto recs = read_jsonl("math500_test.jsonl");
+  auto recs = read_data_jsonl("math500_test.jsonl");
   ASSERT_EQ(recs.size(), 500u);
   size_t agree = 0;
   for (const auto& r : recs) {
@@ -110,7 +103,7 @@ TEST(MathRealOutputs, Math500AnswerMatchesItsSolution) {
 // value ("90^\circ" / "90", "\$36" / "36") or, by Math-Verify's rule that an open pair "(a, b)"
 // may stand for the two answers "a, b", "-2,1" / "(-2,1)".
 TEST(MathRealOutputs, Math500DifferentAnswersAreNotEquivalent) {
-  auto recs = read_jsonl("math500_test.jsonl");
+  auto recs = read_data_jsonl("math500_test.jsonl");
   size_t accepted = 0, pairs = 0;
   for (size_t i = 0; i < recs.size(); i += 3) {
     std::string gi = recs[i].at("answer");
@@ -135,7 +128,7 @@ TEST(MathRealOutputs, Math500DifferentAnswersAreNotEquivalent) {
 
 // GSM8K test: the gold "#### N" against the full worked solution, and against a wrong number.
 TEST(MathRealOutputs, Gsm8kFinalAnswers) {
-  auto recs = read_jsonl("gsm8k_test.jsonl");
+  auto recs = read_data_jsonl("gsm8k_test.jsonl");
   ASSERT_EQ(recs.size(), 1319u);
   size_t ok = 0;
   for (const auto& r : recs) {

@@ -4,25 +4,15 @@
 
 #include <chrono>
 #include <map>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "core/json_file.h"
 #include "rewards/math/verify.h"
 
 namespace m = r1::rewards::math;
 
 namespace {
-
-std::vector<nlohmann::json> read_jsonl(const std::string& path) {
-  std::ifstream in(path);
-  EXPECT_TRUE(in.good()) << path;
-  std::vector<nlohmann::json> out;
-  std::string line;
-  while (std::getline(in, line))
-    if (!line.empty()) out.push_back(nlohmann::json::parse(line));
-  return out;
-}
 
 // The case's harness as VerifyOptions: match_types ["latex", "expr"] means
 // LatexExtractionConfig(boxed_match_priority=0) + ExprExtractionConfig for both sides; "default"
@@ -59,7 +49,7 @@ m::VerifyOptions options_for(const nlohmann::json& c) {
 const std::map<size_t, std::string> kKnownDisagreements = {};
 
 TEST(MathVerifyCases, AgreesWithMathVerify) {
-  auto cases = read_jsonl(std::string(R1_SOURCE_DATA_DIR) + "/math_verify_cases.jsonl");
+  auto cases = r1::read_jsonl(std::string(R1_SOURCE_DATA_DIR) + "/math_verify_cases.jsonl");
   ASSERT_EQ(cases.size(), 190u);
   double worst_ms = 0;
   for (size_t k = 0; k < cases.size(); ++k) {

@@ -7,8 +7,8 @@
 #include <filesystem>
 #include <fstream>
 #include <set>
-#include <unistd.h>
 
+#include "common/temp_dir.h"
 #include "core/error.h"
 #include "tasks/datasets/benchmarks.h"
 #include "tasks/datasets/dataset_task.h"
@@ -98,8 +98,7 @@ TEST(McqTask, ShuffledViewsKeepTheGoldOptionAndMapAnswersBack) {
 }
 
 TEST(McqTask, MalformedFilesNameLineAndField) {
-  auto dir = std::filesystem::temp_directory_path() / ("r1_mcq_" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
+  const std::filesystem::path dir = r1::test::fresh_temp_dir("mcq");
   auto load = [&](const std::string& line) {
     std::ofstream(dir / "mcq_sample_test.jsonl") << R"({"question": "ok?", "choices": ["a", "b"], "answer": "A"})"
                                                  << "\n"

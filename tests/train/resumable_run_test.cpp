@@ -12,11 +12,11 @@
 
 #include "common/temp_dir.h"
 #include "common/tiny_model.h"
+#include "common/tiny_tokenizer.h"
 #include "core/error.h"
 #include "core/files.h"
 #include "core/metrics.h"
 #include "io/model_dir.h"
-#include "text/bpe_trainer.h"
 #include "train/lm_trainer.h"
 #include "train/step_guard.h"
 
@@ -28,13 +28,7 @@ using json = nlohmann::json;
 
 std::string temp_dir(const std::string& name) { return test::fresh_temp_dir("run_test_" + name); }
 
-text::Tokenizer tiny_tokenizer() {
-  text::BpeTrainerConfig c;
-  c.num_merges = 10;
-  c.special_tokens = {"<|bos|>", "<|eos|>"};
-  c.bos_token = "<|bos|>";
-  return text::train_bpe({"User: 1+2\nAssistant: 3", "User: 2+2\nAssistant: 4"}, c);
-}
+text::Tokenizer tiny_tokenizer() { return test::chat_bpe({"User: 1+2\nAssistant: 3", "User: 2+2\nAssistant: 4"}, 10); }
 
 // Examples of a fixed toy language, a pure function of the step.
 std::vector<Example> toy_batch(int64_t step) {

@@ -9,10 +9,10 @@
 
 #include <unistd.h>
 
+#include "common/tiny_model.h"
+#include "common/tiny_tokenizer.h"
 #include "core/files.h"
 #include "io/model_dir.h"
-#include "model/causal_lm.h"
-#include "text/bpe_trainer.h"
 
 namespace {
 
@@ -26,26 +26,13 @@ struct TinyRun {
   TinyRun() {
     fs::remove_all(dir);
     fs::create_directories(dir);
-    r1::text::BpeTrainerConfig c;
-    c.num_merges = 30;
-    c.special_tokens = {"<|bos|>", "<|eos|>"};
-    c.added_tokens = {"<think>", "</think>", "<answer>", "</answer>"};
-    c.bos_token = "<|bos|>";
-    auto tok = r1::text::train_bpe({"User: 1+2+3+4 mod 10\nAssistant: <think>1+2=3</think><answer>0</answer>"}, c);
-    r1::model::ModelConfig mc;
-    mc.arch = "qwen2";
-    mc.vocab_size = tok.vocab_size();
-    mc.hidden_size = 32;
-    mc.intermediate_size = 64;
+    auto tok = r1::test::chat_bpe({"User: 1+2+3+4 mod 10\nAssistant: <think>1+2=3</think><answer>0</answer>"}, 30,
+                                  {"<think>", "</think>", "<answer>", "</answer>"});
+    auto mc = r1::test::tiny_qwen2_config(tok.vocab_size(), 128);
     mc.num_hidden_layers = 1;
-    mc.num_attention_heads = 2;
-    mc.num_key_value_heads = 1;
-    mc.max_position_embeddings = 128;
     mc.bos_token_id = tok.token_to_id("<|bos|>");
     mc.eos_token_id = tok.token_to_id("<|eos|>");
-    r1::model::CausalLM m(mc);
-    r1::model::init_weights(*m, 1);
-    r1::io::save_model_dir(model, *m, &tok);
+    r1::io::save_model_dir(model, *r1::test::seeded_model(mc, 1), &tok);
   }
   ~TinyRun() { fs::remove_all(dir); }
 

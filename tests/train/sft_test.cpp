@@ -11,10 +11,10 @@
 
 #include "common/temp_dir.h"
 #include "common/tiny_model.h"
+#include "common/tiny_tokenizer.h"
 #include "core/error.h"
 #include "core/files.h"
 #include "model/causal_lm.h"
-#include "text/bpe_trainer.h"
 
 namespace r1::train {
 namespace {
@@ -32,11 +32,7 @@ std::string write_lines(const std::string& dir, const std::vector<std::string>& 
 }
 
 text::Tokenizer tiny_tokenizer() {
-  text::BpeTrainerConfig c;
-  c.num_merges = 20;
-  c.special_tokens = {"<|bos|>", "<|eos|>"};
-  c.bos_token = "<|bos|>";
-  return text::train_bpe({"User: what is 2+3?\nAssistant: 5", "User: hello\nAssistant: hi there"}, c);
+  return test::chat_bpe({"User: what is 2+3?\nAssistant: 5", "User: hello\nAssistant: hi there"}, 20);
 }
 
 model::CausalLM tiny_model(int64_t vocab, uint64_t seed) { return test::tiny_qwen2(vocab, 64, seed); }
