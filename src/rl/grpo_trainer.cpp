@@ -20,6 +20,7 @@
 #include "rl/advantage_estimator.h"
 #include "rl/grpo_batch.h"
 #include "rl/overlong_shaping.h"
+#include "rl/rollout_policy.h"
 #include "train/lr_schedule.h"
 #include "train/optimizer.h"
 #include "train/resumable_run.h"
@@ -65,7 +66,7 @@ class GrpoTrainer {
  public:
   GrpoTrainer(model::CausalLMImpl& policy, const GrpoEnvironment& env, const GrpoConfig& cfg, MetricsWriter* metrics,
               const GrpoRun& run)
-      : policy_(policy), env_(env), cfg_(cfg), metrics_(metrics), where_(run),
+      : policy_(policy), env_(env), cfg_(cfg), metrics_(metrics), where_(run), rollout_policy_(policy, cfg.rollout_quant),
         // AdamW as the other trainers build it (train/optimizer.h); β2 = 0.99 for the short RL runs.
         opt_(train::make_adamw(policy, {cfg.lr, 0.9, 0.99, cfg.weight_decay})),
         sched_{cfg.lr, cfg.warmup_steps, cfg.steps, 1.0, "constant"},
@@ -121,6 +122,7 @@ class GrpoTrainer {
     run_.emplace(control, train::RunOutput{where_.checkpoint_dir, where_.stage, metrics_, where_.tokenizer,
                                            where_.tokenizer_config});
     run_->begin(policy_, *opt_);
+    rollout_policy_.policy_updated();
     if (reference_ && !run_->resumed_from().empty()) {
       auto ref = io::load_safetensors(run_->resumed_from() + "/reference.safetensors");
       io::load_into(*reference_, ref, true, reference_->config().tie_word_embeddings);
@@ -142,9 +144,8 @@ class GrpoTrainer {
     d.prompts = env_.prompts(prompt_step);
     for (size_t i = 0; i < d.prompts.size(); ++i)
       d.prompts[i].index = static_cast<uint64_t>(prompt_step * cfg_.prompts_per_step) + i;
-    policy_.eval();
     engine::GenerationStats gs;
-    d.samples = rollout::rollout_and_score(policy_, d.prompts, env_.decode, rollout_cfg_, &gs);
+    d.samples = rollout::rollout_and_score(rollout_policy_.model(), d.prompts, env_.decode, rollout_cfg_, &gs);
     st.rollout_seconds = seconds_since(t0);
     st.rollout_tokens_per_s = gs.generated_tokens / std::max(1e-9, gs.seconds);
     return d;
@@ -287,6 +288,7 @@ class GrpoTrainer {
           break;  // the remaining iterations would start from the same weights
         }
         opt_->step();
+        rollout_policy_.policy_updated();
         if (!model::moe_layers(policy_).empty()) {
           st.moe_load_imbalance = model::moe_load_stats(policy_).max_over_mean;
           model::update_moe_biases(policy_);  // auxiliary-loss-free balancing, after each step
@@ -336,6 +338,7 @@ class GrpoTrainer {
   const GrpoConfig& cfg_;
   MetricsWriter* metrics_;
   GrpoRun where_;
+  RolloutPolicy rollout_policy_;  // what rollouts sample from: the policy or its quantized copy
   std::optional<train::ResumableRun> run_;  // set when where_ names a checkpoint dir
   std::unique_ptr<torch::optim::AdamW> opt_;
   train::LrSchedule sched_;
