@@ -53,7 +53,7 @@ void write_checkpoint(const fs::path& dir, const model::ModelConfig& cfg) {
   model::CausalLM m(cfg);
   model::init_weights(*m, 11);
   m->to(at::kBFloat16);
-  save_model_dir(dir.string(), *m);
+  save_model_dir(dir.string(), *m, nullptr);
 }
 
 std::map<std::string, model::QuantLinearImpl*> quant_layers(model::CausalLMImpl& m) {
@@ -186,7 +186,7 @@ TEST(QuantizedCheckpoint, ExportThenGenerateAnswersAsQuantizingAtLoad) {
     EXPECT_NE(wrong.status, 0);
     EXPECT_NE(wrong.output.find("--quant " + q), std::string::npos) << wrong.output;
   }
-  auto no_quant = test::run_r1("export --model " + ck.string() + " --format safetensors --out " + (dir / "x").string());
+  auto no_quant = test::run_r1("export --model " + ck.string() + " --format safetensors --out " + (dir / "x"));
   EXPECT_NE(no_quant.status, 0);
   EXPECT_NE(no_quant.output.find("--quant"), std::string::npos) << no_quant.output;
 }
