@@ -12,6 +12,7 @@
 #include "eval/benchmark_runner.h"
 #include "engine/sampling_schema.h"
 #include "io/inference_load.h"
+#include "pipeline/world.h"
 #include "tasks/datasets/benchmarks.h"
 #include "tasks/prompt_template.h"
 #include "tasks/task_options.h"
@@ -51,6 +52,7 @@ std::vector<std::string> benchmark_names() {
 struct EvalCommand {
   std::string model;
   std::vector<std::string> bench;
+  std::string heldout_of;
   int64_t k = 16;
   r1::engine::SamplingParams sampling{0.6, 0.95, 0, 32768, 0};  // the R1 paper's evaluation settings
   int64_t limit = 0;
@@ -66,8 +68,12 @@ template <class V>
 void visit_fields(V& v, EvalCommand& c) {
   using namespace r1::schema;
   v.field("model", c.model, "checkpoint directory (config.json, safetensors, tokenizer.json)", kRequired);
-  v.field("bench", c.bench, "benchmark files and synthetic families to evaluate on",
-          kRequired | one_of(benchmark_names()));
+  v.field("bench", c.bench, "benchmark files and synthetic families to evaluate on (or --heldout_of)",
+          one_of(benchmark_names()));
+  v.field("heldout_of", c.heldout_of,
+          "an R1-Zero run's config.json (r1 demo / grpo): evaluate on that run's held-out problems instead of --bench "
+          "(its tasks, task_options, seed and eval.problems: what it evaluated on and never trained on)");
+  v.require(c.bench.empty() != c.heldout_of.empty(), "bench", "give either --bench or --heldout_of (one of them)");
   v.field("k", c.k, "samples per problem", at_least(1));
   visit_fields(v, c.sampling);
   v.field("limit", c.limit, "only the first N problems of each benchmark (synthetic: N problems); 0 = all",
@@ -86,7 +92,7 @@ void visit_fields(V& v, EvalCommand& c) {
 }
 
 const r1::cli::CommandSpec kSpec{
-    "eval", "--model DIR --bench NAMES [--key value ...]",
+    "eval", "--model DIR (--bench NAMES | --heldout_of RUN/config.json) [--key value ...]",
     "Evaluates a checkpoint on math benchmarks the way the R1 paper measures: k samples per problem,\n"
     "pass@1 (mean over samples), unbiased pass@k and cons@k (majority vote over equivalent answers).\n"
     "Writes OUT/<bench>.jsonl (one line per sample; a rerun resumes) and OUT/summary.json.",
@@ -104,9 +110,13 @@ int run(EvalCommand& opt) {
   r1::eval::BenchmarkOptions bopt;
   bopt.data_dir = opt.data_dir;
   bopt.limit = opt.limit;
-  bopt.match = r1::eval::parse_match_option(opt.match, opt.bench);
+  bopt.match = r1::eval::parse_match_option(opt.match, opt.bench);  // keys of --bench only
   std::vector<r1::eval::Benchmark> suite;
-  for (const auto& n : opt.bench) suite.push_back(r1::eval::make_benchmark(n, bopt));  // fail before loading the model
+  // Before loading the model, so a bad name or config fails fast.
+  if (!opt.heldout_of.empty()) suite = r1::pipeline::heldout_benchmarks(r1::pipeline::read_r1zero_config(opt.heldout_of));
+  for (auto& b : suite)
+    if (opt.limit > 0 && static_cast<int64_t>(b.problems.size()) > opt.limit) b.problems.resize(opt.limit);
+  for (const auto& n : opt.bench) suite.push_back(r1::eval::make_benchmark(n, bopt));
 
   auto loaded = r1::io::load_for_inference(model_dir, opt.load);
   r1::check(loaded.tokenizer.has_value(), model_dir, "has no tokenizer.json");
@@ -128,6 +138,7 @@ int run(EvalCommand& opt) {
   if (cfg.sampling.top_k > 0) settings["top_k"] = cfg.sampling.top_k;
   if (opt.load.quant != r1::io::WeightQuant::none) settings["quant"] = r1::schema::detail::value_to_json(opt.load.quant);
   if (!bopt.match.empty()) settings["match"] = bopt.match;
+  if (!opt.heldout_of.empty()) settings["heldout_of"] = opt.heldout_of;
   if (!out_dir.empty()) r1::eval::check_run_settings(out_dir, settings);
   json summary = settings;
   summary.erase("prompt");

@@ -8,8 +8,6 @@
 //   r1_bench_driver decode --model DIR [--quant Q]  batch-1 greedy decode tokens/s (none|int8|int4)
 //   r1_bench_driver quant_linear [--type q8_0]      a quantized layer's forward per batch size:
 //                                                   block kernel vs dequantized tiles + sgemm
-//   r1_bench_driver quant_kl --model DIR --texts F  mean KL(fp32 || int8 / int4) of the next-token
-//                                                   distributions on held-out texts (JSONL)
 //   r1_bench_driver profile --model DIR --batch B   per-op time of a decode step
 #include <CLI/CLI.hpp>
 #include <torch/torch.h>
@@ -17,7 +15,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <fstream>
 #include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -180,51 +177,6 @@ int run(int argc, char** argv) {
       rows.push_back({{"batch", n}, {"kernel_us", k * 1e6}, {"tiled_us", d * 1e6}, {"kernel_over_tiled", d / k}});
     }
     out = {{"type", qtype}, {"in", qin}, {"out", qout}, {"rows", rows}};
-  };
-
-  auto* qkl = app.add_subcommand("quant_kl", "KL between fp32 and quantized next-token distributions");
-  std::string texts, field = "response";
-  int64_t max_texts = 200;
-  qkl->add_option("--model", model_dir, "checkpoint directory (with tokenizer.json)")->required();
-  qkl->add_option("--texts", texts, "JSONL file, one text per line under --field (r1 eval's samples)")->required();
-  qkl->add_option("--field", field)->capture_default_str();
-  qkl->add_option("--max_texts", max_texts)->capture_default_str();
-  work[qkl] = [&] {
-    torch::NoGradGuard ng;
-    auto fp32 = r1::io::load_model_dir(model_dir);
-    r1::check(fp32.tokenizer.has_value(), model_dir, "has no tokenizer.json");
-    std::vector<torch::Tensor> seqs;
-    std::ifstream in(texts);
-    r1::check(in.good(), texts, "cannot open");
-    const auto& mc = fp32.model->config();
-    for (std::string line; std::getline(in, line) && static_cast<int64_t>(seqs.size()) < max_texts;) {
-      if (line.empty()) continue;
-      auto ids = fp32.tokenizer->encode(json::parse(line).at(field).get<std::string>(), false);
-      std::vector<int64_t> v;
-      if (mc.bos_token_id >= 0) v.push_back(mc.bos_token_id);
-      for (auto t : ids) v.push_back(t);
-      if (static_cast<int64_t>(v.size()) > mc.max_position_embeddings) v.resize(mc.max_position_embeddings);
-      if (v.size() >= 2) seqs.push_back(torch::tensor(v).unsqueeze(0));
-    }
-    r1::check(!seqs.empty(), texts, "has no texts of 2+ tokens under field " + field);
-    std::vector<torch::Tensor> ref;
-    for (const auto& s : seqs) ref.push_back(torch::log_softmax(fp32.model->forward(s), -1)[0]);  // [T, V]
-    for (const std::string q : {"int8", "int4"}) {
-      r1::io::InferenceLoad opt;
-      opt.quant = parse_quant(q);
-      auto m = r1::io::load_for_inference(model_dir, opt).model;
-      double kl = 0, agree = 0, positions = 0, max_kl = 0;
-      for (size_t i = 0; i < seqs.size(); ++i) {
-        auto lq = torch::log_softmax(m->forward(seqs[i]), -1)[0];
-        auto k = (ref[i].exp() * (ref[i] - lq)).sum(-1);  // [T]
-        kl += k.sum().item<double>();
-        max_kl = std::max(max_kl, k.max().item<double>());
-        agree += (ref[i].argmax(-1) == lq.argmax(-1)).sum().item<double>();
-        positions += static_cast<double>(k.size(0));
-      }
-      out[q] = {{"mean_kl", kl / positions}, {"max_kl", max_kl}, {"argmax_agreement", agree / positions}};
-    }
-    out["texts"] = seqs.size();
   };
 
   auto* profile = app.add_subcommand("profile", "per-op time of engine decode steps");

@@ -6,6 +6,8 @@
 
 #include "core/error.h"
 #include "io/checkpoint.h"
+#include "io/hf_config.h"
+#include "io/quantized_checkpoint.h"
 
 namespace r1::io {
 
@@ -22,37 +24,36 @@ model::QuantizeOptions quantize_options(const InferenceLoad& opt) {
   return q;
 }
 
-LoadedModel load_for_inference(const std::string& dir, const InferenceLoad& opt, const torch::Device& device,
-                               model::QuantizeReport* report) {
-  if (opt.quant == WeightQuant::none) return load_model_dir(dir, at::kFloat, device);
-  check(device.is_cpu(), dir,
-        "quantized weights run on the CPU (on CUDA bf16 stays the default): load with quant none there");
-  const auto q = quantize_options(opt);
-  Checkpoint ck = load_checkpoint_tensors(dir);  // zero-copy views of the mapped files (no dtype)
-  LoadedModel out;
+model::CausalLM quantized_model(const model::ModelConfig& config, TensorMap tensors, const model::QuantizeOptions& q,
+                                const std::string& where, model::QuantizeReport* report,
+                                const std::function<void(const std::string&)>& release) {
+  model::CausalLM m{nullptr};
   {
     model::SkipWeightInit skip;  // every weight is replaced or overwritten below
-    out.model = model::CausalLM(ck.config);
+    m = model::CausalLM(config);
   }
-  // Tensors converted by the quantizer leave the map (and their pages leave memory) at once.
   std::set<std::string> consumed;
-  const auto release = [&](const std::string& name) {
-    auto f = ck.mapped.file_of.find(name);
-    if (f != ck.mapped.file_of.end()) f->second->release(name);
-  };
   model::WeightSource source;
   source.get = [&](const std::string& name) {
-    auto it = ck.tensors.find(name);
-    return it == ck.tensors.end() ? torch::Tensor() : it->second;
+    auto it = tensors.find(name);
+    return it == tensors.end() ? torch::Tensor() : it->second;
   };
   source.done = [&](const std::string& name) {
-    ck.tensors.erase(name);
-    release(name);
+    tensors.erase(name);
+    if (release) release(name);
     consumed.insert(name);
   };
-  auto rep = model::quantize_for_inference(*out.model, q, source);
+  // A quantized checkpoint's blocks are taken as stored (io/quantized_checkpoint.h).
+  source.blocks = [&](const std::string& layer, kernels::QuantType type) {
+    std::vector<std::string> used;
+    auto b = blocks_from_stored(
+        type, [&](const std::string& n) { return source.get(n); }, layer, &used);
+    for (const auto& n : used) source.done(n);
+    return b;
+  };
+  auto rep = model::quantize_for_inference(*m, q, source);
 
-  auto loaded = load_into(*out.model, ck.tensors, /*strict=*/false, ck.config.tie_word_embeddings);
+  auto loaded = load_into(*m, tensors, /*strict=*/false, config.tie_word_embeddings);
   std::vector<std::string> missing;
   for (const auto& name : loaded.missing)
     if (!consumed.count(name)) missing.push_back(name);
@@ -60,12 +61,36 @@ LoadedModel load_for_inference(const std::string& dir, const InferenceLoad& opt,
     std::string what;
     for (const auto& n : missing) what += " missing from checkpoint: " + n + ";";
     for (const auto& n : loaded.unexpected) what += " unexpected in checkpoint: " + n + ";";
-    throw Error(dir, "quantized load:" + what);
+    throw Error(where, "quantized load:" + what);
   }
-  for (const auto& name : loaded.loaded) release(name);
+  if (release)
+    for (const auto& name : loaded.loaded) release(name);
+  if (report) *report = std::move(rep);
+  return m;
+}
+
+LoadedModel load_for_inference(const std::string& dir, const InferenceLoad& opt, const torch::Device& device,
+                               model::QuantizeReport* report) {
+  const std::string quant_name = schema::detail::value_to_json(opt.quant).get<std::string>();
+  const auto stored = stored_quant(load_hf_config(dir + "/config.json"), dir + "/config.json");
+  if (stored != WeightQuant::none) {
+    const std::string s = schema::detail::value_to_json(stored).get<std::string>();
+    check(stored == opt.quant, dir,
+          "stores " + s + " weights (r1 export --quant " + s + "), not " + quant_name + ": load it with --quant " + s);
+  }
+  if (opt.quant == WeightQuant::none) return load_model_dir(dir, at::kFloat, device);
+  check(device.is_cpu(), dir,
+        "quantized weights run on the CPU (on CUDA bf16 stays the default): load with quant none there");
+  Checkpoint ck = load_checkpoint_tensors(dir);  // zero-copy views of the mapped files (no dtype)
+  LoadedModel out;
+  // Tensors converted leave the map (and their pages leave memory) at once.
+  out.model = quantized_model(ck.config, std::move(ck.tensors), quantize_options(opt), dir, report,
+                              [&](const std::string& name) {
+                                auto f = ck.mapped.file_of.find(name);
+                                if (f != ck.mapped.file_of.end()) f->second->release(name);
+                              });
   if (!ck.tokenizer_path.empty()) out.tokenizer = text::Tokenizer::from_file(ck.tokenizer_path);
   if (ck.tokenizer_config) out.tokenizer_config = *ck.tokenizer_config;
-  if (report) *report = std::move(rep);
   return out;  // ck goes out of scope: the files are unmapped
 }
 

@@ -9,12 +9,14 @@
 // the embedding in bf16, biases) is copied in by name as load_model_dir does, and the mapping is
 // released when the load returns. Peak memory is about the quantized model plus one tensor.
 #pragma once
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "core/schema.h"
 #include "io/model_dir.h"
+#include "io/safetensors.h"
 #include "kernels/quant_blocks.h"
 #include "model/quantize_model.h"
 
@@ -52,6 +54,16 @@ void visit_fields(V& v, InferenceLoad& c) {
 // The model layers' settings for these options (an r1::Error naming option quant_kernel when the
 // path is unavailable on this CPU).
 model::QuantizeOptions quantize_options(const InferenceLoad& opt);
+
+// A quantized model of `config` from `tensors` (checkpoint names, any float dtype; e.g. zero-copy views
+// of a mapped file, or io::named_tensors_of(a live model)): the core of the streaming load, also how
+// GRPO re-quantizes its rollout copy from the policy's fp32 weights (rl.rollout_quant). Projections
+// and the head become blocks (`q`), the rest is copied in; `release` (optional) is called with
+// each tensor's name once it has been converted. An r1::Error naming `where` lists tensors missing
+// or unexpected.
+model::CausalLM quantized_model(const model::ModelConfig& config, TensorMap tensors, const model::QuantizeOptions& q,
+                                const std::string& where, model::QuantizeReport* report = nullptr,
+                                const std::function<void(const std::string&)>& release = {});
 
 // load_model_dir (fp32 on `device`) for quant none; otherwise the streaming quantized load above
 // (CPU only). `report`, when given, receives what was quantized.

@@ -1,10 +1,19 @@
 #include "io/model_dir.h"
 
+#include "core/error.h"
+#include "io/quantized_checkpoint.h"
+
 #include "io/checkpoint.h"
 
 namespace r1::io {
 LoadedModel load_model_dir(const std::string& dir, at::ScalarType dtype, const torch::Device& device) {
   Checkpoint ck = load_checkpoint_tensors(dir, dtype);
+  const auto stored = stored_quant(ck.config, dir + "/config.json");
+  if (stored != WeightQuant::none) {
+    const std::string s = schema::detail::value_to_json(stored).get<std::string>();
+    throw Error(dir, "stores " + s + " weights (r1 export --quant " + s + "), which run for inference only: load it with "
+                     "--quant " + s + " (r1 generate, eval, serve, perplexity), or export the fp32 checkpoint instead");
+  }
   LoadedModel out;
   out.model = model::CausalLM(ck.config);
   out.model->to(device, dtype);

@@ -49,11 +49,27 @@ QuantLinearImpl::QuantLinearImpl(kernels::QuantType type, const torch::Tensor& w
       }
     }
   });
-  if (bias.defined()) {
-    check(bias.dim() == 1 && bias.size(0) == out, where,
-          "bias has " + std::to_string(bias.numel()) + " values, the weight " + std::to_string(out) + " rows");
-    bias_ = bias.to(torch::kFloat, /*non_blocking=*/false, /*copy=*/true);
-  }
+  set_bias(bias, where);
+}
+
+void QuantLinearImpl::set_bias(const torch::Tensor& bias, const std::string& where) {
+  if (!bias.defined()) return;
+  check(bias.dim() == 1 && bias.size(0) == out_features(), where,
+        "bias has " + std::to_string(bias.numel()) + " values, the weight " + std::to_string(out_features()) + " rows");
+  bias_ = bias.to(torch::kFloat, /*non_blocking=*/false, /*copy=*/true);
+}
+
+std::shared_ptr<QuantLinearImpl> QuantLinearImpl::from_blocks(kernels::QuantType type, int64_t in,
+                                                              const torch::Tensor& blocks, const torch::Tensor& bias,
+                                                              const QuantLinearConfig& cfg, const std::string& where) {
+  const int64_t row_bytes = kernels::quant_row_bytes(type, in, where);
+  check(blocks.dim() == 2 && blocks.size(1) == row_bytes && blocks.scalar_type() == torch::kUInt8, where,
+        "quantized blocks must be uint8 [out, " + std::to_string(row_bytes) + "] for " + std::to_string(in) + " " +
+            kernels::quant_type_name(type) + " columns");
+  std::shared_ptr<QuantLinearImpl> q(new QuantLinearImpl(type, in, blocks.size(0), cfg));
+  q->blocks_ = blocks.to(torch::kCPU).contiguous().clone();
+  q->set_bias(bias, where);
+  return q;
 }
 
 kernels::QuantMatrix QuantLinearImpl::matrix() const {

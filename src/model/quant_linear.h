@@ -39,6 +39,11 @@ class QuantLinearImpl : public LinearLayer {
   // undefined. `where` names the tensor in errors.
   QuantLinearImpl(kernels::QuantType type, const torch::Tensor& weight, const torch::Tensor& bias,
                   const QuantLinearConfig& cfg, const std::string& where = "QuantLinear");
+  // A layer over blocks quantized before (a quantized checkpoint, io/quantized_checkpoint.h): uint8
+  // [out, row_bytes(type, in)], copied; bias as above.
+  static std::shared_ptr<QuantLinearImpl> from_blocks(kernels::QuantType type, int64_t in, const torch::Tensor& blocks,
+                                                      const torch::Tensor& bias, const QuantLinearConfig& cfg,
+                                                      const std::string& where = "QuantLinear");
   torch::Tensor forward(const torch::Tensor& x) override;
   torch::Tensor dense_weight() const override;  // W' [out, in] fp32, dequantized
   torch::Tensor dense_bias() const override { return bias_; }
@@ -49,8 +54,12 @@ class QuantLinearImpl : public LinearLayer {
   // The blocks as the kernels read them (borrowed from this layer).
   kernels::QuantMatrix matrix() const;
   int64_t weight_bytes() const { return blocks_.numel(); }
+  const torch::Tensor& blocks() const { return blocks_; }  // uint8 [out, row_bytes]
 
  private:
+  QuantLinearImpl(kernels::QuantType type, int64_t in, int64_t out, const QuantLinearConfig& cfg)
+      : LinearLayer(in, out), type_(type), cfg_(cfg) {}
+  void set_bias(const torch::Tensor& bias, const std::string& where);
   torch::Tensor kernel_forward(const torch::Tensor& x2);  // [N, in] fp32 contiguous -> [N, out]
   torch::Tensor tiled_forward(const torch::Tensor& x2);
 

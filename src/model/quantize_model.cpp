@@ -37,21 +37,30 @@ QuantizeReport quantize_for_inference(CausalLMImpl& model, const QuantizeOptions
       rep.kept_dense.push_back(layer);
       return nullptr;
     }
-    auto w = source.get(weight_name);
-    check(w.defined(), weight_name, "is missing from the checkpoint");
-    check(w.dim() == 2 && w.size(0) == out && w.size(1) == in, weight_name,
-          "has shape " + shape_str(w) + ", the model expects [" + std::to_string(out) + ", " + std::to_string(in) + "]");
     torch::Tensor b;
     if (!bias_name.empty()) {
       b = source.get(bias_name);
       check(b.defined(), bias_name, "is missing from the checkpoint");
     }
-    auto q = std::make_shared<QuantLinearImpl>(type, w, b, opt.linear, weight_name);
-    w = b = torch::Tensor();
-    if (release) {
-      done(weight_name);
-      if (!bias_name.empty()) done(bias_name);
+    // A quantized checkpoint's blocks as they are; otherwise the weight, quantized now.
+    auto blocks = source.blocks ? source.blocks(layer, type) : torch::Tensor();
+    std::shared_ptr<QuantLinearImpl> q;
+    if (blocks.defined()) {
+      check(blocks.size(0) == out, layer,
+            "holds " + std::to_string(blocks.size(0)) + " quantized rows, the model expects " + std::to_string(out));
+      q = QuantLinearImpl::from_blocks(type, in, blocks, b, opt.linear, layer);
+    } else {
+      auto w = source.get(weight_name);
+      check(w.defined(), weight_name, "is missing from the checkpoint");
+      check(w.dim() == 2 && w.size(0) == out && w.size(1) == in, weight_name,
+            "has shape " + shape_str(w) + ", the model expects [" + std::to_string(out) + ", " + std::to_string(in) +
+                "]");
+      q = std::make_shared<QuantLinearImpl>(type, w, b, opt.linear, weight_name);
+      w = torch::Tensor();
+      if (release) done(weight_name);
     }
+    blocks = b = torch::Tensor();
+    if (release && !bias_name.empty()) done(bias_name);
     rep.quantized.push_back(layer);
     rep.quantized_weights += in * out;
     rep.quantized_bytes += q->weight_bytes();

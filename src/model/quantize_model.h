@@ -39,6 +39,10 @@ struct WeightSource {
   // Called once the tensor has been converted and will not be asked for again (a loader releases
   // its pages). May be empty.
   std::function<void(const std::string& name)> done;
+  // A quantized checkpoint's blocks for projection `layer` ("model.layers.0.mlp.up_proj", the head
+  // "lm_head"): uint8 [out, row_bytes] of `type`, taken as they are instead of quantizing the
+  // weight; undefined when the source holds that weight unquantized. May be empty.
+  std::function<torch::Tensor(const std::string& layer, kernels::QuantType type)> blocks;
 };
 
 struct QuantizeReport {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/cli.h"
 #include "core/error.h"
 #include "model/presets.h"
 #include "tasks/datasets/benchmarks.h"
@@ -41,6 +42,14 @@ R1ZeroConfig r1zero_defaults() {
   c.pretrain.batch_size = 18;  // rows of 128 packed tokens: ~2.3k tokens a step
   c.pretrain.lr = 3e-3;
   c.pretrain.warmup_steps = 50;
+  return c;
+}
+
+R1ZeroConfig read_r1zero_config(const std::string& path) {
+  R1ZeroConfig c = r1zero_defaults();
+  schema::Sources sources;
+  schema::read_json(c, cli::read_config_file(path), "config file " + path, &sources);
+  schema::validate(c, &sources);
   return c;
 }
 

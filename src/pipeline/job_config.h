@@ -147,4 +147,9 @@ model::ModelConfig tiny_model_defaults();
 // The demo's defaults (every key `r1 demo` accepts).
 R1ZeroConfig r1zero_defaults();
 
+// An R1-Zero run's config.json (`r1 demo`, `r1 pretrain`, `r1 grpo` write one into the run dir) over
+// the defaults, validated: what `r1 eval --heldout_of` and `r1 perplexity --heldout_of` read the
+// job's tasks, task_options, seed and eval.problems from. A UsageError names the file and key at fault.
+R1ZeroConfig read_r1zero_config(const std::string& path);
+
 }  // namespace r1::pipeline

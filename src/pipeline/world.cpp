@@ -103,6 +103,31 @@ World build_tasks(const JobConfig& cfg) {
   return w;
 }
 
+std::vector<eval::Benchmark> heldout_benchmarks(const JobConfig& cfg) {
+  World w = build_tasks(cfg);
+  std::vector<eval::Benchmark> out;
+  for (size_t t = 0; t < w.tasks.size(); ++t) {
+    eval::Benchmark b;
+    b.name = cfg.tasks[t];
+    b.synthetic = !tasks::is_dataset_benchmark(b.name);
+    b.problems = w.heldout[t];
+    for (size_t i = 0; i < b.problems.size(); ++i)
+      if (!b.problems[i].data.contains("id")) b.problems[i].data["id"] = b.name + "/heldout/" + std::to_string(i);
+    b.task = std::shared_ptr<const tasks::Task>(std::move(w.tasks[t]));
+    out.push_back(std::move(b));
+  }
+  return out;
+}
+
+std::vector<std::string> heldout_documents(const JobConfig& cfg) {
+  World w = build_tasks(cfg);
+  tasks::Rng rng(derive_seed(cfg.seed, "heldout_text"));
+  std::vector<std::string> docs;
+  for (size_t t = 0; t < w.tasks.size(); ++t)
+    for (const auto& p : w.heldout[t]) docs.push_back(w.document(p, t, rng));
+  return docs;
+}
+
 World build_world(const JobConfig& cfg) {
   World w = build_tasks(cfg);
   std::string tok_path = cfg.run_dir + "/tokenizer.json";

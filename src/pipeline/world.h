@@ -12,6 +12,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "eval/benchmark.h"
 #include "io/model_dir.h"
 #include "model/causal_lm.h"
 #include "pipeline/job_config.h"
@@ -70,6 +71,17 @@ tasks::Problem sample_excluding(const tasks::Task& task, const std::unordered_se
 // `eval.problems` held-out problems per task (a seed of their own), never trained on. A benchmark
 // file whose every problem is held out is an error. No tokenizer yet.
 World build_tasks(const JobConfig& cfg);
+
+// The held-out problems of a job as benchmarks, one per task of `tasks` and named by it (ids
+// "<task>/heldout/<i>" where the problem has none): the problems `r1 eval --heldout_of` scores,
+// which the job evaluated on and never trained on.
+std::vector<eval::Benchmark> heldout_benchmarks(const JobConfig& cfg);
+
+// The held-out problems written as the pretraining corpus writes documents (World::document: the
+// prompt and the task's reference solution, thinking at pretrain_data.think_fraction), seeded by
+// (cfg.seed, "heldout_text"), task after task: text in the job's format that it never trained on,
+// what `r1 perplexity --heldout_of` scores.
+std::vector<std::string> heldout_documents(const JobConfig& cfg);
 
 // build_tasks and the tiny world's tokenizer: RUN_DIR/tokenizer.json when it exists, else trained
 // on a sample of the corpus (`tokenizer.num_merges`) and saved there; <|bos|>/<|eos|> frame every

@@ -60,6 +60,12 @@ void visit_fields(V& v, GrpoConfig& c) {
           "token: the ratio per token; sequence: the product over the completion, one weight per sequence",
           one_of({"token", "sequence"}));
   v.field("mismatch_cap", c.mismatch_cap, "C of tis/mis (verl's rollout_is_threshold default 2)", above(0));
+  v.field("rollout_quant", c.rollout_quant,
+          "sample rollouts from a weight-quantized copy of the policy, re-quantized from its fp32 weights after every "
+          "update, as a quantized vLLM/SGLang rollout engine would (training stays fp32): none; int8 (Q8_0); int4 (Q4_0, "
+          "head Q8_0) -- r1 generate's --quant. The mismatch it adds is logged as mismatch_*, corrected by mismatch tis|mis; "
+          "CPU only",
+          one_of({"none", "int8", "int4"}));
   v.field("drop_equal_reward_groups", c.drop_equal_reward_groups, "skip groups whose rewards are all equal (no signal)");
   v.field("overlong_buffer", c.overlong_buffer,
           "DAPO's soft overlong punishment (2503.14476): a completion within this many tokens of max_new_tokens "

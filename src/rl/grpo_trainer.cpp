@@ -23,6 +23,7 @@
 #include "rl/advantage_estimator.h"
 #include "rl/grpo_batch.h"
 #include "rl/overlong_shaping.h"
+#include "rl/rollout_policy.h"
 #include "train/data_parallel.h"
 #include "train/lr_schedule.h"
 #include "train/optimizer.h"
@@ -73,7 +74,7 @@ class GrpoTrainer {
   GrpoTrainer(model::CausalLMImpl& policy, const GrpoEnvironment& env, const GrpoConfig& cfg, MetricsWriter* metrics,
               const GrpoRun& run)
       : policy_(policy), env_(env), cfg_(cfg), rt_(train::runtime_or_solo(run.runtime)),
-        metrics_(rt_.is_main() ? metrics : nullptr), where_(run),
+        metrics_(rt_.is_main() ? metrics : nullptr), where_(run), rollout_policy_(policy, cfg.rollout_quant),
         // AdamW as the other trainers build it (train/optimizer.h); β2 = 0.99 for the short RL runs.
         opt_(policy, {cfg.lr, 0.9, 0.99, cfg.weight_decay}, &rt_),
         // Sum: each rank's loss is already divided by the batch's global normalizer.
@@ -131,6 +132,7 @@ class GrpoTrainer {
     run_.emplace(control, train::RunOutput{where_.checkpoint_dir, where_.stage, metrics_, where_.tokenizer,
                                            where_.tokenizer_config, &rt_});
     run_->begin(policy_, opt_);
+    rollout_policy_.policy_updated();
     if (reference_ && !run_->resumed_from().empty()) {
       auto ref = io::load_safetensors(run_->resumed_from() + "/reference.safetensors");
       io::load_into(*reference_, ref, true, reference_->config().tie_word_embeddings);
@@ -153,9 +155,8 @@ class GrpoTrainer {
     for (size_t i = 0; i < all.size(); ++i) all[i].index = static_cast<uint64_t>(prompt_step * cfg_.prompts_per_step) + i;
     // Whole prompts (groups) per rank; each sample's seed is its global (prompt, sample) index.
     d.prompts = train::rank_share(all, rt_, "rl.prompts_per_step");
-    policy_.eval();
     engine::GenerationStats gs;
-    d.samples = rollout::rollout_and_score(policy_, d.prompts, env_.decode, rollout_cfg_, &gs);
+    d.samples = rollout::rollout_and_score(rollout_policy_.model(), d.prompts, env_.decode, rollout_cfg_, &gs);
     st.rollout_seconds = seconds_since(t0);
     st.rollout_tokens_per_s = gs.generated_tokens / std::max(1e-9, gs.seconds);
     return d;
@@ -366,6 +367,7 @@ class GrpoTrainer {
         break;  // the remaining iterations would start from the same weights
       }
       opt_.step();
+      rollout_policy_.policy_updated();
       if (!model::moe_layers(policy_).empty()) {
         train::all_reduce_moe_loads(rt_, policy_);
         st.moe_load_imbalance = model::moe_load_stats(policy_).max_over_mean;
@@ -422,6 +424,7 @@ class GrpoTrainer {
   dist::Runtime& rt_;
   MetricsWriter* metrics_;  // rank 0's; null on the others
   GrpoRun where_;
+  RolloutPolicy rollout_policy_;  // what rollouts sample from: the policy or its quantized copy
   std::optional<train::ResumableRun> run_;  // set when where_ names a checkpoint dir
   train::Optimizer opt_;
   dist::GradReducer reducer_;

@@ -1,6 +1,7 @@
 // The GRPO loop (DeepSeekMath Alg. 1 as R1 uses it). Each step reads as five phases:
 //   rollout     prompts_per_step prompts, G samples each from the policy (one prefill per prompt),
-//               each scored by its task (rollout/scored_rollout.h);
+//               or from its quantized copy re-quantized after each update (rl.rollout_quant,
+//               rollout_policy.h), each scored by its task (rollout/scored_rollout.h);
 //   score       one scalar reward per sample: the weighted sum of accuracy, format and language
 //               consistency (rewards/weighted_reward.h), + DAPO's overlong penalty (overlong_shaping.h);
 //               with dynamic sampling, only groups whose
@@ -69,6 +70,7 @@ struct GrpoConfig {
   std::string mismatch = "none";     // none | tis | mis: rollout/training mismatch correction (rollout_mismatch.h)
   std::string mismatch_level = "token";  // token | sequence
   double mismatch_cap = 2.0;         // C
+  std::string rollout_quant = "none";  // none | int8 | int4: rollouts from a quantized copy (rollout_policy.h)
   int64_t overlong_buffer = 0;       // DAPO's soft overlong punishment: the last N tokens before max_new_tokens
   double overlong_penalty = 1.0;     // its penalty at the limit (overlong_shaping.h)
   // DAPO's dynamic sampling: keep only groups whose rewards differ, drawing up to max_extra_draws more

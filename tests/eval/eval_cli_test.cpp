@@ -3,10 +3,12 @@
 // the files it writes, resuming after an interruption, settings checks, the R1 chat prompt path.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
@@ -189,4 +191,76 @@ TEST_F(EvalCli, Math500RunsWithoutDataDirOrEnvironment) {
   auto v = r1::test::run_shell("env -u R1_DATA_DIR " + std::string(R1_BINARY) + " --version");
   ASSERT_EQ(v.status, 0) << v.output;
   EXPECT_NE(v.output.find(R1_SOURCE_DATA_DIR), std::string::npos) << v.output;
+}
+
+// --heldout_of: the run's own held-out problems (its config.json's tasks, seed and eval.problems),
+// here greedy and paired across weight formats, as the quantization quality check runs it.
+TEST_F(EvalCli, HeldoutOfARunEvaluatesItsHeldOutProblems) {
+  const fs::path config = root_ / "run/config.json";
+  ASSERT_TRUE(fs::exists(config));
+  const auto run_cfg = json::parse(slurp(config));
+  std::map<std::string, std::vector<std::string>> ids;
+  for (const std::string quant : {"none", "int8"}) {
+    const fs::path out = root_ / ("heldout_" + quant);
+    auto r = run_r1("eval --model " + model_.string() + " --heldout_of " + config.string() +
+                    " --k 1 --temperature 0 --max_new_tokens 16 --limit 5 --quiet --quant " + quant + " --out " +
+                    out.string());
+    ASSERT_EQ(r.status, 0) << r.output;
+    for (const auto& t : run_cfg["tasks"]) {
+      const std::string task = t.get<std::string>();
+      const auto lines = lines_of(out / (task + ".jsonl"));
+      ASSERT_EQ(lines.size(), 5u) << task;
+      std::vector<std::string> got;
+      for (const auto& l : lines) got.push_back(json::parse(l)["prompt_id"].get<std::string>());
+      std::sort(got.begin(), got.end());
+      EXPECT_EQ(got.front(), task + "/heldout/0");
+      if (ids.count(task)) EXPECT_EQ(got, ids[task]) << "the same problems in every format";
+      ids[task] = got;
+    }
+    EXPECT_EQ(json::parse(slurp(out / "run.json"))["heldout_of"].get<std::string>(), config.string());
+  }
+  auto both = run_r1("eval --model " + model_.string() + " --heldout_of " + config.string() + " --bench running_sum");
+  EXPECT_NE(both.status, 0);
+  EXPECT_NE(both.output.find("--heldout_of"), std::string::npos) << both.output;
+}
+
+// r1 perplexity: on the run's held-out documents and on a JSONL file; --kl_divergence of an int8 and
+// an int4 load from fp32 (the arithmetic is eval/perplexity.h's, tested against a naive reference).
+TEST_F(EvalCli, PerplexityAndKlDivergenceOfQuantizedLoads) {
+  const fs::path config = root_ / "run/config.json";
+  auto last_json = [](const std::string& output) {
+    const auto at = output.rfind("\n{");
+    return json::parse(at == std::string::npos ? output : output.substr(at + 1));
+  };
+  auto fp32 = run_r1("perplexity --model " + model_.string() + " --heldout_of " + config.string() + " --max_texts 20");
+  ASSERT_EQ(fp32.status, 0) << fp32.output;
+  const auto p = last_json(fp32.output);
+  EXPECT_EQ(p["sequences"], 20);
+  EXPECT_GT(p["perplexity"].get<double>(), 1.0);
+  std::map<std::string, double> kl;
+  for (const std::string quant : {"int8", "int4"}) {
+    auto r = run_r1("perplexity --model " + model_.string() + " --heldout_of " + config.string() +
+                    " --max_texts 20 --kl_divergence --quant " + quant);
+    ASSERT_EQ(r.status, 0) << r.output;
+    EXPECT_NE(r.output.find("mean KLD"), std::string::npos) << r.output;
+    const auto j = last_json(r.output);
+    EXPECT_DOUBLE_EQ(j["ppl_base"].get<double>(), p["perplexity"].get<double>()) << quant;
+    EXPECT_GT(j["mean_kl"].get<double>(), 0.0) << quant;
+    EXPECT_GT(j["same_top"].get<double>(), 0.5) << quant;
+    EXPECT_LE(j["same_top"].get<double>(), 1.0) << quant;
+    kl[quant] = j["mean_kl"].get<double>();
+  }
+  EXPECT_LT(kl["int8"], kl["int4"]);
+  // A JSONL file of texts under --field.
+  const fs::path texts = root_ / "texts.jsonl";
+  std::ofstream(texts) << "{\"response\": \"<think>1+2=3</think> <answer>3</answer>\"}\n\n"
+                       << "{\"response\": \"User: add 4 and 5\"}\n";
+  auto f = run_r1("perplexity --model " + model_.string() + " --texts " + texts.string() + " --field response");
+  ASSERT_EQ(f.status, 0) << f.output;
+  EXPECT_EQ(last_json(f.output)["sequences"], 2);
+  auto bad = run_r1("perplexity --model " + model_.string() + " --texts " + texts.string());
+  EXPECT_NE(bad.status, 0);
+  EXPECT_NE(bad.output.find("\"text\""), std::string::npos) << bad.output;  // names the missing key
+  auto no_quant = run_r1("perplexity --model " + model_.string() + " --texts " + texts.string() + " --kl_divergence");
+  EXPECT_NE(no_quant.status, 0);
 }
