@@ -2,7 +2,7 @@
 # GRPO steps/s of data parallelism against threads, on the same global batch in one run: `r1 grpo` as
 # 2 processes x 1 thread (`r1 launch --nproc_per_node 2`, Gloo on 127.0.0.1) and as 1 process x 2
 # threads (--threads.aten 2 --threads.blas 2), both from the same base checkpoint, the same seed and
-# config. The ratio is the figure (issue 12): > 1 means processes scale the rollout + update better
+# config, then the all-reduce bandwidth between the two ranks. The ratio is the figure (issue 12): > 1 means processes scale the rollout + update better
 # than ATen's intra-op threads at this shape. Opt-in (never part of make test); noisy on a shared
 # machine, so each variant runs --repeats times and the best is kept.
 #
@@ -61,12 +61,18 @@ run_variant() {  # name, launcher prefix ("" = none), extra grpo options
 
 run_variant procs2x1 "launch --nproc_per_node 2 --master_port 0" ""
 run_variant threads1x2 "" "--threads.aten 2 --threads.blas 2"
-python3 - "$best_procs2x1" "$best_threads1x2" "$steps" "$prompts" "$group" <<'EOF'
+# The Gloo all-reduce bandwidth between the same two ranks (nccl-tests' all_reduce_perf columns).
+"$r1" launch --nproc_per_node 2 --master_port 0 dist_check --bandwidth true >"$dir/bandwidth.log" 2>&1 ||
+  { echo "dist_grpo_scaling: dist_check failed, see $dir/bandwidth.log" >&2; exit 1; }
+python3 - "$best_procs2x1" "$best_threads1x2" "$steps" "$prompts" "$group" "$dir/bandwidth.log" <<'EOF'
 import json, sys
 p, t, steps, prompts, group = float(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+# rank 0's lines of dist_check (r1 launch prefixes each with its rank), the bandwidth table among them
+bandwidth = [l.split("] ", 1)[-1].rstrip() for l in open(sys.argv[6]) if "dist_check:" not in l and l.strip()]
+print("\n".join(bandwidth))
 out = {"bench": "dist_grpo_scaling", "steps": steps, "prompts_per_step": prompts, "group_size": group,
        "procs2x1_steps_per_s": steps / p, "threads1x2_steps_per_s": steps / t,
-       "procs_over_threads": (steps / p) / (steps / t)}
+       "procs_over_threads": (steps / p) / (steps / t), "all_reduce_table": bandwidth}
 json.dump(out, open("runs/bench/dist_grpo_scaling.json", "w"), indent=2)
 print("summary: 2 processes x 1 thread %.3f steps/s, 1 process x 2 threads %.3f steps/s, ratio %.2f"
       % (out["procs2x1_steps_per_s"], out["threads1x2_steps_per_s"], out["procs_over_threads"]))
