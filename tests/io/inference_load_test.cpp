@@ -25,20 +25,7 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 using testing::ScratchDir;
-
-model::ModelConfig config(bool tied, int64_t vocab = 96) {
-  model::ModelConfig c = model::tiny_qwen2(vocab);
-  c.hidden_size = 64;
-  c.intermediate_size = 96;
-  c.num_attention_heads = 2;
-  c.num_key_value_heads = 1;
-  c.num_hidden_layers = 2;
-  c.tie_word_embeddings = tied;
-  c.initializer_range = 0.15;
-  c.bos_token_id = 1;
-  c.eos_token_id = 2;
-  return c;
-}
+using testing::quantizable_qwen2;
 
 // Writes a seeded model of `cfg` with its tensors stored as `dtype`.
 void write_checkpoint(const fs::path& dir, const model::ModelConfig& cfg, at::ScalarType dtype,
@@ -68,7 +55,7 @@ TEST(InferenceLoad, StreamingQuantizedLoadEqualsQuantizingTheLoadedModel) {
         const std::string what = std::string(tied ? "tied " : "untied ") + c10::toString(dtype) + " " +
                                  (quant == WeightQuant::int8 ? "int8" : "int4");
         const fs::path ck = dir / "ck";
-        write_checkpoint(ck, config(tied), dtype);
+        write_checkpoint(ck, quantizable_qwen2(tied), dtype);
         InferenceLoad opt;
         opt.quant = quant;
         model::QuantizeReport rep;
@@ -91,7 +78,7 @@ TEST(InferenceLoad, StreamingQuantizedLoadEqualsQuantizingTheLoadedModel) {
 
 TEST(InferenceLoad, NoneIsThePlainFp32Load) {
   ScratchDir dir;
-  write_checkpoint(dir / "ck", config(true), at::kFloat);
+  write_checkpoint(dir / "ck", quantizable_qwen2(true), at::kFloat);
   auto a = load_for_inference((dir / "ck"), InferenceLoad{});
   auto b = load_model_dir((dir / "ck"));
   const auto ids = torch::randint(0, 96, {1, 5}, torch::kInt64);
@@ -101,7 +88,7 @@ TEST(InferenceLoad, NoneIsThePlainFp32Load) {
 
 TEST(InferenceLoad, AMissingProjectionIsNamed) {
   ScratchDir dir;
-  const auto cfg = config(false);
+  const auto cfg = quantizable_qwen2(false);
   model::CausalLM m(cfg);
   auto tensors = named_tensors_of(*m);
   tensors.erase("model.layers.1.mlp.up_proj.weight");
@@ -124,7 +111,7 @@ TEST(InferenceLoad, AMissingProjectionIsNamed) {
 TEST(InferenceLoad, GenerateAndEvalTakeQuant) {
   ScratchDir dir;
   const auto tok = testing::tiny_tokenizer();
-  write_checkpoint(dir / "ck", config(true, /*vocab=*/3), at::kBFloat16, &tok);
+  write_checkpoint(dir / "ck", quantizable_qwen2(true, /*vocab=*/3), at::kBFloat16, &tok);
   const std::string model = " --model " + (dir / "ck");
   for (const std::string q : {"int8", "int4"}) {
     auto r = test::run_r1("generate" + model + " --prompt ab --temperature 0 --max_new_tokens 6 --quant " + q);

@@ -8,6 +8,8 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "model/model_config.h"
+#include "model/presets.h"
 #include "text/tokenizer.h"
 
 namespace r1::io::testing {
@@ -56,6 +58,23 @@ inline text::Tokenizer tiny_tokenizer() {
     "model": {"type": "BPE", "dropout": null, "unk_token": null, "continuing_subword_prefix": null,
               "end_of_word_suffix": null, "fuse_unk": false, "byte_fallback": false,
               "vocab": {"a": 0, "b": 1, "ab": 2}, "merges": ["a b"]}})"));
+}
+
+// A 2-layer Qwen2 whose widths (64 hidden, 96 MLP) are whole quantization blocks of 32, with random
+// weights large enough (initializer 0.15) that quantization error shows: the quantized-load and
+// quantized-checkpoint tests' model.
+inline model::ModelConfig quantizable_qwen2(bool tied, int64_t vocab = 96) {
+  model::ModelConfig c = model::tiny_qwen2(vocab);
+  c.hidden_size = 64;
+  c.intermediate_size = 96;
+  c.num_attention_heads = 2;
+  c.num_key_value_heads = 1;
+  c.num_hidden_layers = 2;
+  c.tie_word_embeddings = tied;
+  c.initializer_range = 0.15;
+  c.bos_token_id = 1;
+  c.eos_token_id = 2;
+  return c;
 }
 
 }  // namespace r1::io::testing

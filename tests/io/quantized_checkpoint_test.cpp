@@ -25,29 +25,8 @@ namespace {
 namespace fs = std::filesystem;
 using kernels::QuantType;
 using testing::ScratchDir;
-
-model::ModelConfig config(bool tied, int64_t vocab = 96) {
-  model::ModelConfig c = model::tiny_qwen2(vocab);
-  c.hidden_size = 64;
-  c.intermediate_size = 96;
-  c.num_attention_heads = 2;
-  c.num_key_value_heads = 1;
-  c.num_hidden_layers = 2;
-  c.tie_word_embeddings = tied;
-  c.initializer_range = 0.15;
-  c.bos_token_id = 1;
-  c.eos_token_id = 2;
-  return c;
-}
-
-text::Tokenizer tiny_tokenizer() {
-  return text::Tokenizer::from_json(nlohmann::json::parse(R"({
-    "version": "1.0", "truncation": null, "padding": null, "added_tokens": [], "normalizer": null,
-    "pre_tokenizer": null, "post_processor": null, "decoder": null,
-    "model": {"type": "BPE", "dropout": null, "unk_token": null, "continuing_subword_prefix": null,
-              "end_of_word_suffix": null, "fuse_unk": false, "byte_fallback": false,
-              "vocab": {"a": 0, "b": 1, "ab": 2}, "merges": ["a b"]}})"));
-}
+using testing::quantizable_qwen2;
+using testing::tiny_tokenizer;
 
 void write_checkpoint(const fs::path& dir, const model::ModelConfig& cfg) {
   model::CausalLM m(cfg);
@@ -111,7 +90,7 @@ TEST(QuantizedCheckpoint, SavedQuantizedLoadReloadsBitForBit) {
     for (auto quant : {WeightQuant::int8, WeightQuant::int4}) {
       const std::string what = std::string(tied ? "tied " : "untied ") + (quant == WeightQuant::int8 ? "int8" : "int4");
       const fs::path ck = dir / "ck", qck = dir / "qck";
-      write_checkpoint(ck, config(tied));
+      write_checkpoint(ck, quantizable_qwen2(tied));
       InferenceLoad opt;
       opt.quant = quant;
       auto at_load = load_for_inference(ck.string(), opt);
@@ -168,7 +147,7 @@ TEST(QuantizedCheckpoint, SavedQuantizedLoadReloadsBitForBit) {
 TEST(QuantizedCheckpoint, ExportThenGenerateAnswersAsQuantizingAtLoad) {
   ScratchDir dir;
   const fs::path ck = dir / "ck";
-  model::CausalLM m(config(true, /*vocab=*/3));
+  model::CausalLM m(quantizable_qwen2(true, /*vocab=*/3));
   model::init_weights(*m, 12);
   const auto tok = tiny_tokenizer();
   save_model_dir(ck.string(), *m, &tok);
