@@ -52,6 +52,21 @@ std::string text_of(const std::vector<int32_t>& ids) {
 
 std::string temp_dir(const std::string& name) { return test::fresh_temp_dir("grpo_" + name); }
 
+// GRPO on the one-token problems below (answers 'a'..'d', a reward rule on the letter): groups of 8,
+// one new token, no format reward, a learning rate large enough to move in a few steps.
+GrpoConfig one_token_config(int64_t steps, int64_t prompts_per_step) {
+  GrpoConfig cfg;
+  cfg.steps = steps;
+  cfg.prompts_per_step = prompts_per_step;
+  cfg.group_size = 8;
+  cfg.max_new_tokens = 1;
+  cfg.lr = 1e-2;
+  cfg.warmup_steps = 0;
+  cfg.format_weight = 0.0;
+  cfg.seed = 2;
+  return cfg;
+}
+
 struct Fixture {
   std::unique_ptr<tasks::Task> task = tasks::make_task("running_sum");
   GrpoEnvironment env;
@@ -238,15 +253,7 @@ TEST(GrpoTrainer, RaisesTheRewardOnALearnableProblem) {
     return policy->forward(torch::tensor({4, 4}, torch::kInt64).unsqueeze(0)).select(1, 1).softmax(-1)[0][2].item<double>();
   };
   const double before = p_c();
-  GrpoConfig cfg;
-  cfg.steps = 30;
-  cfg.prompts_per_step = 4;
-  cfg.group_size = 8;
-  cfg.max_new_tokens = 1;
-  cfg.lr = 1e-2;
-  cfg.warmup_steps = 0;
-  cfg.format_weight = 0.0;
-  cfg.seed = 2;
+  const GrpoConfig cfg = one_token_config(/*steps=*/30, /*prompts_per_step=*/4);
   GrpoEnvironment env;
   env.eos_id = -1;
   env.pad_id = 4;
@@ -506,15 +513,7 @@ TEST(GrpoTrainer, DynamicSamplingDrawsMorePromptsForGroupsWhoseRewardsDiffer) {
     auto policy = test::tiny_qwen2(5, 16, 21);
     std::vector<torch::Tensor> before;
     for (const auto& p : policy->parameters()) before.push_back(p.detach().clone());
-    GrpoConfig cfg;
-    cfg.steps = 3;
-    cfg.prompts_per_step = 2;
-    cfg.group_size = 8;
-    cfg.max_new_tokens = 1;
-    cfg.lr = 1e-2;
-    cfg.warmup_steps = 0;
-    cfg.format_weight = 0.0;
-    cfg.seed = 2;
+    GrpoConfig cfg = one_token_config(/*steps=*/3, /*prompts_per_step=*/2);
     cfg.dynamic_sampling = true;
     cfg.max_extra_draws = 4;
     GrpoEnvironment env;
