@@ -13,6 +13,7 @@
 #include <set>
 #include <sstream>
 #include <thread>
+#include <vector>
 
 #include "dist/net.h"
 
@@ -40,13 +41,31 @@ std::string self_exe() {
   return n > 0 ? std::string(buf, static_cast<size_t>(n)) : "";
 }
 
+namespace {
+
+// The directories temp_dir() handed out, removed when the test process that created them exits
+// (a rank worker is a separate process and removes nothing).
+struct TempDirs {
+  pid_t owner = ::getpid();
+  std::vector<std::filesystem::path> paths;
+  ~TempDirs() {
+    if (::getpid() != owner) return;
+    std::error_code ec;
+    for (const auto& p : paths) std::filesystem::remove_all(p, ec);
+  }
+};
+
+}  // namespace
+
 std::string temp_dir(const std::string& tag) {
   namespace fs = std::filesystem;
   static int counter = 0;
+  static TempDirs dirs;
   const fs::path p = fs::temp_directory_path() /
                      ("r1-dist-" + tag + "-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
   fs::remove_all(p);
   fs::create_directories(p);
+  dirs.paths.push_back(p);
   return p.string();
 }
 

@@ -53,7 +53,7 @@ class Job {
   double start_ = 0;
 };
 
-// A fresh empty directory under the system's temp dir.
+// A fresh empty directory under the system's temp dir, removed when this test process exits.
 std::string temp_dir(const std::string& tag);
 
 }  // namespace r1::test
