@@ -134,7 +134,8 @@ class Pipeline {
   void stage_grpo(const StageSpec& spec, rl::GrpoConfig gc, const std::string& seed_key, double general_share = 0) {
     if (gc.seed == 0) gc.seed = derive_seed(cfg_.seed, "rl/" + seed_key);
     auto m = load(spec.init);
-    rl::GrpoEnvironment env = grpo_environment(world_, gc.seed, gc.prompts_per_step);
+    rl::GrpoEnvironment env = grpo_environment(world_, gc.seed, gc.prompts_per_step,
+                                                    m->config().max_position_embeddings - gc.max_new_tokens);
     std::unique_ptr<rl::PreferenceTask> preference;
     if (general_share > 0) {
       rl::PreferenceTaskOptions po;

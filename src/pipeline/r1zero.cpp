@@ -27,7 +27,8 @@ void grpo(model::CausalLMImpl& m, const World& w, const R1ZeroConfig& cfg, Metri
   run.tokenizer = &w.tokenizer;
   run.tokenizer_config = w.tokenizer_config;
   run.runtime = &rt;
-  rl::train_grpo(m, grpo_environment(w, gc.seed, gc.prompts_per_step), gc, &metrics, {}, run);
+  rl::train_grpo(m, grpo_environment(w, gc.seed, gc.prompts_per_step,
+                                     m.config().max_position_embeddings - gc.max_new_tokens), gc, &metrics, {}, run);
 }
 
 void print_table(const json& base, const json& final_eval) {

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <memory>
+#include <unordered_set>
 
 #include "core/error.h"
 #include "core/files.h"
@@ -10,6 +12,7 @@
 #include "core/seed.h"
 #include "dist/threads.h"
 #include "io/model_dir.h"
+#include "tasks/datasets/dataset_task.h"
 #include "train/resumable_run.h"
 
 namespace r1::pipeline {
@@ -114,22 +117,70 @@ train::LmTrainResult pretrain(model::CausalLMImpl& m, const World& w, const JobC
   return train::train_lm_resumable(m, source, tc, w.codec.pad_id, run);
 }
 
-rl::GrpoEnvironment grpo_environment(const World& w, uint64_t seed, int64_t prompts_per_step) {
+namespace {
+
+// Draws a task's prompts must make, at most, to find one that fits: a synthetic family whose
+// prompts are all longer than the limit is an error rather than an endless loop.
+constexpr int kMaxPromptDraws = 1000;
+
+// The training problems of benchmark-file tasks whose prompts leave no room for max_new_tokens,
+// counted once at start (verl's filter_overlong_prompts): the GRPO draws skip them.
+std::unordered_set<std::string> overlong_file_prompts(const World& w, int64_t max_prompt_tokens) {
+  std::unordered_set<std::string> overlong;
+  if (max_prompt_tokens <= 0) return overlong;
+  for (size_t t = 0; t < w.tasks.size(); ++t) {
+    const auto* file = dynamic_cast<const tasks::DatasetTask*>(w.tasks[t].get());
+    if (!file) continue;
+    size_t trainable = 0, dropped = 0;
+    for (const auto& p : file->problems()) {
+      if (w.heldout_questions.count(p.question)) continue;
+      ++trainable;
+      if (static_cast<int64_t>(tasks::encode_prompt(w.codec, w.prompt(p, t)).size()) > max_prompt_tokens) {
+        overlong.insert(p.question);
+        ++dropped;
+      }
+    }
+    check(dropped < trainable, "task " + w.tasks[t]->name(),
+          "every one of its " + std::to_string(trainable) + " training prompts is longer than " +
+              std::to_string(max_prompt_tokens) +
+              " tokens (the model's context minus rl.max_new_tokens); lower rl.max_new_tokens or use a model with a "
+              "longer context");
+    if (dropped > 0)
+      log_info("grpo: task " + w.tasks[t]->name() + ": " + std::to_string(dropped) + " of " + std::to_string(trainable) +
+               " training prompts are longer than " + std::to_string(max_prompt_tokens) +
+               " tokens (context minus rl.max_new_tokens) and are skipped");
+  }
+  return overlong;
+}
+
+}  // namespace
+
+rl::GrpoEnvironment grpo_environment(const World& w, uint64_t seed, int64_t prompts_per_step,
+                                     int64_t max_prompt_tokens) {
   rl::GrpoEnvironment env;
   env.eos_id = w.codec.eos_id;
   env.pad_id = w.codec.pad_id;
   env.decode = w.codec.decode;
-  env.prompts = [&w, seed, prompts_per_step](int64_t step) {
+  auto overlong = std::make_shared<const std::unordered_set<std::string>>(overlong_file_prompts(w, max_prompt_tokens));
+  env.prompts = [&w, seed, prompts_per_step, max_prompt_tokens, overlong](int64_t step) {
     tasks::Rng rng(derive_seed(seed, "grpo/prompts", {static_cast<uint64_t>(step)}));
     std::vector<rollout::RolloutPrompt> out;
     for (int64_t i = 0; i < prompts_per_step; ++i) {
       size_t t = (step * prompts_per_step + i) % w.tasks.size();
       rollout::RolloutPrompt p;
-      p.problem = w.sample_train(t, rng);
       p.task = w.tasks[t].get();
-      const tasks::Prompt prompt = w.prompt(p.problem, t);
-      p.ids = tasks::encode_prompt(w.codec, prompt);
-      p.response_prefix = prompt.response_prefix;
+      for (int draw = 0;; ++draw) {
+        check(draw < kMaxPromptDraws, "task " + p.task->name(),
+              std::to_string(kMaxPromptDraws) + " training prompts in a row were longer than " +
+                  std::to_string(max_prompt_tokens) +
+                  " tokens (the model's context minus rl.max_new_tokens); lower rl.max_new_tokens or the task's size");
+        p.problem = w.sample_train(t, rng);
+        if (overlong->count(p.problem.question)) continue;
+        const tasks::Prompt prompt = w.prompt(p.problem, t);
+        p.ids = tasks::encode_prompt(w.codec, prompt);
+        p.response_prefix = prompt.response_prefix;
+        if (max_prompt_tokens <= 0 || static_cast<int64_t>(p.ids.size()) <= max_prompt_tokens) break;
+      }
       out.push_back(std::move(p));
     }
     return out;

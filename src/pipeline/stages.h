@@ -74,8 +74,11 @@ train::LmTrainResult pretrain(model::CausalLMImpl& m, const World& w, const JobC
 
 // GRPO prompts: prompts_per_step training problems a step, tasks taken in turn, each a pure
 // function of (seed, step); each task's prompt style (World::prompt): the R1-Zero prompt with BOS,
-// or the R1 chat prompt whose forced "<think>\n" is scored with the response.
-rl::GrpoEnvironment grpo_environment(const World& w, uint64_t seed, int64_t prompts_per_step);
+// or the R1 chat prompt whose forced "<think>\n" is scored with the response. Prompts longer than
+// max_prompt_tokens (the context minus rl.max_new_tokens; 0 = no limit) are skipped and drawn again;
+// a benchmark file's are counted and logged at start, and a file with none that fits is an error.
+rl::GrpoEnvironment grpo_environment(const World& w, uint64_t seed, int64_t prompts_per_step,
+                                     int64_t max_prompt_tokens = 0);
 
 // The JSON of one task evaluation: pass@1, cons@k, k, problems, think_rate, response_length,
 // format_rate, language_mixing.

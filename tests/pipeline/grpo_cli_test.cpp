@@ -4,6 +4,7 @@
 // the template-less checkpoint; and the errors a bad task list or data folder gives.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <cmath>
 #include <filesystem>
@@ -168,4 +169,38 @@ TEST_F(GrpoCli, BadTasksAndDataDirAreErrorsNamingThem) {
   EXPECT_NE(r.output.find("eval.problems"), std::string::npos) << r.output;
   // Tasks are checked before anything is written or loaded.
   EXPECT_FALSE(fs::exists(root_ / "bad"));
+}
+
+// A benchmark file's prompts that leave no room for rl.max_new_tokens in the model's context are
+// skipped (counted at start, as verl's filter_overlong_prompts), not a stop at the first one; a file
+// none of whose prompts fit is an error naming the task. 2048 - 1800 leaves 248 prompt tokens: with
+// this 8-merge tokenizer about one byte a token, which some GSM8K chat prompts fit and some do not.
+TEST_F(GrpoCli, OverlongBenchmarkPromptsAreSkippedAndCounted) {
+  const fs::path run = root_ / "grpo_overlong";
+  auto grpo = [&](const fs::path& dir, int max_new_tokens) {
+    return run_r1("grpo --init " + chat_.string() + " --run_dir " + dir.string() + " --tasks gsm8k --data_dir " +
+                  data_dir() + kTinyRl + " --model.max_position_embeddings 2048 --rl.max_new_tokens " +
+                  std::to_string(max_new_tokens));
+  };
+  auto r = grpo(run, 1800);
+  ASSERT_EQ(r.status, 0) << r.output;
+  const std::string tag = "grpo: task gsm8k: ";
+  const size_t at = r.output.find(tag);
+  ASSERT_NE(at, std::string::npos) << r.output;
+  long dropped = 0, trainable = 0, limit = 0;
+  ASSERT_EQ(std::sscanf(r.output.c_str() + at + tag.size(), "%ld of %ld training prompts are longer than %ld", &dropped,
+                        &trainable, &limit),
+            3)
+      << r.output;
+  EXPECT_EQ(limit, 2048 - 1800);
+  EXPECT_GT(dropped, 0);
+  EXPECT_LT(dropped, trainable);
+  EXPECT_EQ(trainable, 1319 - 2);  // GSM8K's test file less the two held-out problems
+  EXPECT_EQ(grpo_lines(run / "metrics.jsonl").size(), 2u);
+
+  r = grpo(root_ / "grpo_overlong_all", 2000);
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.output.find("task gsm8k"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("every one of its 1317 training prompts is longer than 48 tokens"), std::string::npos)
+      << r.output;
 }
