@@ -7,8 +7,9 @@
 // load: the sampler's div/exp/clamp at 8–12 ms a call instead of ~0.1 ms) — while the batch-1
 // matrix-vector products, ~90% of the step and bound by memory bandwidth, are what a second core
 // speeds up. So the products get their own team (QuantLinearConfig::threads) and ATen stays at one.
-// (An OpenMP team of its own was tried first: with libtorch's libgomp pool beside it, every region
-// cost milliseconds.)
+// Measured only under load so far (load average 5–8 on 2 cores), where it lost to one thread, as an
+// OpenMP team of its own did before it: each product waits for a worker the scheduler has parked.
+// Hence opt-in (QuantLinearConfig::threads = 0 by default); see bench/README.md.
 //
 // The team is threads - 1 persistent workers plus the calling thread. Between products a worker
 // spins for a short while (a decode step issues its ~170 products tens of microseconds apart), then
