@@ -237,6 +237,12 @@ class Bench:
         threads = offered([(1, 1), (2, 2), (1, 2)], self.a.threads) or self.all_threads[:1]
         ours = [dict(self.r1cpp("decode", t, "--model", self.model("qwen05b"), "--new_tokens", 24, "--quant", quant),
                      setting=f"aten {t[0]}, openblas {t[1]}") for t in threads]
+        # ATen at 1 thread and the quantized products on a 2-thread team of their own (--quant_threads,
+        # kernels/row_split.h): both cores for the memory-bound products only.
+        if (1, 1) in threads:
+            ours.append(dict(self.r1cpp("decode", (1, 1), "--model", self.model("qwen05b"), "--new_tokens", 24,
+                                        "--quant", quant, "--quant_threads", 2),
+                             setting="aten 1, openblas 1, quant threads 2"))
         b = self.best(ours)
         fp32 = self.results["workloads"].get("decode_05b", {}).get("r1cpp", {}).get("value")
         if fp32 is None:

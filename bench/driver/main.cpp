@@ -5,10 +5,10 @@
 //   r1_bench_driver machine                         fp32 sgemm GFLOP/s, read bandwidth GB/s
 //   r1_bench_driver rollout --model DIR [...]       GRPO-shaped rollout tokens/s
 //   r1_bench_driver train --model DIR [...]         training step tokens/s
-//   r1_bench_driver decode --model DIR [--quant Q]  batch-1 greedy decode tokens/s (none|int8|int4)
+//   r1_bench_driver decode --model DIR [--quant Q] [--quant_threads N]  batch-1 greedy decode tokens/s
 //   r1_bench_driver quant_linear [--type q8_0]      a quantized layer's forward per batch size:
 //                                                   block kernel vs dequantized tiles + sgemm
-//   r1_bench_driver profile --model DIR --batch B   per-op time of a decode step
+//   r1_bench_driver profile --model DIR --batch B [--quant Q]  per-op time of a decode step
 #include <CLI/CLI.hpp>
 #include <torch/torch.h>
 
@@ -141,9 +141,13 @@ int run(int argc, char** argv) {
   decode->add_option("--new_tokens", new_tokens)->capture_default_str();
   std::string quant = "none";
   decode->add_option("--quant", quant, "none, int8 (Q8_0) or int4 (Q4_0): io/inference_load.h")->capture_default_str();
+  int quant_threads = 0;
+  decode->add_option("--quant_threads", quant_threads, "the quantized products' own threads (0: ATen's)")
+      ->capture_default_str();
   work[decode] = [&] {
     r1::io::InferenceLoad opt;
     opt.quant = parse_quant(quant);
+    opt.quant_threads = quant_threads;
     r1::model::QuantizeReport rep;
     auto m = r1::io::load_for_inference(model_dir, opt, torch::kCPU, &rep).model;
     auto r = run_decode(*m, prompt_len, new_tokens);
@@ -186,8 +190,14 @@ int run(int argc, char** argv) {
   profile->add_option("--prompt_len", prompt_len)->capture_default_str();
   profile->add_option("--steps", steps)->capture_default_str();
   profile->add_option("--top", top, "ops listed")->capture_default_str();
+  std::string profile_quant = "none";
+  profile->add_option("--quant", profile_quant, "none, int8 or int4, as decode")->capture_default_str();
+  profile->add_option("--quant_threads", quant_threads, "as decode")->capture_default_str();
   work[profile] = [&] {
-    auto m = load(model_dir);
+    r1::io::InferenceLoad opt;
+    opt.quant = parse_quant(profile_quant);
+    opt.quant_threads = quant_threads;
+    auto m = profile_quant == "none" ? load(model_dir) : r1::io::load_for_inference(model_dir, opt, torch::kCPU).model;
     out = profile_json(profile_decode(*m, batch, prompt_len, steps), top);
   };
 

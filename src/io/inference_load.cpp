@@ -21,6 +21,7 @@ model::QuantizeOptions quantize_options(const InferenceLoad& opt) {
   q.type = quant_type_of(opt.quant);
   if (q.type == kernels::QuantType::q4_0) q.head_type = kernels::QuantType::q8_0;  // as llama.cpp's Q4_0 files
   q.linear.kernel = kernels::resolve_kernel({opt.quant_kernel, "q8_0"}, "option quant_kernel");
+  q.linear.threads = opt.quant_threads;
   return q;
 }
 

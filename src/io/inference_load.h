@@ -37,6 +37,7 @@ kernels::QuantType quant_type_of(WeightQuant q);
 struct InferenceLoad {
   WeightQuant quant = WeightQuant::none;
   std::string quant_kernel = "auto";
+  int quant_threads = 0;
 };
 
 template <class V>
@@ -49,6 +50,10 @@ void visit_fields(V& v, InferenceLoad& c) {
   v.field("quant_kernel", c.quant_kernel,
           "quantized product: auto (fastest available), avx2 (AVX2/FMA), reference (portable scalar)",
           one_of({"auto", "avx2", "reference"}));
+  v.field("quant_threads", c.quant_threads,
+          "threads of the quantized products: 0 = ATen's intra-op threads; N = a team of N of their own, so batch-1 "
+          "decode can use N cores for the memory-bound products with ATen at 1 thread (bench/README.md)",
+          at_least(0) | kNotResult);
 }
 
 // The model layers' settings for these options (an r1::Error naming option quant_kernel when the

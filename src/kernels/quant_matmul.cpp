@@ -53,7 +53,8 @@ BlockInts unpack_block(QuantType t, const uint8_t* p) {
   return b;
 }
 
-void quantize_activations_reference(const float* x, int64_t batch, int64_t cols, BlockQ8_0* blocks, int32_t* sums) {
+void quantize_activations_reference(const float* x, int64_t batch, int64_t cols, BlockQ8_0* blocks, int32_t* sums,
+                                    float* scales, int32_t* quads) {
   const int64_t n = batch * (cols / kQuantBlock);
   for (int64_t i = 0; i < n; ++i) {
     const float* v = x + i * kQuantBlock;
@@ -65,8 +66,10 @@ void quantize_activations_reference(const float* x, int64_t batch, int64_t cols,
     for (int j = 0; j < 32; ++j) {
       blocks[i].qs[j] = static_cast<int8_t>(std::nearbyint(v[j] * id));  // ties to even, as vroundps
       s += blocks[i].qs[j];
+      quads[i * 8 + j / 4] = (j % 4 == 0 ? 0 : quads[i * 8 + j / 4]) + blocks[i].qs[j];
     }
     sums[i] = s;
+    scales[i] = fp16_to_fp32(blocks[i].d);
   }
 }
 
@@ -149,10 +152,10 @@ void quantize_activations(const float* x, int64_t batch, int64_t cols, Q8Activat
   out.cols = cols;
   out.blocks.resize(static_cast<size_t>(batch * (cols / kQuantBlock)));
   out.sums.resize(out.blocks.size());
-  if (path == KernelPath::avx2)
-    avx2::quantize_activations(x, batch, cols, out.blocks.data(), out.sums.data());
-  else
-    quantize_activations_reference(x, batch, cols, out.blocks.data(), out.sums.data());
+  out.scales.resize(out.blocks.size());
+  out.quads.resize(out.blocks.size() * 8);
+  auto* q = path == KernelPath::avx2 ? avx2::quantize_activations : quantize_activations_reference;
+  q(x, batch, cols, out.blocks.data(), out.sums.data(), out.scales.data(), out.quads.data());
 }
 
 void quant_matmul_rows(const QuantMatrix& w, const Q8Activations& x, float* y, int64_t ldy, int64_t row_begin,
@@ -161,7 +164,8 @@ void quant_matmul_rows(const QuantMatrix& w, const Q8Activations& x, float* y, i
                                               std::to_string(w.cols));
   check_rows(w, row_begin, row_end, ldy);
   if (path == KernelPath::avx2)
-    return avx2::matmul_rows(raw(w), x.blocks.data(), x.sums.data(), x.batch, y, ldy, row_begin, row_end);
+    return avx2::matmul_rows(raw(w), {x.blocks.data(), x.sums.data(), x.scales.data(), x.quads.data(), x.batch}, y, ldy,
+                             row_begin, row_end);
   const int64_t nb = w.cols / kQuantBlock;
   for (int64_t b = 0; b < x.batch; ++b)
     for (int64_t r = row_begin; r < row_end; ++r)

@@ -71,12 +71,17 @@ struct QuantMatrix {
   const uint8_t* row(int64_t r) const { return data + r * row_bytes(); }
 };
 
-// Activations X [batch, cols] quantized to Q8_0, with each block's integer sum (for Q4_1's offset).
+// Activations X [batch, cols] quantized to Q8_0, with per-block values the kernels would otherwise
+// recompute for every weight row: each block's integer sum (Q4_1's offset), its scale as fp32, and
+// the sums of its 8 groups of 4 consecutive values (Q4_0's offset of 8, applied to the integer
+// partial sums so they stay exact).
 struct Q8Activations {
   int64_t batch = 0;
   int64_t cols = 0;
   std::vector<BlockQ8_0> blocks;  // [batch, cols / 32]
   std::vector<int32_t> sums;      // [batch, cols / 32]: Σ_j qs[j] of each block
+  std::vector<float> scales;      // [batch, cols / 32]: fp16_to_fp32(d) of each block
+  std::vector<int32_t> quads;     // [batch, cols / 32, 8]: quads[g] = Σ_{j = 4g}^{4g+3} qs[j]
 
   const BlockQ8_0* row(int64_t b) const { return blocks.data() + b * (cols / kQuantBlock); }
   const int32_t* row_sums(int64_t b) const { return sums.data() + b * (cols / kQuantBlock); }

@@ -6,9 +6,9 @@
 // GGML order), and multiplied with the activation block by the signed-byte trick of llama.cpp's
 // vec_dot_q8_0_q8_0 (maddubs needs one unsigned operand: |w| times x with w's sign), giving 8 exact
 // int32 partial sums of 4 products each; those are scaled by d_w * d_x and accumulated with FMA.
-// Decode (batch < 4) is memory-bound and walks the weights in address order, one row after
-// another (1x1 tiles): interleaving several rows (4x1 tiles, tried first) splits the access into
-// short streams the hardware prefetcher follows badly — 6 GB/s instead of 16 GB/s from DRAM for
+// Decode (batch < 4) walks the weights in address order, one row after another (row_q8, four
+// accumulators over the row's blocks): interleaving several rows (4x1 tiles, tried first) splits the
+// access into short streams the hardware prefetcher follows badly — 6 GB/s instead of 16 GB/s from DRAM for
 // Qwen2.5-0.5B's 896-wide Q8_0 rows, counted in thread CPU time. Batches are compute-bound and use
 // 2x4 tiles: each weight block, loaded once, meets 4 activation rows.
 #include "kernels/quant_matmul_avx2.h"
@@ -81,7 +81,9 @@ inline __m256 dot_lanes(__m256i w, __m256i aw, __m256i x) {
 }
 
 template <QuantType T, int R, int C>
-void tile_q8(const Weights& w, const BlockQ8_0* x, const int32_t* sums, int64_t r0, int64_t b0, float* y, int64_t ldy) {
+void tile_q8(const Weights& w, const Acts& xa, int64_t r0, int64_t b0, float* y, int64_t ldy) {
+  const BlockQ8_0* x = xa.blocks;
+  const int32_t* sums = xa.sums;
   using W = Format<T>;
   const int64_t nb = w.cols / kQuantBlock;
   const uint8_t* wr[R];
@@ -120,6 +122,53 @@ void tile_q8(const Weights& w, const BlockQ8_0* x, const int32_t* sums, int64_t 
   }
   for (int r = 0; r < R; ++r)
     for (int c = 0; c < C; ++c) y[(b0 + c) * ldy + r0 + r] = hsum(acc[r][c]) + offset[r][c];
+}
+
+// One weight row times one activation row: the decode product (batch < 4). Four accumulators over
+// consecutive blocks: with one, every block's FMA waits for the previous block's (4 cycles); four let
+// the core overlap the blocks while still reading the row in address order. Block k goes to
+// accumulator k % 4 (the tail to accumulator 0); the four are added pairwise at the end. The
+// activation scales come as fp32 (Acts::scales), and Q4_0 multiplies its unsigned nibbles n with x
+// and subtracts 8 Σx per group of 4 (Acts::quads): the same exact int32 lanes as (n - 8) · x by the
+// sign trick, in fewer instructions per block.
+template <QuantType T>
+void row_q8(const Weights& w, const Acts& xa, int64_t r, int64_t b, float* y, int64_t ldy) {
+  using W = Format<T>;
+  const int64_t nb = w.cols / kQuantBlock;
+  const uint8_t* wr = w.data + r * w.row_bytes;
+  const BlockQ8_0* xr = xa.blocks + b * nb;
+  const int32_t* xs = xa.sums + b * nb;
+  const float* dx = xa.scales + b * nb;
+  const int32_t* quads = xa.quads + b * nb * 8;
+  const __m256i ones = _mm256_set1_epi16(1);
+  __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+  float offset[4] = {0.0f, 0.0f, 0.0f, 0.0f};  // q4_1: Σ_k m_k d_x Σ_j q_x
+  auto block = [&](int64_t k, int u) {
+    const uint8_t* blk = wr + k * W::kBytes;
+    const __m256i xq = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xr[k].qs));
+    __m256 lanes;
+    if constexpr (T == QuantType::q4_0) {
+      const __m256i n = unpack_nibbles(blk + 2);
+      const __m256i nx = _mm256_madd_epi16(_mm256_maddubs_epi16(n, xq), ones);
+      const __m256i q8 = _mm256_slli_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(quads + k * 8)), 3);
+      lanes = _mm256_cvtepi32_ps(_mm256_sub_epi32(nx, q8));
+    } else {
+      const __m256i q = W::q(blk);
+      lanes = dot_lanes<W::kSigned>(q, W::kSigned ? _mm256_sign_epi8(q, q) : q, xq);
+    }
+    acc[u] = _mm256_fmadd_ps(_mm256_set1_ps(W::d(blk) * dx[k]), lanes, acc[u]);
+    if (T == QuantType::q4_1) offset[u] += W::m(blk) * (dx[k] * static_cast<float>(xs[k]));
+  };
+  int64_t k = 0;
+  for (; k + 4 <= nb; k += 4) {
+    block(k, 0);
+    block(k + 1, 1);
+    block(k + 2, 2);
+    block(k + 3, 3);
+  }
+  for (; k < nb; ++k) block(k, 0);
+  const __m256 s = _mm256_add_ps(_mm256_add_ps(acc[0], acc[1]), _mm256_add_ps(acc[2], acc[3]));
+  y[b * ldy + r] = hsum(s) + ((offset[0] + offset[1]) + (offset[2] + offset[3]));
 }
 
 // The 4 groups of 8 weights of a 32-byte block register as floats.
@@ -185,15 +234,17 @@ void cover(int64_t r0, int64_t r1, int64_t batch, Tile tile) {
 }
 
 template <QuantType T>
-void rows_q8(const Weights& w, const BlockQ8_0* x, const int32_t* sums, int64_t batch, float* y, int64_t ldy, int64_t r0,
-             int64_t r1) {
+void rows_q8(const Weights& w, const Acts& x, float* y, int64_t ldy, int64_t r0, int64_t r1) {
   auto tile = [&](auto R, auto C, int64_t r, int64_t b) {
-    tile_q8<T, decltype(R)::value, decltype(C)::value>(w, x, sums, r, b, y, ldy);
+    tile_q8<T, decltype(R)::value, decltype(C)::value>(w, x, r, b, y, ldy);
   };
-  if (batch < 4)
-    cover<1, 1>(r0, r1, batch, tile);
-  else
+  const int64_t batch = x.batch;
+  if (batch < 4) {
+    for (int64_t r = r0; r < r1; ++r)
+      for (int64_t b = 0; b < batch; ++b) row_q8<T>(w, x, r, b, y, ldy);
+  } else {
     cover<2, 4>(r0, r1, batch, tile);
+  }
 }
 
 template <QuantType T>
@@ -214,7 +265,8 @@ bool cpu_supported() {
 
 // As ggml-cpu's quantize_row_q8_0 for AVX2: amax by max_ps, d = amax / 127, x * (127 / amax) rounded
 // to nearest even, then packed to bytes (the packs interleave 128-bit lanes; the permute restores order).
-void quantize_activations(const float* x, int64_t batch, int64_t cols, BlockQ8_0* blocks, int32_t* sums) {
+void quantize_activations(const float* x, int64_t batch, int64_t cols, BlockQ8_0* blocks, int32_t* sums, float* scales,
+                          int32_t* quads) {
   const int64_t n = batch * (cols / kQuantBlock);
   const __m256 sign_bit = _mm256_set1_ps(-0.0f);
   for (int64_t i = 0; i < n; ++i) {
@@ -229,6 +281,7 @@ void quantize_activations(const float* x, int64_t batch, int64_t cols, BlockQ8_0
     m4 = _mm_max_ss(m4, _mm_movehdup_ps(m4));
     const float max_scalar = _mm_cvtss_f32(m4);
     blocks[i].d = _cvtss_sh(max_scalar / 127.f, 0);
+    scales[i] = _cvtsh_ss(blocks[i].d);
     const __m256 mul = _mm256_set1_ps(max_scalar != 0.0f ? 127.f / max_scalar : 0.0f);
     constexpr int kNearest = _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC;
     __m256i i0 = _mm256_cvtps_epi32(_mm256_round_ps(_mm256_mul_ps(v0, mul), kNearest));
@@ -240,6 +293,10 @@ void quantize_activations(const float* x, int64_t batch, int64_t cols, BlockQ8_0
     const __m128i s4 = _mm_add_epi32(_mm256_castsi256_si128(s8), _mm256_extracti128_si256(s8, 1));
     const __m128i s2 = _mm_add_epi32(s4, _mm_unpackhi_epi64(s4, s4));
     sums[i] = _mm_cvtsi128_si32(_mm_add_epi32(s2, _mm_shuffle_epi32(s2, _MM_SHUFFLE(2, 3, 0, 1))));
+    // Sums of 4 consecutive values: two horizontal adds give [q0 q2 q4 q6 | q1 q3 q5 q7].
+    const __m256i h = _mm256_hadd_epi32(_mm256_hadd_epi32(i0, i1), _mm256_hadd_epi32(i2, i3));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(quads + i * 8),
+                        _mm256_permutevar8x32_epi32(h, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7)));
     i0 = _mm256_packs_epi32(i0, i1);
     i2 = _mm256_packs_epi32(i2, i3);
     i0 = _mm256_packs_epi16(i0, i2);
@@ -248,12 +305,11 @@ void quantize_activations(const float* x, int64_t batch, int64_t cols, BlockQ8_0
   }
 }
 
-void matmul_rows(const Weights& w, const BlockQ8_0* x, const int32_t* sums, int64_t batch, float* y, int64_t ldy,
-                 int64_t r0, int64_t r1) {
+void matmul_rows(const Weights& w, const Acts& x, float* y, int64_t ldy, int64_t r0, int64_t r1) {
   switch (w.type) {
-    case QuantType::q8_0: return rows_q8<QuantType::q8_0>(w, x, sums, batch, y, ldy, r0, r1);
-    case QuantType::q4_0: return rows_q8<QuantType::q4_0>(w, x, sums, batch, y, ldy, r0, r1);
-    case QuantType::q4_1: return rows_q8<QuantType::q4_1>(w, x, sums, batch, y, ldy, r0, r1);
+    case QuantType::q8_0: return rows_q8<QuantType::q8_0>(w, x, y, ldy, r0, r1);
+    case QuantType::q4_0: return rows_q8<QuantType::q4_0>(w, x, y, ldy, r0, r1);
+    case QuantType::q4_1: return rows_q8<QuantType::q4_1>(w, x, y, ldy, r0, r1);
   }
 }
 
@@ -271,8 +327,8 @@ void matmul_rows_f32(const Weights& w, const float* x, int64_t batch, float* y, 
 
 namespace r1::kernels::avx2 {
 bool cpu_supported() { return false; }
-void quantize_activations(const float*, int64_t, int64_t, BlockQ8_0*, int32_t*) {}
-void matmul_rows(const Weights&, const BlockQ8_0*, const int32_t*, int64_t, float*, int64_t, int64_t, int64_t) {}
+void quantize_activations(const float*, int64_t, int64_t, BlockQ8_0*, int32_t*, float*, int32_t*) {}
+void matmul_rows(const Weights&, const Acts&, float*, int64_t, int64_t, int64_t) {}
 void matmul_rows_f32(const Weights&, const float*, int64_t, float*, int64_t, int64_t, int64_t) {}
 }  // namespace r1::kernels::avx2
 

@@ -23,10 +23,19 @@ struct Weights {
   int64_t cols;
 };
 
-void quantize_activations(const float* x, int64_t batch, int64_t cols, BlockQ8_0* blocks, int32_t* sums);
-// x: [batch, cols / 32] blocks and their sums.
-void matmul_rows(const Weights& w, const BlockQ8_0* x, const int32_t* sums, int64_t batch, float* y, int64_t ldy,
-                 int64_t row_begin, int64_t row_end);
+// Q8Activations' arrays (quant_matmul.h) as the kernels read them: [batch, cols / 32] blocks and
+// their per-block values.
+struct Acts {
+  const BlockQ8_0* blocks;
+  const int32_t* sums;
+  const float* scales;
+  const int32_t* quads;  // 8 per block
+  int64_t batch;
+};
+
+void quantize_activations(const float* x, int64_t batch, int64_t cols, BlockQ8_0* blocks, int32_t* sums, float* scales,
+                          int32_t* quads);
+void matmul_rows(const Weights& w, const Acts& x, float* y, int64_t ldy, int64_t row_begin, int64_t row_end);
 // x: [batch, cols] fp32.
 void matmul_rows_f32(const Weights& w, const float* x, int64_t batch, float* y, int64_t ldy, int64_t row_begin,
                      int64_t row_end);

@@ -1,6 +1,7 @@
 #include "model/attention.h"
 
 #include <ATen/Parallel.h>
+#include <ATen/record_function.h>
 
 #include <algorithm>
 #include <cmath>
@@ -40,6 +41,7 @@ torch::Tensor decode_attention(const torch::Tensor& q, const torch::Tensor& k, c
 
 torch::Tensor decode_attention_kernel(const torch::Tensor& q_in, const torch::Tensor& k, const torch::Tensor& v,
                                       const torch::Tensor& bias_in, double scale) {
+  RECORD_FUNCTION("r1::decode_attention_kernel", std::vector<c10::IValue>());  // for r1_bench_driver profile
   auto fp32_cpu = [](const torch::Tensor& t) { return t.scalar_type() == torch::kFloat32 && t.device().is_cpu(); };
   if (!fp32_cpu(q_in) || !fp32_cpu(k) || !fp32_cpu(v) || k.stride(-1) != 1 || v.stride(-1) != 1)
     return decode_attention(q_in, k, v, bias_in, scale);

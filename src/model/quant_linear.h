@@ -30,6 +30,11 @@ struct QuantLinearConfig {
   // 13x (Q8_0) / 17x (Q4_0) faster at 1 row, 3x / 4x at 8, even (Q8_0) / 1.5x (Q4_0) at 32, and
   // Q8_0's tiles win 2x at 64.
   int64_t max_kernel_batch = 32;
+  // Threads of the block kernel's row split. 0: ATen's intra-op threads (at::parallel_for), the
+  // plain path. N >= 1: a team of N of its own (kernels/row_split.h), whatever ATen's setting — so
+  // decode can run ATen at 1 thread and the memory-bound products on both cores. The output is
+  // bitwise the same either way (each row is one thread's, computed by the same code).
+  int threads = 0;
 };
 
 class QuantLinearImpl : public LinearLayer {

@@ -128,12 +128,19 @@ TEST(QuantActivations, BitwiseEqualAcrossPathsAndToLlamaCppCpuBackend) {
     int32_t s = 0;
     for (int j = 0; j < 32; ++j) s += ref.blocks[i].qs[j];
     ASSERT_EQ(ref.sums[i], s) << "block " << i;
+    ASSERT_EQ(ref.scales[i], fp16_to_fp32(ref.blocks[i].d)) << "block " << i;
+    for (int g = 0; g < 8; ++g)
+      ASSERT_EQ(ref.quads[i * 8 + g], ref.blocks[i].qs[4 * g] + ref.blocks[i].qs[4 * g + 1] +
+                                          ref.blocks[i].qs[4 * g + 2] + ref.blocks[i].qs[4 * g + 3])
+          << "block " << i << " group " << g;
   }
   if (kernel_path_available(KernelPath::avx2)) {
     Q8Activations fast;
     quantize_activations(x.data(), batch, cols, fast, KernelPath::avx2);
     ASSERT_EQ(std::memcmp(ref.blocks.data(), fast.blocks.data(), ref.blocks.size() * sizeof(BlockQ8_0)), 0);
     EXPECT_EQ(ref.sums, fast.sums);
+    EXPECT_EQ(ref.scales, fast.scales);
+    EXPECT_EQ(ref.quads, fast.quads);
   }
   R1_REQUIRE_GGML();
   std::vector<BlockQ8_0> ggml(ref.blocks.size());
@@ -149,7 +156,7 @@ TEST(QuantMatmul, Avx2EqualsReferenceWithinTheSummationBound) {
   for (QuantType t : kTypes)
     for (ActivationFormat a : {ActivationFormat::q8_0, ActivationFormat::f32})
       for (int64_t rows : {1, 3, 6, 37})
-        for (int64_t cols : {32, 96, 896})
+        for (int64_t cols : {32, 96, 160, 896})
           for (int64_t batch : {1, 2, 3, 4, 5, 9, 64}) {
             if (batch == 64 && cols != 896) continue;
             const Problem p = make_problem(t, rows, cols, batch, ++seed);

@@ -157,6 +157,29 @@ TEST(QuantLinear, Avx2PathEqualsTheReferencePath) {
       }
 }
 
+// The kernel's own thread team (QuantLinearConfig::threads, kernels/row_split.h) against ATen's
+// parallel_for: each output row is one thread's, so the outputs are bitwise equal.
+TEST(QuantLinear, OwnThreadTeamGivesBitwiseTheOutputOfTheAtenSplit) {
+  torch::manual_seed(6);
+  auto w = torch::randn({1000, 256}) * 0.1;
+  for (auto t : kTypes)
+    for (auto act : {ActivationFormat::q8_0, ActivationFormat::f32})
+      for (int64_t rows : {1, 3}) {
+        auto x = torch::randn({rows, 256});
+        auto plain = config(r1::kernels::best_kernel_path(), act);
+        QuantLinearImpl q(t, w, {}, plain);
+        const auto expected = q.forward(x);
+        for (int threads : {1, 2, 3}) {
+          auto team = plain;
+          team.threads = threads;
+          q.set_config(team);
+          EXPECT_TRUE(torch::equal(q.forward(x), expected))
+              << r1::kernels::quant_type_name(t) << " " << r1::kernels::activation_format_name(act) << " rows " << rows
+              << " threads " << threads;
+        }
+      }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Whole models.
 
@@ -303,6 +326,30 @@ TEST_P(QuantizedModel, LogitsEqualTheDequantizedTwinAndStayCloseToFp32) {
   EXPECT_LT(kl[QuantType::q8_0] * 5, kl[QuantType::q4_0]);
   EXPECT_LT(kl[QuantType::q8_0], 1e-3);
   EXPECT_LT(kl[QuantType::q4_0], 0.25);
+}
+
+// The decode fast path (avx2 kernels, the kernels' own 2-thread team) against the reference path
+// (portable scalar kernels, ATen's split): the same greedy tokens, logits within the summation bound.
+TEST_P(QuantizedModel, FastDecodePathGivesTheReferencePathsGreedyTokens) {
+  if (!r1::kernels::kernel_path_available(KernelPath::avx2)) GTEST_SKIP() << "no AVX2/FMA on this CPU";
+  torch::NoGradGuard ng;
+  auto fp32 = build(cfg(), 8);
+  auto prompt = torch::randint(0, 96, {1, 6}, torch::kInt64);
+  for (auto t : {QuantType::q8_0, QuantType::q4_0}) {
+    auto quantized = [&](KernelPath path, int threads) {
+      auto q = clone_model(*fp32);
+      QuantizeOptions opt;
+      opt.type = t;
+      opt.linear = config(path, ActivationFormat::q8_0);
+      opt.linear.threads = threads;
+      quantize_for_inference(*q, opt);
+      return q;
+    };
+    auto ref = quantized(KernelPath::reference, 0), fast = quantized(KernelPath::avx2, 2);
+    EXPECT_EQ(greedy(*fast, prompt, 16), greedy(*ref, prompt, 16)) << r1::kernels::quant_type_name(t);
+    auto a = ref->forward(prompt), b = fast->forward(prompt);
+    EXPECT_TRUE(torch::allclose(a, b, 1e-4, 1e-4)) << (a - b).abs().max().item<float>();
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Archs, QuantizedModel, ::testing::Values("qwen2_tied", "qwen2", "deepseek_v3"));
