@@ -32,8 +32,9 @@ void visit_fields(V& v, ExportCommand& c) {
           "safetensors: int8 (Q8_0 blocks) or int4 (Q4_0, head Q8_0), stored as int8 / packed int4 values with fp16 "
           "group scales (compressed-tensors names, io/quantized_checkpoint.h); gguf takes --type instead");
   v.field("type", c.gguf.type,
-          "the weight matrices' type (norms stay f32; with q4_* the output head is q8_0)",
-          one_of({"f32", "f16", "bf16", "q8_0", "q4_0", "q4_1"}));
+          "the weight matrices' type (norms stay f32; with q4_* the output head is q8_0); auto: f16, or for a "
+          "quantized checkpoint (--format safetensors --quant) its blocks as stored (int8 -> q8_0, int4 -> q4_0)",
+          one_of({"auto", "f32", "f16", "bf16", "q8_0", "q4_0", "q4_1"}));
   v.require(c.format != "safetensors" || c.quant != r1::io::WeightQuant::none, "quant",
             "--format safetensors writes quantized weights: give --quant int8 or int4");
   v.require(c.format != "gguf" || c.quant == r1::io::WeightQuant::none, "quant",

@@ -31,7 +31,7 @@ struct PerplexityCommand {
 template <class V>
 void visit_fields(V& v, PerplexityCommand& c) {
   using namespace r1::schema;
-  v.field("model", c.model, "checkpoint directory (config.json, safetensors, tokenizer.json)", kRequired);
+  v.field("model", c.model, "checkpoint directory (config.json, safetensors, tokenizer.json) or a .gguf file", kRequired);
   v.field("texts", c.texts,
           "text to score: a .jsonl file (one document per line, under --field), or any other file as one text "
           "cut into context-sized windows");

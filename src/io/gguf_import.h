@@ -22,7 +22,12 @@ struct ImportedCheckpoint {
   nlohmann::json config;                            // config.json in HF form
   TensorMap tensors;                                // HF name -> values (float types as stored)
   std::map<std::string, QuantizedTensor> quantized; // HF name -> blocks (dequantize = false only)
+  std::shared_ptr<const GgufFile> file;             // the mapped file the views above read
+  std::map<std::string, std::string> gguf_name;     // HF name -> the GGUF tensor it came from
 };
+
+// config.json in HF form from a GGUF header alone (no tensor data is read).
+nlohmann::json hf_config_of(const Header& h, const std::string& path);
 
 // Errors name the file and the key or tensor (an architecture other than qwen2/llama, a tensor
 // without an HF name, llama3 rope factors that cannot be turned back into config keys).

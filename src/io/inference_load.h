@@ -37,6 +37,7 @@ kernels::QuantType quant_type_of(WeightQuant q);
 struct InferenceLoad {
   WeightQuant quant = WeightQuant::none;
   std::string quant_kernel = "auto";
+  std::string tokenizer;  // a tokenizer.json used instead of the model's own; empty: the model's
 };
 
 template <class V>
@@ -49,6 +50,9 @@ void visit_fields(V& v, InferenceLoad& c) {
   v.field("quant_kernel", c.quant_kernel,
           "quantized product: auto (fastest available), avx2 (AVX2/FMA), reference (portable scalar)",
           one_of({"auto", "avx2", "reference"}));
+  v.field("tokenizer", c.tokenizer,
+          "a tokenizer.json to use instead of the model's own: needed for a .gguf file whose pre-tokenizer r1cpp "
+          "cannot rebuild from its metadata (it knows qwen2, deepseek-r1-qwen, llama-bpe, llama3, llama-v3, gpt-2)");
 }
 
 // The model layers' settings for these options (an r1::Error naming option quant_kernel when the
@@ -61,13 +65,23 @@ model::QuantizeOptions quantize_options(const InferenceLoad& opt);
 // and the head become blocks (`q`), the rest is copied in; `release` (optional) is called with
 // each tensor's name once it has been converted. An r1::Error naming `where` lists tensors missing
 // or unexpected.
+// `stored` (optional) answers a projection's stored blocks (WeightSource::blocks); without it,
+// blocks are read from `tensors` in the quantized-checkpoint layout (io/quantized_checkpoint.h).
+using StoredBlockLookup = std::function<model::StoredBlocks(const std::string& layer, kernels::QuantType wanted)>;
 model::CausalLM quantized_model(const model::ModelConfig& config, TensorMap tensors, const model::QuantizeOptions& q,
                                 const std::string& where, model::QuantizeReport* report = nullptr,
-                                const std::function<void(const std::string&)>& release = {});
+                                const std::function<void(const std::string&)>& release = {},
+                                const StoredBlockLookup& stored = {});
 
 // load_model_dir (fp32 on `device`) for quant none; otherwise the streaming quantized load above
-// (CPU only). `report`, when given, receives what was quantized.
+// (CPU only). `report`, when given, receives what was quantized. A path to a .gguf file (or any
+// file that starts with GGUF's magic) loads through io/gguf_load.h instead: its Q8_0/Q4_0/Q4_1
+// projections as stored. opt.tokenizer, when set, replaces the model's tokenizer.
 LoadedModel load_for_inference(const std::string& dir, const InferenceLoad& opt,
                                const torch::Device& device = torch::kCPU, model::QuantizeReport* report = nullptr);
+
+// What errors about the model's tokenizer_config name: DIR/tokenizer_config.json, or for a GGUF
+// file its metadata.
+std::string tokenizer_config_where(const std::string& model);
 
 }  // namespace r1::io
