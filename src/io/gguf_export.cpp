@@ -227,7 +227,7 @@ ExportSummary export_gguf(const std::string& model_dir, const std::string& out_p
       const std::string layer = hf.substr(0, hf.size() - suffix.size());
       const auto type = layer == "lm_head" || stored == WeightQuant::int8 ? kernels::QuantType::q8_0 : kernels::QuantType::q4_0;
       std::vector<std::string> used;
-      at::Tensor blocks = blocks_from_stored(type, get, model_dir + ": " + layer, &used);
+      at::Tensor blocks = blocks_from_stored(type, get, layer, &used);
       taken.insert(used.begin(), used.end());
       // A tied head is stored apart from the bf16 table (lm_head.*): it becomes output.weight, so the
       // table and the head both keep their stored bits.
