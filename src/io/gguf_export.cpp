@@ -137,6 +137,9 @@ TensorType stored_float_type(const at::Tensor& t, const std::string& where) {
 ExportSummary export_gguf(const std::string& model_dir, const std::string& out_path, const ExportOptions& opt) {
   const fs::path dir(model_dir);
   const Config c(read_json(dir / "config.json", true), (dir / "config.json").string());
+  const std::string model_type = c.string("model_type");
+  check(model_type == "qwen2" || model_type == "llama", (dir / "config.json").string() + ": field model_type",
+        "'" + model_type + "': GGUF export supports qwen2 and llama checkpoints (deepseek_v3 is not written yet)");
   // A quantized checkpoint (r1 export --format safetensors --quant) is written as it stores its
   // blocks: int8 as q8_0, int4 as q4_0 with the q8_0 head.
   const WeightQuant stored = stored_quant(config_from_hf(c.raw(), (dir / "config.json").string()), model_dir);
@@ -148,9 +151,6 @@ ExportSummary export_gguf(const std::string& model_dir, const std::string& out_p
               "export the original checkpoint instead");
   const std::string type_name = !stored_type.empty() ? stored_type : opt.type == "auto" ? "f16" : opt.type;
   const TensorType wanted = matrix_type(type_name);
-  const std::string model_type = c.string("model_type");
-  check(model_type == "qwen2" || model_type == "llama", (dir / "config.json").string() + ": field model_type",
-        "'" + model_type + "': GGUF export supports qwen2 and llama checkpoints (deepseek_v3 is not written yet)");
   const std::string arch = model_type;
   const int64_t n_layer = c.integer("num_hidden_layers"), n_embd = c.integer("hidden_size");
   const int64_t n_head = c.integer("num_attention_heads"), n_head_kv = c.integer("num_key_value_heads", n_head);
