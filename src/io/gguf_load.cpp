@@ -2,6 +2,7 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -39,6 +40,25 @@ StoredTypes stored_types(const Header& h) {
       s.body.insert(t.type);
   }
   return s;
+}
+
+// A quantized tensor's values in `dtype`, dequantized a few MB of rows at a time: a bf16 table
+// never passes through a whole fp32 copy (0.5 GB for Qwen2.5-0.5B's, 2.2 GB for 7B's).
+at::Tensor dequantized(const GgufFile& f, const std::string& name, at::ScalarType dtype) {
+  const TensorInfo& t = f.info(name);
+  const int64_t cols = t.ne.empty() ? 1 : t.ne[0], rows = cols == 0 ? 0 : t.numel() / cols;
+  const uint64_t row_bytes = tensor_bytes(t.type, {cols}, f.path() + ": tensor '" + name + "'");
+  at::Tensor out = at::empty(t.shape(), at::TensorOptions().dtype(dtype));
+  const at::Tensor rows2 = out.view({rows, cols});
+  const int64_t chunk = std::max<int64_t>(1, (int64_t{4} << 20) / std::max<int64_t>(1, cols * 4));
+  at::Tensor buf = at::empty({std::min(chunk, rows), cols}, at::kFloat);
+  for (int64_t r0 = 0; r0 < rows; r0 += chunk) {
+    const int64_t n = std::min(chunk, rows - r0);
+    float* b = buf.data_ptr<float>();
+    for (int64_t r = 0; r < n; ++r) decode_row(t.type, f.bytes(t) + (r0 + r) * row_bytes, cols, b + r * cols);
+    rows2.narrow(0, r0, n).copy_(buf.narrow(0, 0, n));
+  }
+  return out;
 }
 
 }  // namespace
@@ -85,8 +105,13 @@ LoadedModel load_gguf_for_inference(const std::string& path, const InferenceLoad
           "holds " + holds + ", not --quant " + quant_name(opt.quant) +
               " (re-quantizing blocks would round twice): drop --quant to run them as stored");
   }
-  // A quantized token_embd (the lookup table) is dequantized; its blocks stay for a tied head.
-  if (auto q = ck.quantized.find(kEmbed); q != ck.quantized.end()) ck.tensors[kEmbed] = ck.file->tensor("token_embd.weight");
+  // A quantized token_embd (the lookup table) is dequantized — to bf16 when a quantized head makes
+  // the table bf16 anyway (model/quantize_model.h); its blocks stay for a tied head.
+  if (ck.quantized.count(kEmbed)) {
+    const auto head = stored_types(h).head;
+    const bool bf16 = as_stored && head && quant_type_of(*head);
+    ck.tensors[kEmbed] = dequantized(*ck.file, "token_embd.weight", bf16 ? at::kBFloat16 : at::kFloat);
+  }
 
   if (!as_stored && opt.quant == WeightQuant::none) {
     out.model = model::CausalLM(config);
