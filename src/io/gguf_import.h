@@ -3,7 +3,8 @@
 // permuted back to HF's half-split rotary layout — the inverse of io/gguf_export.h, so export
 // then import gives back the checkpoint (bit-exactly at f32). Quantized tensors come dequantized to
 // float32, or kept as their blocks (for the quantized kernels) when ImportOptions::dequantize is
-// false. The tokenizer is not rebuilt (a GGUF holds no normalizer or regex, only their names).
+// false. The tokenizer is rebuilt apart (io/gguf_tokenizer.h: a GGUF holds no normalizer or regex,
+// only the pre-tokenizer's name); io/gguf_load.h puts the pieces together for inference.
 #pragma once
 #include <map>
 #include <nlohmann/json.hpp>
