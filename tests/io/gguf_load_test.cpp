@@ -7,8 +7,8 @@
 //     tokenizer.json, for the three pre-tokenizers export writes;
 //   - malformed files (truncated, an unknown tensor type, a pre-tokenizer r1cpp cannot rebuild, a
 //     --quant that would round twice) are errors naming the file and the tensor or key;
-//   - `r1 export` of a quantized checkpoint writes its blocks bit for bit, and the GGUF loads into
-//     the model the checkpoint loads into;
+//   - `r1 export` of a quantized checkpoint writes its blocks bit for bit, the GGUF loads into the
+//     model the checkpoint loads into, and exported back to a quantized checkpoint it is that model;
 //   - `r1 inspect` counts a quantized checkpoint's and a GGUF's parameters as the original model's.
 #include <gtest/gtest.h>
 #include <torch/torch.h>
@@ -327,6 +327,10 @@ TEST(GgufLoad, ExportOfAQuantizedCheckpointWritesItsBlocksBitForBit) {
       q.quant = std::string(quant) == "int8" ? WeightQuant::int8 : WeightQuant::int4;
       auto a = load_for_inference(dir / "qck", q), b = load_for_inference(gguf, InferenceLoad{});
       expect_same_model(*a.model, *b.model, what);
+      // And back: the GGUF as a quantized checkpoint again is the same model.
+      export_gguf_cli(gguf, dir / "qck2", std::string("--format safetensors --quant ") + quant);
+      auto c = load_for_inference(dir / "qck2", q);
+      expect_same_model(*a.model, *c.model, what + " (GGUF -> quantized checkpoint)");
 
       // Another --type would round twice.
       const auto r = r1::test::run_r1("export --model " + (dir / "qck") + " --out " + (dir / "x.gguf") + " --type " +
