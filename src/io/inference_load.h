@@ -8,6 +8,7 @@
 // after, so neither the fp32 model nor the whole mapped file is ever resident. What remains (norms,
 // the embedding in bf16, biases) is copied in by name as load_model_dir does, and the mapping is
 // released when the load returns. Peak memory is about the quantized model plus one tensor.
+// A GGUF file takes the same path (io/gguf_load.h), its quantized matrices as stored.
 #pragma once
 #include <functional>
 #include <string>
