@@ -369,6 +369,7 @@ TEST(GgufLoad, InspectCountsQuantizedCheckpointsAndGgufsAsTheOriginalModel) {
       fs::remove_all(dir / "qck");
     }
     for (const char* type : {"q8_0", "q4_0"}) {
+      if (!tie) break;  // a GGUF of the checkpoint itself: the tied case is enough
       export_gguf_cli(dir / "ck", dir / "m.gguf", std::string("--type ") + type);
       const json g = inspect_json(dir / "m.gguf");
       EXPECT_EQ(g["parameters"], params) << type;
