@@ -264,6 +264,17 @@ TEST(GgufLoad, MalformedFilesAreErrorsNamingTheFileAndTheTensorOrKey) {
   EXPECT_NE(e.find("blk.1.ffn_up.weight"), std::string::npos) << e;
   EXPECT_NE(e.find("12"), std::string::npos) << e;
 
+  // No tokenizer at all, or one that is not byte-level BPE.
+  Header none;
+  e = error_of([&] { tokenizer_json_of(none, "bare.gguf"); });
+  EXPECT_NE(e.find("bare.gguf: key tokenizer.ggml.model"), std::string::npos) << e;
+  EXPECT_NE(e.find("--tokenizer"), std::string::npos) << e;
+  Header spm;
+  spm.metadata.emplace_back("tokenizer.ggml.model", Value::string("llama"));
+  e = error_of([&] { tokenizer_json_of(spm, "spm.gguf"); });
+  EXPECT_NE(e.find("spm.gguf: key tokenizer.ggml.model"), std::string::npos) << e;
+  EXPECT_NE(e.find("'llama'"), std::string::npos) << e;
+
   // A pre-tokenizer known to llama.cpp by name only: the error says what to pass, and --tokenizer
   // then loads it.
   const std::string other_pre = dir / "pre.gguf";
