@@ -67,7 +67,7 @@ struct EvalCommand {
 template <class V>
 void visit_fields(V& v, EvalCommand& c) {
   using namespace r1::schema;
-  v.field("model", c.model, "checkpoint directory (config.json, safetensors, tokenizer.json)", kRequired);
+  v.field("model", c.model, "checkpoint directory (config.json, safetensors, tokenizer.json) or a .gguf file", kRequired);
   v.field("bench", c.bench, "benchmark files and synthetic families to evaluate on (or --heldout_of)",
           one_of(benchmark_names()));
   v.field("heldout_of", c.heldout_of,
@@ -124,7 +124,7 @@ int run(EvalCommand& opt) {
   const r1::text::TextCodec codec = r1::text::make_codec(*loaded.tokenizer, mc.bos_token_id, mc.eos_token_id);
   std::optional<r1::text::ChatTemplate> tmpl;
   if (prompt == "auto")
-    tmpl = r1::tasks::model_chat_template(loaded.tokenizer_config, model_dir + "/tokenizer_config.json");
+    tmpl = r1::tasks::model_chat_template(loaded.tokenizer_config, r1::io::tokenizer_config_where(model_dir));
 
   // What the samples depend on; a rerun into the same --out must agree (top_k and match only when
   // set, so out dirs written before they existed still resume).

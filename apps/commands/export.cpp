@@ -21,7 +21,9 @@ struct ExportCommand {
 template <class V>
 void visit_fields(V& v, ExportCommand& c) {
   using namespace r1::schema;
-  v.field("model", c.model, "the Qwen2 / Llama checkpoint directory (config.json, safetensors, tokenizer.json)",
+  v.field("model", c.model,
+          "the Qwen2 / Llama checkpoint directory (config.json, safetensors, tokenizer.json); a quantized one (--format "
+          "safetensors --quant) exports to GGUF with its blocks as stored; with --format safetensors also a .gguf file",
           kRequired);
   v.field("out", c.out, "the file (gguf) or checkpoint directory (safetensors) to write", kRequired);
   v.field("format", c.format,
@@ -32,8 +34,9 @@ void visit_fields(V& v, ExportCommand& c) {
           "safetensors: int8 (Q8_0 blocks) or int4 (Q4_0, head Q8_0), stored as int8 / packed int4 values with fp16 "
           "group scales (compressed-tensors names, io/quantized_checkpoint.h); gguf takes --type instead");
   v.field("type", c.gguf.type,
-          "the weight matrices' type (norms stay f32; with q4_* the output head is q8_0)",
-          one_of({"f32", "f16", "bf16", "q8_0", "q4_0", "q4_1"}));
+          "the weight matrices' type (norms stay f32; with q4_* the output head is q8_0); auto: f16, or for a "
+          "quantized checkpoint (--format safetensors --quant) its blocks as stored (int8 -> q8_0, int4 -> q4_0)",
+          one_of({"auto", "f32", "f16", "bf16", "q8_0", "q4_0", "q4_1"}));
   v.require(c.format != "safetensors" || c.quant != r1::io::WeightQuant::none, "quant",
             "--format safetensors writes quantized weights: give --quant int8 or int4");
   v.require(c.format != "gguf" || c.quant == r1::io::WeightQuant::none, "quant",
@@ -47,7 +50,8 @@ const r1::cli::CommandSpec kSpec{
     "Writes the Qwen2 / Llama checkpoint --model to --out as one GGUF file for llama.cpp, Ollama and\n"
     "LM Studio, with its tokenizer and chat template; or, with --format safetensors --quant, as a checkpoint\n"
     "directory whose projections and head are stored quantized, which r1 generate/eval/serve/perplexity\n"
-    "--quant load directly (no fp32 pass), bit for bit what quantizing at load gives.",
+    "--quant load directly (no fp32 pass), bit for bit what quantizing at load gives. A quantized checkpoint\n"
+    "exports to GGUF as it is stored: int8 as q8_0, int4 as q4_0 with a q8_0 head, bit for bit.",
     {}};
 
 int run(ExportCommand& c) {

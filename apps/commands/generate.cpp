@@ -9,6 +9,7 @@
 #include "engine/context_limit.h"
 #include "engine/generator.h"
 #include "engine/sampling_schema.h"
+#include "io/gguf_load.h"
 #include "io/inference_load.h"
 #include "text/chat_template.h"
 
@@ -26,7 +27,7 @@ struct GenerateCommand {
 template <class V>
 void visit_fields(V& v, GenerateCommand& c) {
   using namespace r1::schema;
-  v.field("model", c.model, "checkpoint directory (config.json, safetensors, tokenizer.json)", kRequired);
+  v.field("model", c.model, "checkpoint directory (config.json, safetensors, tokenizer.json) or a .gguf file", kRequired);
   v.field("prompt", c.prompt, "prompt text (raw, or the user message with --chat)", kRequired);
   v.field("chat", c.chat, "render the prompt as a user turn through the checkpoint's chat template");
   v.field("n", c.n, "completions to sample", at_least(1));
@@ -35,14 +36,14 @@ void visit_fields(V& v, GenerateCommand& c) {
 }
 
 const r1::cli::CommandSpec kSpec{
-    "generate", "--model DIR --prompt TEXT [--key value ...]",
+    "generate", "--model DIR|FILE.gguf --prompt TEXT [--key value ...]",
     "Samples completions of a prompt from a Hugging Face checkpoint directory and prints each after the\n"
     "prompt (separated by ---- lines when --n > 1).",
     {}};
 
 int run(GenerateCommand& c) {
-  const std::string tokenizer_config = c.model + "/tokenizer_config.json";
-  if (c.chat)
+  const std::string tokenizer_config = r1::io::tokenizer_config_where(c.model);
+  if (c.chat && !r1::io::gguf::is_gguf_file(c.model))
     r1::check(r1::path_exists(tokenizer_config), c.model,
               "has no tokenizer_config.json, whose chat_template --chat renders the prompt with; drop --chat to "
               "give the prompt as raw text");

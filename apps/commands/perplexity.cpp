@@ -10,6 +10,8 @@
 #include "core/error.h"
 #include "core/files.h"
 #include "eval/perplexity.h"
+#include "io/gguf_file.h"
+#include "io/gguf_load.h"
 #include "io/inference_load.h"
 #include "pipeline/world.h"
 
@@ -31,7 +33,7 @@ struct PerplexityCommand {
 template <class V>
 void visit_fields(V& v, PerplexityCommand& c) {
   using namespace r1::schema;
-  v.field("model", c.model, "checkpoint directory (config.json, safetensors, tokenizer.json)", kRequired);
+  v.field("model", c.model, "checkpoint directory (config.json, safetensors, tokenizer.json) or a .gguf file", kRequired);
   v.field("texts", c.texts,
           "text to score: a .jsonl file (one document per line, under --field), or any other file as one text "
           "cut into context-sized windows");
@@ -115,6 +117,11 @@ int run(PerplexityCommand& c) {
                 static_cast<long long>(r.tokens), quant.c_str(), r.perplexity());
     res = {{"quant", quant}, {"sequences", r.sequences}, {"tokens", r.tokens}, {"perplexity", r.perplexity()}};
   } else {
+    // The base is the model in fp32: a GGUF of quantized blocks has none (it would load as stored).
+    if (r1::io::gguf::is_gguf_file(c.model))
+      r1::check(r1::io::gguf::stored_weight_quant(r1::io::gguf::GgufFile(c.model).header()) == r1::io::WeightQuant::none,
+                c.model, "holds quantized blocks, so there is no fp32 model to compare with: run --kl_divergence on the "
+                "original checkpoint (or an f32/f16 GGUF of it) with --quant");
     auto base = r1::io::load_for_inference(c.model, r1::io::InferenceLoad{});
     const auto r = r1::eval::kl_divergence(*base.model, *test.model, seqs);
     res = r.to_json();

@@ -36,7 +36,7 @@ struct ServeCommand {
 template <class V>
 void visit_fields(V& v, ServeCommand& c) {
   using namespace r1::schema;
-  v.field("model", c.model, "checkpoint directory (config.json, safetensors, tokenizer.json, tokenizer_config.json)",
+  v.field("model", c.model, "checkpoint directory (config.json, safetensors, tokenizer.json, tokenizer_config.json) or a .gguf file",
           kRequired);
   visit_fields(v, c.load);
   visit_fields(v, c.server);
@@ -66,7 +66,7 @@ r1::serve::ServedModel describe(const r1::io::LoadedModel& loaded, const ServeCo
   m.tokenizer = *loaded.tokenizer;
   const auto& tc = loaded.tokenizer_config;
   if (tc.is_object() && tc.contains("chat_template")) {
-    m.chat_template = r1::text::ChatTemplate::from_config_json(tc, c.model + "/tokenizer_config.json");
+    m.chat_template = r1::text::ChatTemplate::from_config_json(tc, r1::io::tokenizer_config_where(c.model));
   } else {
     // No template of its own (r1cpp's R1-Zero checkpoints, the demo's): chat in the prompt it was
     // trained on, "User: …\nAssistant: " after its BOS, as r1 eval's R1-Zero prompts are.

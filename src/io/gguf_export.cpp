@@ -5,6 +5,7 @@
 #include <cmath>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "core/error.h"
 #include "core/files.h"
@@ -12,6 +13,8 @@
 #include "io/gguf_file.h"
 #include "io/gguf_names.h"
 #include "io/gguf_vocab.h"
+#include "io/hf_config.h"
+#include "io/quantized_checkpoint.h"
 #include "io/safetensors.h"
 
 namespace r1::io::gguf {
@@ -60,7 +63,7 @@ class Config {
   std::string where_;
 };
 
-uint32_t file_type_id(const std::string& type) {  // llama_ftype
+uint32_t file_type_id(const std::string& type) {  // llama_ftype (auto: export_gguf resolves it first)
   if (type == "f32") return 0;
   if (type == "f16") return 1;
   if (type == "q4_0") return 2;
@@ -76,7 +79,7 @@ TensorType matrix_type(const std::string& type) {
   if (type == "q8_0") return TensorType::q8_0;
   if (type == "q4_0") return TensorType::q4_0;
   if (type == "q4_1") return TensorType::q4_1;
-  throw Error("--type", "unknown GGUF tensor type '" + type + "' (expected f32, f16, bf16, q8_0, q4_0 or q4_1)");
+  throw Error("--type", "unknown GGUF tensor type '" + type + "' (expected auto, f32, f16, bf16, q8_0, q4_0 or q4_1)");
 }
 
 // convert_hf_to_gguf.py LlamaModel.permute: HF stores each head's rotary pairs as (i, i + D/2);
@@ -116,19 +119,38 @@ at::Tensor llama3_rope_factors(const Config& c, const json& rs, int64_t head_dim
 
 struct Planned {
   std::string name;
-  at::Tensor data;
+  at::Tensor data;          // values, or (blocks) uint8 [rows, row_bytes] written as they are
   TensorType type;
+  int64_t block_cols = 0;   // > 0: `data` holds stored blocks of rows this many weights wide
 };
+
+// The GGUF type a float tensor is stored in, kept as it is when exporting a quantized checkpoint.
+TensorType stored_float_type(const at::Tensor& t, const std::string& where) {
+  if (t.scalar_type() == at::kFloat) return TensorType::f32;
+  if (t.scalar_type() == at::kBFloat16) return TensorType::bf16;
+  if (t.scalar_type() == at::kHalf) return TensorType::f16;
+  throw Error(where, std::string("is ") + c10::toString(t.scalar_type()) + ", not a float type");
+}
 
 }  // namespace
 
 ExportSummary export_gguf(const std::string& model_dir, const std::string& out_path, const ExportOptions& opt) {
-  const TensorType wanted = matrix_type(opt.type);
   const fs::path dir(model_dir);
   const Config c(read_json(dir / "config.json", true), (dir / "config.json").string());
   const std::string model_type = c.string("model_type");
   check(model_type == "qwen2" || model_type == "llama", (dir / "config.json").string() + ": field model_type",
         "'" + model_type + "': GGUF export supports qwen2 and llama checkpoints (deepseek_v3 is not written yet)");
+  // A quantized checkpoint (r1 export --format safetensors --quant) is written as it stores its
+  // blocks: int8 as q8_0, int4 as q4_0 with the q8_0 head.
+  const WeightQuant stored = stored_quant(config_from_hf(c.raw(), (dir / "config.json").string()), model_dir);
+  const std::string stored_type = stored == WeightQuant::int8 ? "q8_0" : stored == WeightQuant::int4 ? "q4_0" : "";
+  if (!stored_type.empty())
+    check(opt.type == "auto" || opt.type == stored_type, "--type",
+          opt.type + ": " + model_dir + " stores " + (stored == WeightQuant::int8 ? "int8" : "int4") +
+              " blocks, which export bit for bit as " + stored_type + " (--type auto); another type would round twice: "
+              "export the original checkpoint instead");
+  const std::string type_name = !stored_type.empty() ? stored_type : opt.type == "auto" ? "f16" : opt.type;
+  const TensorType wanted = matrix_type(type_name);
   const std::string arch = model_type;
   const int64_t n_layer = c.integer("num_hidden_layers"), n_embd = c.integer("hidden_size");
   const int64_t n_head = c.integer("num_attention_heads"), n_head_kv = c.integer("num_key_value_heads", n_head);
@@ -171,7 +193,7 @@ ExportSummary export_gguf(const std::string& model_dir, const std::string& out_p
     check(rope_type == "default" || (rope_type == "llama3" && arch == "llama"),
           (dir / "config.json").string() + ": field rope_scaling", "rope type '" + rope_type + "' has no GGUF form here");
   }
-  kv.emplace_back("general.file_type", Value::u32(file_type_id(opt.type)));
+  kv.emplace_back("general.file_type", Value::u32(file_type_id(type_name)));
   kv.emplace_back("general.quantization_version", Value::u32(2));
 
   VocabSources vs;
@@ -183,19 +205,46 @@ ExportSummary export_gguf(const std::string& model_dir, const std::string& out_p
   vs.where = model_dir;
   for (auto& e : vocab_metadata(vs)) kv.push_back(std::move(e));
 
-  // The checkpoint's tensors by GGUF name, as zero-copy views of the mapped files.
+  // The checkpoint's tensors by GGUF name, as zero-copy views of the mapped files; a quantized
+  // checkpoint's projections as their blocks (uint8 [out, row_bytes]), with the logical width.
   const MappedTensors mapped = open_safetensors(model_dir);
+  const auto get = [&](const std::string& n) {
+    auto f = mapped.file_of.find(n);
+    return f == mapped.file_of.end() ? at::Tensor() : f->second->tensor(n);
+  };
   std::map<std::string, at::Tensor> by_gguf;
+  std::map<std::string, int64_t> block_cols;  // GGUF name -> weights per row, for stored blocks
+  std::set<std::string> taken;                // HF names read as part of stored blocks
+  const auto permute_llama = [&](const std::string& hf, at::Tensor t, const std::string& where) {
+    if (arch == "llama" && (hf.find("self_attn.q_proj.") != std::string::npos || hf.find("self_attn.k_proj.") != std::string::npos))
+      t = llama_permute(t, hf.find("q_proj") != std::string::npos ? n_head : n_head_kv, where);
+    return t;
+  };
+  if (stored != WeightQuant::none) {
+    const std::string suffix = ".weight_scale";
+    for (const auto& [hf, file] : mapped.file_of) {
+      if (hf.size() <= suffix.size() || hf.compare(hf.size() - suffix.size(), suffix.size(), suffix) != 0) continue;
+      const std::string layer = hf.substr(0, hf.size() - suffix.size());
+      const auto type = layer == "lm_head" || stored == WeightQuant::int8 ? kernels::QuantType::q8_0 : kernels::QuantType::q4_0;
+      std::vector<std::string> used;
+      at::Tensor blocks = blocks_from_stored(type, get, layer, &used);
+      taken.insert(used.begin(), used.end());
+      // A tied head is stored apart from the bf16 table (lm_head.*): it becomes output.weight, so the
+      // table and the head both keep their stored bits.
+      const std::string g = gguf_tensor_name(layer + ".weight");
+      check(!g.empty(), model_dir + ": tensor '" + hf + "'", "has no GGUF name (export knows the Qwen2/Llama tensors of io/gguf_names.h)");
+      by_gguf[g] = permute_llama(layer + ".weight", blocks, model_dir + ": tensor '" + hf + "'");
+      block_cols[g] = blocks.size(1) / kernels::quant_block_bytes(type) * kernels::kQuantBlock;
+    }
+  }
   for (const auto& [hf, file] : mapped.file_of) {
     const std::string where = model_dir + ": tensor '" + hf + "'";
+    if (taken.count(hf)) continue;
     if (hf.size() >= 20 && hf.compare(hf.size() - 20, 20, "rotary_emb.inv_freq") == 0) continue;  // recomputed by llama.cpp
     if (hf == "lm_head.weight" && tied) continue;
     const std::string g = gguf_tensor_name(hf);
     check(!g.empty(), where, "has no GGUF name (export knows the Qwen2/Llama tensors of io/gguf_names.h)");
-    at::Tensor t = file->tensor(hf);
-    if (arch == "llama" && (hf.find("self_attn.q_proj.") != std::string::npos || hf.find("self_attn.k_proj.") != std::string::npos))
-      t = llama_permute(t, hf.find("q_proj") != std::string::npos ? n_head : n_head_kv, where);
-    by_gguf[g] = t;
+    by_gguf[g] = permute_llama(hf, file->tensor(hf), where);
   }
 
   check(by_gguf.count("token_embd.weight") == 1, model_dir, "has no model.embed_tokens.weight");
@@ -205,9 +254,17 @@ ExportSummary export_gguf(const std::string& model_dir, const std::string& out_p
     auto it = by_gguf.find(g);
     if (it == by_gguf.end()) continue;
     const at::Tensor& t = it->second;
+    if (auto b = block_cols.find(g); b != block_cols.end()) {
+      const bool head = g == "output.weight";
+      plan.push_back({g, t, head ? TensorType::q8_0 : wanted, b->second});
+      by_gguf.erase(it);
+      continue;
+    }
     const bool head = g == "output.weight" || (tied && g == "token_embd.weight");
     TensorType type = wanted;
-    if (t.dim() <= 1 || g.find("_norm.weight") != std::string::npos) {
+    if (stored != WeightQuant::none && t.dim() > 1) {
+      type = stored_float_type(t, model_dir + ": tensor for '" + g + "'");  // the table, projections kept dense
+    } else if (t.dim() <= 1 || g.find("_norm.weight") != std::string::npos) {
       type = TensorType::f32;
     } else if (head && (wanted == TensorType::q4_0 || wanted == TensorType::q4_1)) {
       type = TensorType::q8_0;
@@ -226,12 +283,20 @@ ExportSummary export_gguf(const std::string& model_dir, const std::string& out_p
     TensorInfo i;
     i.name = p.name;
     i.ne.assign(p.data.sizes().rbegin(), p.data.sizes().rend());
+    if (p.block_cols > 0) i.ne = {p.block_cols, p.data.size(0)};
     i.type = p.type;
     infos.push_back(std::move(i));
     ++summary.by_type[tensor_type_name(p.type)];
   }
   GgufWriter w(out_path, std::move(kv), std::move(infos));
-  for (const auto& p : plan) write_tensor(w, p.name, p.data, p.type);
+  for (const auto& p : plan) {
+    if (p.block_cols > 0) {
+      const at::Tensor b = p.data.contiguous();
+      w.write(p.name, b.data_ptr(), static_cast<size_t>(b.numel()));
+    } else {
+      write_tensor(w, p.name, p.data, p.type);
+    }
+  }
   w.commit();
   summary.tensors = static_cast<int64_t>(plan.size());
   summary.file_bytes = fs::file_size(out_path);

@@ -19,6 +19,12 @@
 //              r1cpp does not write. A matrix whose rows are not whole 32-blocks falls back to F16.
 // The config is read as JSON and the tensors through io/safetensors.h one at a time, straight
 // from the mapped files: the model is never materialized in fp32.
+//
+// A quantized checkpoint (io/quantized_checkpoint.h, `r1 export --format safetensors --quant`) is
+// written as it stores itself, bit for bit: its int8 projections as Q8_0, its int4 ones as Q4_0 and
+// its head as Q8_0 (the GGUF types whose blocks they are), every float tensor in its stored type
+// (the bf16 table, dense-kept projections). Its tied head, stored apart from the table, becomes
+// output.weight. Any --type but auto or that type is an error (it would round twice).
 #pragma once
 #include <cstdint>
 #include <map>
@@ -27,8 +33,9 @@
 namespace r1::io::gguf {
 
 struct ExportOptions {
-  // Tensor type of the weight matrices: "f32", "f16", "bf16", "q8_0", "q4_0" or "q4_1".
-  std::string type = "f16";
+  // Tensor type of the weight matrices: "f32", "f16", "bf16", "q8_0", "q4_0" or "q4_1"; "auto":
+  // f16, or for a quantized checkpoint the type its blocks are (q8_0 for int8, q4_0 for int4).
+  std::string type = "auto";
   // tokenizer.ggml.pre: "auto" (recognized from tokenizer.json) or one of llama.cpp's names.
   std::string pre_tokenizer = "auto";
 };

@@ -1,5 +1,8 @@
 #include "io/gguf_file.h"
 
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <torch/torch.h>
 
 #include <algorithm>
@@ -63,6 +66,16 @@ at::Tensor GgufFile::tensor(const std::string& name) const {
   float* o = out.data_ptr<float>();
   for (int64_t r = 0; r < rows; ++r) decode_row(t.type, p + r * row_bytes, cols, o + r * cols);
   return out;
+}
+
+void GgufFile::release(const std::string& name) const {
+  // madvise(MADV_DONTNEED) on the pages wholly inside the tensor: a private mapping's page never
+  // written is read from the file again if touched.
+  const TensorInfo& t = info(name);
+  const auto page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
+  const auto begin = reinterpret_cast<uintptr_t>(bytes(t)), end = begin + t.nbytes;
+  const uintptr_t first = (begin + page - 1) / page * page, last = end / page * page;
+  if (last > first) ::madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED);
 }
 
 QuantizedTensor GgufFile::quantized(const std::string& name) const {

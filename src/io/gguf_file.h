@@ -40,6 +40,9 @@ class GgufFile {
   at::Tensor tensor(const std::string& name) const;
   // Errors (naming the tensor) unless it is Q8_0, Q4_0 or Q4_1.
   QuantizedTensor quantized(const std::string& name) const;
+  // Drops the mapped pages of tensor `name` from memory once a loader has copied it (as
+  // SafetensorsFile::release: views still read correctly, from the file again).
+  void release(const std::string& name) const;
 
  private:
   std::shared_ptr<const MappedFile> map_;

@@ -37,9 +37,7 @@ at::Tensor llama_unpermute(const at::Tensor& w, int64_t heads, const std::string
 
 }  // namespace
 
-ImportedCheckpoint import_gguf(const std::string& path, const ImportOptions& opt) {
-  const GgufFile f(path);
-  const Header& h = f.header();
+json hf_config_of(const Header& h, const std::string& path) {
   const std::string arch = h.at("general.architecture", path).as_string(path + ": key general.architecture");
   check(arch == "qwen2" || arch == "llama", path + ": key general.architecture",
         "'" + arch + "': import supports qwen2 and llama");
@@ -51,7 +49,9 @@ ImportedCheckpoint import_gguf(const std::string& path, const ImportOptions& opt
   const int64_t n_head_kv = has(arch + ".attention.head_count_kv") ? get_int(arch + ".attention.head_count_kv") : n_head;
   check(h.tensor("rope_freqs.weight") == nullptr, path + ": tensor 'rope_freqs.weight'",
         "llama3 rope factors cannot be turned back into config.json's rope_scaling");
-  const TensorInfo& embd = f.info("token_embd.weight");
+  const TensorInfo* embd_p = h.tensor("token_embd.weight");
+  check(embd_p != nullptr, path + ": tensor 'token_embd.weight'", "not in this file");
+  const TensorInfo& embd = *embd_p;
   json c = {{"model_type", arch},
             {"architectures", {arch == "qwen2" ? "Qwen2ForCausalLM" : "LlamaForCausalLM"}},
             {"vocab_size", embd.ne.size() == 2 ? embd.ne[1] : 0},
@@ -79,12 +79,24 @@ ImportedCheckpoint import_gguf(const std::string& path, const ImportOptions& opt
     }
   }
 
+  return c;
+}
+
+ImportedCheckpoint import_gguf(const std::string& path, const ImportOptions& opt) {
+  const auto file = std::make_shared<const GgufFile>(path);
+  const GgufFile& f = *file;
+  const Header& h = f.header();
+  const std::string arch = h.at("general.architecture", path).as_string(path + ": key general.architecture");
+  const json c = hf_config_of(h, path);
+  const int64_t n_head = c["num_attention_heads"].get<int64_t>(), n_head_kv = c["num_key_value_heads"].get<int64_t>();
   ImportedCheckpoint out;
   out.config = c;
+  out.file = file;
   for (const TensorInfo& t : h.tensors) {
     const std::string where = path + ": tensor '" + t.name + "'";
     const std::string hf = hf_tensor_name(t.name);
     check(!hf.empty(), where, "has no Hugging Face name (import knows the Qwen2/Llama tensors of io/gguf_names.h)");
+    out.gguf_name[hf] = t.name;
     const bool permuted = arch == "llama" && (t.name.find(".attn_q.") != std::string::npos || t.name.find(".attn_k.") != std::string::npos);
     const int64_t heads = t.name.find(".attn_q.") != std::string::npos ? n_head : n_head_kv;
     if (!opt.dequantize && quant_type_of(t.type)) {

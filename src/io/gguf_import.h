@@ -3,7 +3,8 @@
 // permuted back to HF's half-split rotary layout — the inverse of io/gguf_export.h, so export
 // then import gives back the checkpoint (bit-exactly at f32). Quantized tensors come dequantized to
 // float32, or kept as their blocks (for the quantized kernels) when ImportOptions::dequantize is
-// false. The tokenizer is not rebuilt (a GGUF holds no normalizer or regex, only their names).
+// false. The tokenizer is rebuilt apart (io/gguf_tokenizer.h: a GGUF holds no normalizer or regex,
+// only the pre-tokenizer's name); io/gguf_load.h puts the pieces together for inference.
 #pragma once
 #include <map>
 #include <nlohmann/json.hpp>
@@ -22,7 +23,12 @@ struct ImportedCheckpoint {
   nlohmann::json config;                            // config.json in HF form
   TensorMap tensors;                                // HF name -> values (float types as stored)
   std::map<std::string, QuantizedTensor> quantized; // HF name -> blocks (dequantize = false only)
+  std::shared_ptr<const GgufFile> file;             // the mapped file the views above read
+  std::map<std::string, std::string> gguf_name;     // HF name -> the GGUF tensor it came from
 };
+
+// config.json in HF form from a GGUF header alone (no tensor data is read).
+nlohmann::json hf_config_of(const Header& h, const std::string& path);
 
 // Errors name the file and the key or tensor (an architecture other than qwen2/llama, a tensor
 // without an HF name, llama3 rope factors that cannot be turned back into config keys).

@@ -6,6 +6,7 @@
 
 #include "core/error.h"
 #include "io/checkpoint.h"
+#include "io/gguf_load.h"
 #include "io/hf_config.h"
 #include "io/quantized_checkpoint.h"
 
@@ -27,7 +28,8 @@ model::QuantizeOptions quantize_options(const InferenceLoad& opt) {
 
 model::CausalLM quantized_model(const model::ModelConfig& config, TensorMap tensors, const model::QuantizeOptions& q,
                                 const std::string& where, model::QuantizeReport* report,
-                                const std::function<void(const std::string&)>& release) {
+                                const std::function<void(const std::string&)>& release,
+                                const StoredBlockLookup& stored) {
   model::CausalLM m{nullptr};
   {
     model::SkipWeightInit skip;  // every weight is replaced or overwritten below
@@ -44,12 +46,14 @@ model::CausalLM quantized_model(const model::ModelConfig& config, TensorMap tens
     if (release) release(name);
     consumed.insert(name);
   };
-  // A quantized checkpoint's blocks are taken as stored (io/quantized_checkpoint.h).
-  source.blocks = [&](const std::string& layer, kernels::QuantType type) {
-    std::vector<std::string> used;
-    auto b = blocks_from_stored(
-        type, [&](const std::string& n) { return source.get(n); }, layer, &used);
-    for (const auto& n : used) source.done(n);
+  // Stored blocks are taken as they are: a GGUF file's through `stored`, a quantized checkpoint's
+  // (io/quantized_checkpoint.h) from the tensors.
+  source.blocks = [&](const std::string& layer, kernels::QuantType wanted) {
+    if (stored) return stored(layer, wanted);
+    model::StoredBlocks b;
+    b.type = wanted;
+    b.data = blocks_from_stored(
+        wanted, [&](const std::string& n) { return source.get(n); }, layer, &b.tensors);
     return b;
   };
   auto rep = model::quantize_for_inference(*m, q, source);
@@ -70,8 +74,10 @@ model::CausalLM quantized_model(const model::ModelConfig& config, TensorMap tens
   return m;
 }
 
-LoadedModel load_for_inference(const std::string& dir, const InferenceLoad& opt, const torch::Device& device,
-                               model::QuantizeReport* report) {
+namespace {
+
+LoadedModel load_dir_for_inference(const std::string& dir, const InferenceLoad& opt, const torch::Device& device,
+                                   model::QuantizeReport* report) {
   const std::string quant_name = schema::detail::value_to_json(opt.quant).get<std::string>();
   const auto stored = stored_quant(load_hf_config(dir + "/config.json"), dir + "/config.json");
   if (stored != WeightQuant::none) {
@@ -93,6 +99,20 @@ LoadedModel load_for_inference(const std::string& dir, const InferenceLoad& opt,
   if (!ck.tokenizer_path.empty()) out.tokenizer = text::Tokenizer::from_file(ck.tokenizer_path);
   if (ck.tokenizer_config) out.tokenizer_config = *ck.tokenizer_config;
   return out;  // ck goes out of scope: the files are unmapped
+}
+
+}  // namespace
+
+LoadedModel load_for_inference(const std::string& path, const InferenceLoad& opt, const torch::Device& device,
+                               model::QuantizeReport* report) {
+  LoadedModel out = gguf::is_gguf_file(path) ? gguf::load_gguf_for_inference(path, opt, device, report)
+                                             : load_dir_for_inference(path, opt, device, report);
+  if (!opt.tokenizer.empty()) out.tokenizer = text::Tokenizer::from_file(opt.tokenizer);
+  return out;
+}
+
+std::string tokenizer_config_where(const std::string& model) {
+  return gguf::is_gguf_file(model) ? model + " (its tokenizer.* metadata)" : model + "/tokenizer_config.json";
 }
 
 }  // namespace r1::io

@@ -8,6 +8,7 @@
 // after, so neither the fp32 model nor the whole mapped file is ever resident. What remains (norms,
 // the embedding in bf16, biases) is copied in by name as load_model_dir does, and the mapping is
 // released when the load returns. Peak memory is about the quantized model plus one tensor.
+// A GGUF file takes the same path (io/gguf_load.h), its quantized matrices as stored.
 #pragma once
 #include <functional>
 #include <string>
@@ -38,6 +39,7 @@ struct InferenceLoad {
   WeightQuant quant = WeightQuant::none;
   std::string quant_kernel = "auto";
   int quant_threads = 0;
+  std::string tokenizer;  // a tokenizer.json used instead of the model's own; empty: the model's
 };
 
 template <class V>
@@ -54,6 +56,9 @@ void visit_fields(V& v, InferenceLoad& c) {
           "threads of the quantized products: 0 = ATen's intra-op threads; N = a team of N of their own, so batch-1 "
           "decode can use N cores for the memory-bound products with ATen at 1 thread (bench/README.md)",
           at_least(0) | kNotResult);
+  v.field("tokenizer", c.tokenizer,
+          "a tokenizer.json to use instead of the model's own: needed for a .gguf file whose pre-tokenizer r1cpp "
+          "cannot rebuild from its metadata (it knows qwen2, deepseek-r1-qwen, llama-bpe, llama3, llama-v3, gpt-2)");
 }
 
 // The model layers' settings for these options (an r1::Error naming option quant_kernel when the
@@ -66,13 +71,23 @@ model::QuantizeOptions quantize_options(const InferenceLoad& opt);
 // and the head become blocks (`q`), the rest is copied in; `release` (optional) is called with
 // each tensor's name once it has been converted. An r1::Error naming `where` lists tensors missing
 // or unexpected.
+// `stored` (optional) answers a projection's stored blocks (WeightSource::blocks); without it,
+// blocks are read from `tensors` in the quantized-checkpoint layout (io/quantized_checkpoint.h).
+using StoredBlockLookup = std::function<model::StoredBlocks(const std::string& layer, kernels::QuantType wanted)>;
 model::CausalLM quantized_model(const model::ModelConfig& config, TensorMap tensors, const model::QuantizeOptions& q,
                                 const std::string& where, model::QuantizeReport* report = nullptr,
-                                const std::function<void(const std::string&)>& release = {});
+                                const std::function<void(const std::string&)>& release = {},
+                                const StoredBlockLookup& stored = {});
 
 // load_model_dir (fp32 on `device`) for quant none; otherwise the streaming quantized load above
-// (CPU only). `report`, when given, receives what was quantized.
+// (CPU only). `report`, when given, receives what was quantized. A path to a .gguf file (or any
+// file that starts with GGUF's magic) loads through io/gguf_load.h instead: its Q8_0/Q4_0/Q4_1
+// projections as stored. opt.tokenizer, when set, replaces the model's tokenizer.
 LoadedModel load_for_inference(const std::string& dir, const InferenceLoad& opt,
                                const torch::Device& device = torch::kCPU, model::QuantizeReport* report = nullptr);
+
+// What errors about the model's tokenizer_config name: DIR/tokenizer_config.json, or for a GGUF
+// file its metadata.
+std::string tokenizer_config_where(const std::string& model);
 
 }  // namespace r1::io

@@ -42,13 +42,19 @@ QuantizeReport quantize_for_inference(CausalLMImpl& model, const QuantizeOptions
       b = source.get(bias_name);
       check(b.defined(), bias_name, "is missing from the checkpoint");
     }
-    // A quantized checkpoint's blocks as they are; otherwise the weight, quantized now.
-    auto blocks = source.blocks ? source.blocks(layer, type) : torch::Tensor();
+    // Stored blocks as they are; otherwise the weight, quantized now (or left dense).
+    auto blocks = source.blocks ? source.blocks(layer, type) : StoredBlocks{};
+    if (!blocks.data.defined() && !opt.quantize_unquantized) {
+      rep.kept_dense.push_back(layer);
+      return nullptr;
+    }
     std::shared_ptr<QuantLinearImpl> q;
-    if (blocks.defined()) {
-      check(blocks.size(0) == out, layer,
-            "holds " + std::to_string(blocks.size(0)) + " quantized rows, the model expects " + std::to_string(out));
-      q = QuantLinearImpl::from_blocks(type, in, blocks, b, opt.linear, layer);
+    if (blocks.data.defined()) {
+      check(blocks.data.size(0) == out, layer,
+            "holds " + std::to_string(blocks.data.size(0)) + " quantized rows, the model expects " + std::to_string(out));
+      q = QuantLinearImpl::from_blocks(blocks.type, in, blocks.data, b, opt.linear, layer);
+      blocks.data = torch::Tensor();
+      for (const auto& n : blocks.tensors) done(n);
     } else {
       auto w = source.get(weight_name);
       check(w.defined(), weight_name, "is missing from the checkpoint");
@@ -59,7 +65,7 @@ QuantizeReport quantize_for_inference(CausalLMImpl& model, const QuantizeOptions
       w = torch::Tensor();
       if (release) done(weight_name);
     }
-    blocks = b = torch::Tensor();
+    b = torch::Tensor();
     if (release && !bias_name.empty()) done(bias_name);
     rep.quantized.push_back(layer);
     rep.quantized_weights += in * out;

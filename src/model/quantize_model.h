@@ -30,6 +30,18 @@ struct QuantizeOptions {
   std::optional<kernels::QuantType> head_type;
   QuantLinearConfig linear;
   bool bf16_embeddings = true;  // false: the table keeps its dtype
+  // false: a projection the source holds unquantized (no blocks) stays dense instead of being
+  // quantized to `type` — a GGUF file loaded as stored, whose F16/F32 matrices stay as they are.
+  bool quantize_unquantized = true;
+};
+
+// Blocks a source already holds for one projection: uint8 [out, row_bytes] of `type`.
+struct StoredBlocks {
+  kernels::QuantType type = kernels::QuantType::q8_0;
+  torch::Tensor data;  // undefined: the source holds this weight unquantized
+  // The source tensors `data` was read from: passed to WeightSource::done once the layer holds its
+  // own copy of the blocks.
+  std::vector<std::string> tensors;
 };
 
 // Checkpoint tensors by Hugging Face name ("model.layers.0.mlp.up_proj.weight").
@@ -39,15 +51,16 @@ struct WeightSource {
   // Called once the tensor has been converted and will not be asked for again (a loader releases
   // its pages). May be empty.
   std::function<void(const std::string& name)> done;
-  // A quantized checkpoint's blocks for projection `layer` ("model.layers.0.mlp.up_proj", the head
-  // "lm_head"): uint8 [out, row_bytes] of `type`, taken as they are instead of quantizing the
-  // weight; undefined when the source holds that weight unquantized. May be empty.
-  std::function<torch::Tensor(const std::string& layer, kernels::QuantType type)> blocks;
+  // Stored blocks for projection `layer` ("model.layers.0.mlp.up_proj", the head "lm_head"), taken
+  // as they are instead of quantizing the weight: a quantized checkpoint answers in the format
+  // `wanted` (the options' type for it), a GGUF file in the type it stores. May be empty.
+  std::function<StoredBlocks(const std::string& layer, kernels::QuantType wanted)> blocks;
 };
 
 struct QuantizeReport {
   std::vector<std::string> quantized;  // projection names, the head as "lm_head"
-  std::vector<std::string> kept_dense; // projections whose input width is not a multiple of 32
+  std::vector<std::string> kept_dense; // projections whose input width is not a multiple of 32, or
+                                       // stored unquantized with quantize_unquantized false
   int64_t quantized_weights = 0;       // weights now in blocks
   int64_t quantized_bytes = 0;         // bytes of those blocks
 };

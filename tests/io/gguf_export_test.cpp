@@ -218,7 +218,7 @@ TEST(GgufExport, ErrorsNameTheOptionFileOrTensor) {
   r1::io::testing::write_tiny_checkpoint(ck, {});
   auto r = r1::test::run_r1("export --model " + ck + " --out " + (dir / "m.gguf") + " --type q5_k");
   EXPECT_NE(r.status, 0);
-  EXPECT_NE(r.output.find("type: must be one of f32, f16, bf16, q8_0, q4_0, q4_1; got \"q5_k\""), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("type: must be one of auto, f32, f16, bf16, q8_0, q4_0, q4_1; got \"q5_k\""), std::string::npos) << r.output;
   r = r1::test::run_r1("export --model " + ck + " --out " + (dir / "m.onnx") + " --format onnx");
   EXPECT_NE(r.output.find("format: must be one of gguf, safetensors; got \"onnx\""), std::string::npos) << r.output;
   r = r1::test::run_r1("export --out " + (dir / "m.gguf"));
