@@ -2,6 +2,7 @@
 
 
 #include "core/error.h"
+#include "text/byte_level_bpe_json.h"
 #include "text/pre_tokenizer.h"
 
 namespace r1::io::gguf {
@@ -119,25 +120,16 @@ json tokenizer_json_of(const Header& h, const std::string& path) {
               {{"Sequence", {{"id", "B"}, {"type_id", 1}}}}}},
             {"special_tokens", {{bos, {{"id", bos}, {"ids", {bos_id}}, {"tokens", {bos}}}}}}};
   }
-  return {{"version", "1.0"},
-          {"truncation", nullptr},
-          {"padding", nullptr},
-          {"added_tokens", added},
-          {"normalizer", family == Family::qwen2 ? json{{"type", "NFC"}} : json()},
-          {"pre_tokenizer", pre_tokenizer_json(family)},
-          {"post_processor", post},
-          {"decoder", kByteLevel},
-          {"model",
-           {{"type", "BPE"},
-            {"dropout", nullptr},
-            {"unk_token", nullptr},
-            {"continuing_subword_prefix", ""},
-            {"end_of_word_suffix", ""},
-            {"fuse_unk", false},
-            {"byte_fallback", false},
-            {"ignore_merges", family == Family::llama3},
-            {"vocab", vocab},
-            {"merges", merges}}}};
+  text::ByteLevelBpeParts parts;
+  parts.added_tokens = added;
+  if (family == Family::qwen2) parts.normalizer = {{"type", "NFC"}};
+  parts.pre_tokenizer = pre_tokenizer_json(family);
+  parts.post_processor = post;
+  parts.decoder = kByteLevel;
+  parts.vocab = vocab;
+  parts.merges = merges;
+  parts.ignore_merges = family == Family::llama3;
+  return text::byte_level_bpe_json(parts);
 }
 
 json tokenizer_config_of(const Header& h) {

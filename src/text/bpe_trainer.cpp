@@ -8,6 +8,7 @@
 #include "core/error.h"
 #include "text/added_vocabulary.h"
 #include "text/byte_level.h"
+#include "text/byte_level_bpe_json.h"
 #include "text/normalizer.h"
 #include "text/pre_tokenizer.h"
 
@@ -239,25 +240,15 @@ Tokenizer train_bpe(const std::vector<std::string>& corpus, const BpeTrainerConf
              {{cfg.bos_token,
                {{"id", cfg.bos_token}, {"ids", {bos_id}}, {"tokens", {cfg.bos_token}}}}}}};
   }
-  const nlohmann::json j = {{"version", "1.0"},
-                            {"truncation", nullptr},
-                            {"padding", nullptr},
-                            {"added_tokens", added_json},
-                            {"normalizer", norm_json},
-                            {"pre_tokenizer", pre_json},
-                            {"post_processor", post},
-                            {"decoder", byte_level},
-                            {"model",
-                             {{"type", "BPE"},
-                              {"dropout", nullptr},
-                              {"unk_token", nullptr},
-                              {"continuing_subword_prefix", ""},
-                              {"end_of_word_suffix", ""},
-                              {"fuse_unk", false},
-                              {"byte_fallback", false},
-                              {"ignore_merges", false},
-                              {"vocab", vocab_json},
-                              {"merges", merges_json}}}};
+  ByteLevelBpeParts parts;
+  parts.added_tokens = added_json;
+  parts.normalizer = norm_json;
+  parts.pre_tokenizer = pre_json;
+  parts.post_processor = post;
+  parts.decoder = byte_level;
+  parts.vocab = vocab_json;
+  parts.merges = merges_json;
+  const nlohmann::json j = byte_level_bpe_json(parts);
   return Tokenizer::from_json(j, kWhere);
 }
 
