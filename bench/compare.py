@@ -9,7 +9,7 @@ bandwidth are measured in the same run, so MFU and bandwidth use are against the
 now. Before any timing, the peers' logits (and llama.cpp's greedy tokens) are checked against
 r1cpp's on the same weights; a disagreement stops the run.
 
-  bench/compare.py --build build [--out runs/bench] [--skip_demo] [--gguf FILE] [--only a,b]
+  bench/compare.py --build build [--out runs/bench] [--skip_demo] [--skip_memory] [--gguf FILE] [--only a,b]
                    [--threads 1x1,2x2]   (ATen x OpenBLAS settings offered; default all four)
 
 Writes OUT/results.json (everything measured; the previous one is kept as results.prev.json and the
@@ -269,6 +269,28 @@ class Bench:
               f"({fp32:.1f}), {row['ratio']:.2f}x llama.cpp {gtype} ({peer['best']['tokens_per_s']:.1f})", flush=True)
         self.record(key, row)
 
+    def memory_7b(self):
+        """Peak resident memory of r1 generate / eval / serve with --quant int8 and int4 on the
+        Qwen2.5-7B shape (bench/quant_memory.sh: a random bf16 checkpoint, 15 GB of disk, removed
+        after), against issue 18's limits: int8 <= 10 GB, int4 <= 6 GB."""
+        print("bench: peak memory of the quantized commands on the Qwen2.5-7B shape (bench/quant_memory.sh)", flush=True)
+        p = subprocess.run(["bash", os.path.join(HERE, "quant_memory.sh"), "--build", self.a.build,
+                            "--commands", "generate eval serve"], capture_output=True, text=True)
+        if p.returncode != 0:
+            sys.exit(f"bench: quant_memory.sh failed (exit {p.returncode}):\n{p.stderr[-3000:]}")
+        runs = [json.loads(l) for l in p.stdout.splitlines() if l.startswith("{")]
+        for quant, limit in (("int8", 10.0), ("int4", 6.0)):
+            mine = [r for r in runs if r["quant"] == quant]
+            worst = max(mine, key=lambda r: r["peak_rss_gb"])
+            self.record(f"memory_7b_{quant}", {
+                "unit": "GB", "r1cpp": {"value": worst["peak_rss_gb"],
+                                        "setting": "peak of " + ", ".join(f"{r['command']} {r['peak_rss_gb']:.2f}"
+                                                                          for r in mine)},
+                "peer_name": "issue 18's limit", "peer": {"value": limit, "setting": f"<= {limit:.0f} GB"},
+                "ratio": worst["peak_rss_gb"] / limit, "goal": 1.0, "goal_text": f"<= {limit:.0f} GB peak RSS",
+                "lower_is_better": True, "runs": mine})
+            print(f"  memory_7b_{quant}: " + ", ".join(f"{r['command']} {r['peak_rss_gb']:.2f} GB" for r in mine), flush=True)
+
     def profile(self):
         out = {}
         for batch in (64, 1):
@@ -307,6 +329,8 @@ def train_flops_per_token(c, params, seq):
 def fmt(v, unit):
     if unit == "s":
         return f"{v:.0f} s"
+    if unit == "GB":
+        return f"{v:.2f} GB"
     return f"{v / 1000:.1f}k {unit}" if v >= 1000 else f"{v:.1f} {unit}"
 
 
@@ -331,6 +355,8 @@ LABELS = {
     "decode_05b": "decode batch 1 (Qwen2.5-0.5B shape)",
     "decode_05b_int8": "decode batch 1, --quant int8 vs Q8_0",
     "decode_05b_int4": "decode batch 1, --quant int4 vs Q4_0",
+    "memory_7b_int8": "peak RSS, Qwen2.5-7B shape, --quant int8",
+    "memory_7b_int4": "peak RSS, Qwen2.5-7B shape, --quant int4",
     "demo_wall": "demo wall time",
 }
 
@@ -369,6 +395,8 @@ def main():
     p.add_argument("--build", default=os.path.join(ROOT, "build"), help="the CMake build directory")
     p.add_argument("--out", default=os.path.join(ROOT, "runs", "bench"), help="where results.json goes")
     p.add_argument("--skip_demo", action="store_true", help="leave out the demo wall time (~8 minutes)")
+    p.add_argument("--skip_memory", action="store_true",
+                   help="leave out the peak memory of the 7B shape (~10 minutes, 15 GB of disk while it runs)")
     p.add_argument("--gguf", help="a GGUF of build/bench-models/qwen05b for the llama.cpp peer")
     p.add_argument("--only", help="comma-separated workloads: " + ",".join(LABELS))
     p.add_argument("--threads", default="1x1,1x2,2x1,2x2",
@@ -386,6 +414,8 @@ def main():
         sys.exit(f"bench --only: unknown workloads {sorted(unknown)} (known: {', '.join(LABELS)})")
     if a.skip_demo:
         only.discard("demo_wall")
+    if a.skip_memory:
+        only -= {"memory_7b_int8", "memory_7b_int4"}
     t0 = time.perf_counter()
     b = Bench(a)
     b.prepare()
@@ -408,6 +438,8 @@ def main():
         b.decode_quant("decode_05b_int8", "int8", "q8_0")
     if "decode_05b_int4" in only:
         b.decode_quant("decode_05b_int4", "int4", "q4_0")
+    if {"memory_7b_int8", "memory_7b_int4"} & only:
+        b.memory_7b()
     print("bench: profiling r1cpp's decode step (demo model, batch 64 and 1)", flush=True)
     b.profile()
     if "demo_wall" in only:

@@ -6,10 +6,12 @@
 # is deleted afterwards unless --keep.
 #
 #   bench/quant_memory.sh [--build build] [--shape qwen2.5-7b] [--quants "int8 int4"] [--keep]
-#                         [--dir DIR] [--tokenizer FILE]
+#                         [--dir DIR] [--tokenizer FILE] [--commands "generate eval serve"]
+# --commands: which commands load the model (default generate): generate 8 greedy tokens; eval on
+# 2 GSM8K problems, 4 new tokens each; serve answering one /v1/chat/completions request.
 # Prints one JSON line per run and a summary line; writes runs/bench/quant_memory.json.
 set -euo pipefail
-build=build shape=qwen2.5-7b quants="int8 int4" keep=0 dir="" tokenizer=""
+build=build shape=qwen2.5-7b quants="int8 int4" keep=0 dir="" tokenizer="" commands="generate"
 while [ $# -gt 0 ]; do
   case "$1" in
     --build) build=$2; shift 2 ;;
@@ -18,6 +20,7 @@ while [ $# -gt 0 ]; do
     --keep) keep=1; shift ;;
     --dir) dir=$2; shift 2 ;;
     --tokenizer) tokenizer=$2; shift 2 ;;
+    --commands) commands=$2; shift 2 ;;
     *) echo "quant_memory: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -44,20 +47,42 @@ out=runs/bench/quant_memory.json
 mkdir -p "$(dirname "$out")"
 echo "[" > "$out.tmp"
 sep=""
+# One command under /usr/bin/time -v; its stdout in $log.out, time's report in $log.
+run_command() {  # command quant
+  case "$1" in
+    generate) /usr/bin/time -v "$r1" generate --model "$dir" --prompt "The capital of France is" --temperature 0 \
+                --max_new_tokens 8 --quant "$2" > "$log.out" 2> "$log" ;;
+    eval) /usr/bin/time -v "$r1" eval --model "$dir" --bench gsm8k --limit 2 --k 1 --max_new_tokens 4 \
+            --data_dir "$here/../data" --quant "$2" > "$log.out" 2> "$log" ;;
+    serve)
+      local port=$((20000 + RANDOM % 20000))
+      /usr/bin/time -v "$r1" serve --model "$dir" --port "$port" --quant "$2" > "$log.out" 2> "$log" &
+      local pid=$!
+      for _ in $(seq 1200); do curl -sf "http://127.0.0.1:$port/health" > /dev/null && break; sleep 0.5; done
+      curl -sf "http://127.0.0.1:$port/v1/chat/completions" -H 'Content-Type: application/json' \
+        -d "{\"model\": \"$(basename "$dir")\", \"messages\": [{\"role\": \"user\", \"content\": \"Hi\"}], \"max_tokens\": 4}" \
+        >> "$log.out" ||
+        { echo "quant_memory: r1 serve --quant $2 answered no request" >&2; kill "$pid"; exit 4; }
+      kill -TERM "$(pgrep -P "$pid" -x r1 || echo "$pid")"; wait "$pid" || true ;;
+    *) echo "quant_memory: unknown command $1 (generate, eval, serve)" >&2; exit 2 ;;
+  esac
+}
+
 for q in $quants; do
-  log=$(mktemp)
-  t0=$(date +%s.%N)
-  /usr/bin/time -v "$r1" generate --model "$dir" --prompt "The capital of France is" --temperature 0 \
-    --max_new_tokens 8 --quant "$q" > "$log.out" 2> "$log"
-  t1=$(date +%s.%N)
-  rss_kb=$(grep 'Maximum resident set size' "$log" | awk '{print $NF}')
-  wall=$(echo "$t1 - $t0" | bc)
-  line="{\"shape\": \"$shape\", \"quant\": \"$q\", \"peak_rss_gb\": $(echo "scale=3; $rss_kb / 1000000" | bc), \"wall_s\": $wall}"
-  echo "$line"
-  echo "$sep$line" >> "$out.tmp"
-  sep=","
-  echo "  output: $(head -c 200 "$log.out" | tr '\n' ' ')" >&2
-  rm -f "$log" "$log.out"
+  for c in $commands; do
+    log=$(mktemp)
+    t0=$(date +%s.%N)
+    run_command "$c" "$q" || { echo "quant_memory: r1 $c --quant $q failed:" >&2; tail -n 20 "$log" >&2; exit 4; }
+    t1=$(date +%s.%N)
+    rss_kb=$(grep 'Maximum resident set size' "$log" | awk '{print $NF}')
+    wall=$(echo "$t1 - $t0" | bc)
+    line="{\"shape\": \"$shape\", \"command\": \"$c\", \"quant\": \"$q\", \"peak_rss_gb\": $(echo "scale=3; $rss_kb / 1000000" | bc), \"wall_s\": $wall}"
+    echo "$line"
+    echo "$sep$line" >> "$out.tmp"
+    sep=","
+    echo "  $c output: $(head -c 300 "$log.out" | tr '\n' ' ')" >&2
+    rm -f "$log" "$log.out"
+  done
 done
 echo "]" >> "$out.tmp"
 mv "$out.tmp" "$out"
