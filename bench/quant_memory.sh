@@ -62,8 +62,8 @@ run_command() {  # command quant
       curl -sf "http://127.0.0.1:$port/v1/chat/completions" -H 'Content-Type: application/json' \
         -d "{\"model\": \"$(basename "$dir")\", \"messages\": [{\"role\": \"user\", \"content\": \"Hi\"}], \"max_tokens\": 4}" \
         >> "$log.out" ||
-        { echo "quant_memory: r1 serve --quant $2 answered no request" >&2; kill "$pid"; exit 4; }
-      kill -TERM "$(pgrep -P "$pid" -x r1 || echo "$pid")"; wait "$pid" || true ;;
+        { echo "quant_memory: r1 serve --quant $2 answered no request" >&2; pkill -TERM -P "$pid"; exit 4; }
+      pkill -TERM -P "$pid"; wait "$pid" || true ;;  # the server is time's child
     *) echo "quant_memory: unknown command $1 (generate, eval, serve)" >&2; exit 2 ;;
   esac
 }
