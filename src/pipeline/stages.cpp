@@ -169,8 +169,10 @@ rl::GrpoEnvironment grpo_environment(const World& w, uint64_t seed, int64_t prom
       size_t t = (step * prompts_per_step + i) % w.tasks.size();
       rollout::RolloutPrompt p;
       p.task = w.tasks[t].get();
-      for (int draw = 0;; ++draw) {
-        check(draw < kMaxPromptDraws, "task " + p.task->name(),
+      // A file's overlong problems are skipped without counting: the start-up count found some that fit,
+      // however few. The bound is for synthetic families, whose prompts are measured as they are drawn.
+      for (int too_long = 0;;) {
+        check(too_long < kMaxPromptDraws, "task " + p.task->name(),
               std::to_string(kMaxPromptDraws) + " training prompts in a row were longer than " +
                   std::to_string(max_prompt_tokens) +
                   " tokens (the model's context minus rl.max_new_tokens); lower rl.max_new_tokens or the task's size");
@@ -180,6 +182,7 @@ rl::GrpoEnvironment grpo_environment(const World& w, uint64_t seed, int64_t prom
         p.ids = tasks::encode_prompt(w.codec, prompt);
         p.response_prefix = prompt.response_prefix;
         if (max_prompt_tokens <= 0 || static_cast<int64_t>(p.ids.size()) <= max_prompt_tokens) break;
+        ++too_long;
       }
       out.push_back(std::move(p));
     }
