@@ -48,7 +48,8 @@ class GrpoCli : public ::testing::Test {
     // ctest runs each test of this suite in its own process, concurrently: one directory per process.
     root_ = r1::test::fresh_temp_dir("grpo_cli_test");
     // GSM8K problems in the R1 chat prompt run to several hundred tokens with this 8-merge byte-level
-    // tokenizer: a context of 2048 holds them (with the demo's 256 GRPO would skip them all: an error naming the task).
+    // tokenizer: a context of 2048 holds them (with the demo's 256, GRPO would skip most of them, and
+    // an error names the task when none fits).
     auto r = r1::test::pretrain_tiny(root_ / "run", 6, 4, 8, " --model.max_position_embeddings 2048");
     ASSERT_EQ(r.status, 0) << r.output;
     base_ = root_ / "run/checkpoints/base";
