@@ -19,11 +19,11 @@ json summary(double base_pass, double distill_pass, double rl_pass) {
   auto cell = [](double p) { return json{{"running_sum", {{"pass@1", p}, {"k", 4}}}}; };
   return {{"rows", {{"base", cell(base_pass)}, {"distill", cell(distill_pass)}, {"student_rl", cell(rl_pass)}}},
           {"findings",
-           {{{"question", "Is the distilled student at least as good as the RL-only student?"},
+           {{{"question", "Does distillation lift the student more than RL alone?"},
              {"holds", distill_pass >= rl_pass},
              {"answer", "pass@1 " + std::to_string(distill_pass)},
              {"margin", distill_pass - rl_pass}},
-            {{"question", "Is cons@k above pass@1?"}, {"holds", true}, {"answer", "yes"}, {"margin", nullptr}}}}};
+            {{"question", "Is cons@k above pass@1 off the ceiling?"}, {"holds", true}, {"answer", "yes"}, {"margin", nullptr}}}}};
 }
 
 TEST(SeedSummary, SpreadIsTheSampleStatistics) {
@@ -72,7 +72,7 @@ TEST(SeedSummary, CellsOrFindingsMissingFromASeedAreLeftOut) {
   EXPECT_FALSE(a["rows"].contains("student_rl"));
   EXPECT_TRUE(a["rows"].contains("distill"));
   ASSERT_EQ(a["findings"].size(), 1u);
-  EXPECT_EQ(a["findings"][0]["question"], "Is cons@k above pass@1?");
+  EXPECT_EQ(a["findings"][0]["question"], "Is cons@k above pass@1 off the ceiling?");
 }
 
 TEST(SeedSummary, ReportShowsMeanAndSpreadAndLinksEachSeed) {
