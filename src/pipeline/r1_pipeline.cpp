@@ -314,18 +314,28 @@ class Pipeline {
     return data;
   }
 
-  // Rejection sampling from reasoning RL, plus general (non-reasoning) replies.
-  std::vector<json> rejection_sampling_data() {
-    const RejectionSftStage& c = cfg_.rejection_sft;
-    std::vector<json> data = filtered_samples("reasoning_rl", "rejection_sft", c);
-    append_written(data, c.extra, "rejection_sft/general", [this](int64_t, tasks::Rng& rng) {
+  // `n` general (non-reasoning) replies, the hidden rule's chosen ones, appended to `data`.
+  void append_general(std::vector<json>& data, int64_t n, const std::string& stage) const {
+    append_written(data, n, stage + "/general", [this](int64_t, tasks::Rng& rng) {
       auto e = general_.preference_pair(rng);
       return conversation(e.problem.question, e.chosen);
     });
+  }
+
+  // Rejection sampling from reasoning RL, plus general replies.
+  std::vector<json> rejection_sampling_data() {
+    std::vector<json> data = filtered_samples("reasoning_rl", "rejection_sft", cfg_.rejection_sft);
+    append_general(data, cfg_.rejection_sft.extra, "rejection_sft");
     return data;
   }
 
-  std::vector<json> distillation_data() { return filtered_samples("final_rl", "distill", cfg_.distill); }
+  // The final teacher's verified samples, plus general replies: without them the student forgets
+  // the general task's reply format (acceptance 0.0 after a reasoning-only distillation).
+  std::vector<json> distillation_data() {
+    std::vector<json> data = filtered_samples("final_rl", "distill", cfg_.distill);
+    append_general(data, cfg_.distill.extra, "distill");
+    return data;
+  }
 
   // --- evaluation and summary -----------------------------------------------------------------
 

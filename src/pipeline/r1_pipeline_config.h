@@ -88,18 +88,19 @@ void visit_fields(V& v, SftSettings& c) {
 }
 
 // Data made by rejection sampling a stage's checkpoint, and the SFT on it: cold_start (plus written
-// traces), rejection_sft (plus general replies), distill.
+// traces), rejection_sft and distill (plus general replies, as the paper's 800k SFT samples, which
+// both stages use, hold 200k non-reasoning ones).
 struct SampledSftStage {
   int64_t prompts = 200;     // training problems sampled
   int64_t k = 4;             // responses per problem
   double temperature = 0.8;  // sampling temperature
   rl::RejectionConfig filter;
-  int64_t extra = 0;  // cold_start: readable traces written; rejection_sft: general replies; distill: none
+  int64_t extra = 0;  // cold_start: readable traces written; rejection_sft, distill: general replies
   SftSettings sft;
 };
 
 // The three stages name their extra data differently; the rest of their keys are the same.
-enum class ExtraData { kNone, kWritten, kGeneral };
+enum class ExtraData { kWritten, kGeneral };
 
 template <class V>
 void visit_sampled_sft(V& v, SampledSftStage& c, ExtraData extra) {
@@ -129,7 +130,7 @@ void visit_fields(V& v, RejectionSftStage& c) {
 }
 template <class V>
 void visit_fields(V& v, DistillStage& c) {
-  visit_sampled_sft(v, c, ExtraData::kNone);
+  visit_sampled_sft(v, c, ExtraData::kGeneral);
 }
 
 struct RewardModelStage {

@@ -53,6 +53,7 @@ TEST(JobConfig, DefaultsAreValidAndSurviveTheirJsonForm) {
   EXPECT_EQ(*value_at(pipe, "reasoning_rl.rl.language_weight"), 0.5);
   EXPECT_EQ(*value_at(pipe, "cold_start.written"), 100);
   EXPECT_EQ(*value_at(pipe, "rejection_sft.general"), 150);
+  EXPECT_EQ(*value_at(pipe, "distill.general"), 600);
   EXPECT_EQ(value_at(pipe, "distill.written"), nullptr);  // each stage has only its own keys
   EXPECT_EQ(value_at(pipe, "data_dir"), nullptr);         // the pipeline reads no benchmark files
   EXPECT_EQ(*value_at(pipe, "task_options.running_sum.zh_fraction"), 0.3);
