@@ -216,10 +216,21 @@ class Bench:
         threads = offered([(1, 1), (2, 2), (1, 2)], self.a.threads) or self.all_threads[:1]
         ours = [dict(self.r1cpp("decode", t, "--model", self.model("qwen05b"), "--new_tokens", 24),
                      setting=f"aten {t[0]}, openblas {t[1]}") for t in threads]
+        # ATen at 1 thread and the fp32 kernel's products (model/f32_linear.h) on a 2-thread team of
+        # their own, as for the quantized rows; and the plain path (at::matmul) for the record.
+        if (1, 1) in threads:
+            ours.append(dict(self.r1cpp("decode", (1, 1), "--model", self.model("qwen05b"), "--new_tokens", 24,
+                                        "--quant_threads", 2),
+                             setting="aten 1, openblas 1, quant threads 2"))
+        plain = self.best([self.r1cpp("decode", t, "--model", self.model("qwen05b"), "--new_tokens", 24,
+                                      "--f32_kernel", "aten") for t in threads])
         b = self.best(ours)
         bw = self.results["machine"]["read_gb_per_s"] * 1e9
+        print(f"  {key}: r1cpp {b['tokens_per_s']:.1f} tok/s ({b['setting']}), plain at::matmul path "
+              f"{plain['tokens_per_s']:.1f}", flush=True)
         row = {"unit": "tok/s", "r1cpp": {"value": b["tokens_per_s"], "setting": b["setting"],
                                           "bandwidth_use": b["weight_bytes"] * b["tokens_per_s"] / bw},
+               "r1_plain": plain["tokens_per_s"],
                "weight_bytes": b["weight_bytes"], "peer_name": "llama.cpp", "goal": 0.8,
                "goal_text": ">= 0.8x llama.cpp, >= 70% bandwidth", "runs": {"r1cpp": ours}}
         gguf, how = self.gguf_for("qwen05b")

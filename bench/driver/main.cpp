@@ -5,9 +5,12 @@
 //   r1_bench_driver machine                         fp32 sgemm GFLOP/s, read bandwidth GB/s
 //   r1_bench_driver rollout --model DIR [...]       GRPO-shaped rollout tokens/s
 //   r1_bench_driver train --model DIR [...]         training step tokens/s
-//   r1_bench_driver decode --model DIR [--quant Q] [--quant_threads N]  batch-1 greedy decode tokens/s
+//   r1_bench_driver decode --model DIR [--quant Q] [--quant_threads N] [--f32_kernel K]  batch-1 greedy
+//                                                   decode tokens/s
 //   r1_bench_driver quant_linear [--type q8_0]      a quantized layer's forward per batch size:
 //                                                   block kernel vs dequantized tiles + sgemm
+//   r1_bench_driver f32_linear [--in I --out O]     an fp32 layer's forward per batch size:
+//                                                   F32Linear's kernel vs torch::linear
 //   r1_bench_driver profile --model DIR --batch B [--quant Q]  per-op time of a decode step
 #include <CLI/CLI.hpp>
 #include <torch/torch.h>
@@ -24,6 +27,7 @@
 #include "dist/threads.h"
 #include "io/inference_load.h"
 #include "io/model_dir.h"
+#include "model/f32_linear.h"
 #include "model/quant_linear.h"
 #include "machine.h"
 #include "op_profile.h"
@@ -142,12 +146,16 @@ int run(int argc, char** argv) {
   std::string quant = "none";
   decode->add_option("--quant", quant, "none, int8 (Q8_0) or int4 (Q4_0): io/inference_load.h")->capture_default_str();
   int quant_threads = 0;
-  decode->add_option("--quant_threads", quant_threads, "the quantized products' own threads (0: ATen's)")
+  decode->add_option("--quant_threads", quant_threads, "the decode products' own threads (0: ATen's)")
+      ->capture_default_str();
+  std::string f32_kernel = "auto";
+  decode->add_option("--f32_kernel", f32_kernel, "fp32 projections at decode: auto, avx2 or aten (io/inference_load.h)")
       ->capture_default_str();
   work[decode] = [&] {
     r1::io::InferenceLoad opt;
     opt.quant = parse_quant(quant);
     opt.quant_threads = quant_threads;
+    opt.f32_kernel = f32_kernel;
     r1::model::QuantizeReport rep;
     auto m = r1::io::load_for_inference(model_dir, opt, torch::kCPU, &rep).model;
     auto r = run_decode(*m, prompt_len, new_tokens);
@@ -156,7 +164,8 @@ int run(int argc, char** argv) {
     int64_t bytes = rep.quantized_bytes;
     for (const auto& p : m->named_parameters())
       if (!(m->lm_head && p.key() == "model.embed_tokens.weight")) bytes += p.value().numel() * p.value().element_size();
-    out = {{"tokens_per_s", r.tokens_per_s}, {"tokens", r.tokens}, {"weight_bytes", bytes}, {"quant", quant}};
+    out = {{"tokens_per_s", r.tokens_per_s}, {"tokens", r.tokens}, {"weight_bytes", bytes}, {"quant", quant},
+           {"f32_kernel", f32_kernel}, {"quant_threads", quant_threads}};
   };
 
   auto* qlin = app.add_subcommand("quant_linear", "a quantized layer's forward: block kernel vs dequantized tiles");
@@ -183,6 +192,33 @@ int run(int argc, char** argv) {
     out = {{"type", qtype}, {"in", qin}, {"out", qout}, {"rows", rows}};
   };
 
+  auto* flin = app.add_subcommand("f32_linear", "an fp32 layer's forward per batch size: F32Linear's kernel vs torch::linear");
+  int64_t fin = 896, fout = 4864;
+  int flin_threads = 0;
+  flin->add_option("--in", fin)->capture_default_str();
+  flin->add_option("--out", fout)->capture_default_str();
+  flin->add_option("--quant_threads", flin_threads, "the kernel's own threads (0: ATen's)")->capture_default_str();
+  work[flin] = [&] {
+    torch::manual_seed(0);
+    const auto w = torch::randn({fout, fin}) * 0.02, b = torch::randn({fout});
+    r1::model::F32LinearConfig kc;
+    kc.max_kernel_batch = 1 << 20;
+    kc.threads = flin_threads;
+    r1::model::F32LinearImpl fk(w, b, kc, "w");
+    r1::model::DenseLinearImpl plain(fin, fout, true);
+    plain.weight.set_data(w);
+    plain.bias.set_data(b);
+    torch::NoGradGuard ng;
+    json rows = json::array();
+    for (int64_t n : {1, 2, 4, 8, 16}) {
+      const auto x = torch::randn({n, fin});
+      const double k = best_seconds(fk, x, 20), d = best_seconds(plain, x, 20);
+      rows.push_back({{"batch", n}, {"kernel_us", k * 1e6}, {"aten_us", d * 1e6}, {"kernel_over_aten", d / k},
+                      {"kernel_gb_per_s", w.numel() * 4.0 / k / 1e9}});
+    }
+    out = {{"in", fin}, {"out", fout}, {"rows", rows}};
+  };
+
   auto* profile = app.add_subcommand("profile", "per-op time of engine decode steps");
   int64_t batch = 64, steps = 48, top = 25;
   profile->add_option("--model", model_dir, "checkpoint directory")->required();
@@ -193,11 +229,13 @@ int run(int argc, char** argv) {
   std::string profile_quant = "none";
   profile->add_option("--quant", profile_quant, "none, int8 or int4, as decode")->capture_default_str();
   profile->add_option("--quant_threads", quant_threads, "as decode")->capture_default_str();
+  profile->add_option("--f32_kernel", f32_kernel, "as decode")->capture_default_str();
   work[profile] = [&] {
     r1::io::InferenceLoad opt;
     opt.quant = parse_quant(profile_quant);
     opt.quant_threads = quant_threads;
-    auto m = profile_quant == "none" ? load(model_dir) : r1::io::load_for_inference(model_dir, opt, torch::kCPU).model;
+    opt.f32_kernel = f32_kernel;
+    auto m = r1::io::load_for_inference(model_dir, opt, torch::kCPU).model;
     out = profile_json(profile_decode(*m, batch, prompt_len, steps), top);
   };
 

@@ -9,6 +9,7 @@
 #include "io/gguf_load.h"
 #include "io/hf_config.h"
 #include "io/quantized_checkpoint.h"
+#include "kernels/f32_matvec.h"
 
 namespace r1::io {
 
@@ -24,6 +25,16 @@ model::QuantizeOptions quantize_options(const InferenceLoad& opt) {
   q.linear.kernel = kernels::resolve_kernel({opt.quant_kernel, "q8_0"}, "option quant_kernel");
   q.linear.threads = opt.quant_threads;
   return q;
+}
+
+std::optional<model::F32LinearConfig> f32_linear_options(const InferenceLoad& opt) {
+  const bool avx2 = kernels::f32_matvec_available();
+  check(opt.f32_kernel != "avx2" || avx2, "option f32_kernel",
+        "avx2: this CPU (or this build) has no AVX2/FMA; use auto or aten");
+  if (opt.f32_kernel == "aten" || !avx2) return std::nullopt;
+  model::F32LinearConfig c;
+  c.threads = opt.quant_threads;
+  return c;
 }
 
 model::CausalLM quantized_model(const model::ModelConfig& config, TensorMap tensors, const model::QuantizeOptions& q,
@@ -107,6 +118,8 @@ LoadedModel load_for_inference(const std::string& path, const InferenceLoad& opt
                                model::QuantizeReport* report) {
   LoadedModel out = gguf::is_gguf_file(path) ? gguf::load_gguf_for_inference(path, opt, device, report)
                                              : load_dir_for_inference(path, opt, device, report);
+  if (device.is_cpu())
+    if (auto f32 = f32_linear_options(opt)) model::freeze_f32_for_inference(*out.model, *f32);
   if (!opt.tokenizer.empty()) out.tokenizer = text::Tokenizer::from_file(opt.tokenizer);
   return out;
 }

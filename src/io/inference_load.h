@@ -11,6 +11,7 @@
 // A GGUF file takes the same path (io/gguf_load.h), its quantized matrices as stored.
 #pragma once
 #include <functional>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -19,6 +20,7 @@
 #include "io/model_dir.h"
 #include "io/safetensors.h"
 #include "kernels/quant_blocks.h"
+#include "model/f32_linear.h"
 #include "model/quantize_model.h"
 
 namespace r1::io {
@@ -39,6 +41,7 @@ struct InferenceLoad {
   WeightQuant quant = WeightQuant::none;
   std::string quant_kernel = "auto";
   int quant_threads = 0;
+  std::string f32_kernel = "auto";
   std::string tokenizer;  // a tokenizer.json used instead of the model's own; empty: the model's
 };
 
@@ -53,13 +56,23 @@ void visit_fields(V& v, InferenceLoad& c) {
           "quantized product: auto (fastest available), avx2 (AVX2/FMA), reference (portable scalar)",
           one_of({"auto", "avx2", "reference"}));
   v.field("quant_threads", c.quant_threads,
-          "threads of the quantized products: 0 = ATen's intra-op threads; N = a team of N of their own, so batch-1 "
-          "decode can use N cores for the memory-bound products with ATen at 1 thread (bench/README.md)",
+          "threads of the decode products (the quantized kernels, and fp32's with f32_kernel avx2): 0 = ATen's "
+          "intra-op threads; N = a team of N of their own, so batch-1 decode can use N cores for the memory-bound "
+          "products with ATen at 1 thread (bench/README.md)",
           at_least(0) | kNotResult);
+  v.field("f32_kernel", c.f32_kernel,
+          "fp32 projections on the CPU at up to 4 rows (decode): avx2 (a matrix-vector kernel reading each weight once, "
+          "rows split over quant_threads), aten (at::matmul, the plain path), auto (avx2 where the CPU has it); more "
+          "rows (prefill) always take at::matmul",
+          one_of({"auto", "avx2", "aten"}) | kNotResult);
   v.field("tokenizer", c.tokenizer,
           "a tokenizer.json to use instead of the model's own: needed for a .gguf file whose pre-tokenizer r1cpp "
           "cannot rebuild from its metadata (it knows qwen2, deepseek-r1-qwen, llama-bpe, llama3, llama-v3, gpt-2)");
 }
+
+// The fp32 kernel settings for these options, or nullopt when f32_kernel selects the plain path (aten,
+// or auto on a CPU without AVX2/FMA); an r1::Error naming option f32_kernel when avx2 is unavailable.
+std::optional<model::F32LinearConfig> f32_linear_options(const InferenceLoad& opt);
 
 // The model layers' settings for these options (an r1::Error naming option quant_kernel when the
 // path is unavailable on this CPU).
@@ -80,7 +93,8 @@ model::CausalLM quantized_model(const model::ModelConfig& config, TensorMap tens
                                 const StoredBlockLookup& stored = {});
 
 // load_model_dir (fp32 on `device`) for quant none; otherwise the streaming quantized load above
-// (CPU only). `report`, when given, receives what was quantized. A path to a .gguf file (or any
+// (CPU only). On the CPU the fp32 projections left (all of them for quant none) then become
+// F32Linear layers (model/f32_linear.h) unless f32_kernel selects aten. `report`, when given, receives what was quantized. A path to a .gguf file (or any
 // file that starts with GGUF's magic) loads through io/gguf_load.h instead: its Q8_0/Q4_0/Q4_1
 // projections as stored. opt.tokenizer, when set, replaces the model's tokenizer.
 LoadedModel load_for_inference(const std::string& dir, const InferenceLoad& opt,

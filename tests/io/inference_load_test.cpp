@@ -16,6 +16,8 @@
 #include "io/io_test_util.h"
 #include "io/model_dir.h"
 #include "model/presets.h"
+#include "kernels/f32_matvec.h"
+#include "model/f32_linear.h"
 #include "model/quant_linear.h"
 #include "text/tokenizer.h"
 
@@ -79,11 +81,40 @@ TEST(InferenceLoad, StreamingQuantizedLoadEqualsQuantizingTheLoadedModel) {
 TEST(InferenceLoad, NoneIsThePlainFp32Load) {
   ScratchDir dir;
   write_checkpoint(dir / "ck", quantizable_qwen2(true), at::kFloat);
-  auto a = load_for_inference((dir / "ck"), InferenceLoad{});
+  InferenceLoad plain;
+  plain.f32_kernel = "aten";
+  auto a = load_for_inference((dir / "ck"), plain);
   auto b = load_model_dir((dir / "ck"));
   const auto ids = torch::randint(0, 96, {1, 5}, torch::kInt64);
   EXPECT_FALSE(a.model->lm_head);  // still tied, still dense
   EXPECT_TRUE(torch::equal(a.model->forward(ids), b.model->forward(ids)));
+  // The default on an AVX2 CPU: F32Linear layers (model/f32_linear.h), torch::linear for a prefill of
+  // 5 rows, so the same bits; the tied head reads the table itself.
+  if (!kernels::f32_matvec_available()) return;
+  auto c = load_for_inference((dir / "ck"), InferenceLoad{});
+  ASSERT_TRUE(c.model->lm_head);
+  EXPECT_TRUE(dynamic_cast<model::F32LinearImpl*>(c.model->lm_head.get()));
+  EXPECT_EQ(c.model->lm_head->dense_weight().data_ptr(), c.model->model->embed_tokens->weight.data_ptr());
+  EXPECT_TRUE(torch::equal(c.model->forward(ids), b.model->forward(ids)));
+}
+
+TEST(InferenceLoad, GenerateGivesTheSameGreedyTextWithTheF32KernelAndAten) {
+  if (!kernels::f32_matvec_available()) GTEST_SKIP() << "no AVX2/FMA on this CPU";
+  ScratchDir dir;
+  const auto tok = testing::tiny_tokenizer();
+  write_checkpoint(dir / "ck", quantizable_qwen2(false, /*vocab=*/3), at::kFloat, &tok);
+  const std::string cmd = "generate --model " + (dir / "ck") + " --prompt abba --temperature 0 --max_new_tokens 24";
+  auto aten = test::run_r1(cmd + " --f32_kernel aten");
+  ASSERT_EQ(aten.status, 0) << aten.output;
+  for (const std::string threads : {"0", "2"}) {
+    auto avx2 = test::run_r1(cmd + " --f32_kernel avx2 --quant_threads " + threads);
+    ASSERT_EQ(avx2.status, 0) << avx2.output;
+    EXPECT_EQ(avx2.output, aten.output);
+  }
+  EXPECT_GT(aten.output.size(), std::string("abba").size()) << aten.output;
+  auto bad = test::run_r1(cmd + " --f32_kernel blas");
+  EXPECT_NE(bad.status, 0);
+  EXPECT_NE(bad.output.find("f32_kernel"), std::string::npos) << bad.output;
 }
 
 TEST(InferenceLoad, AMissingProjectionIsNamed) {
