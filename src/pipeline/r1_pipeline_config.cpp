@@ -62,7 +62,8 @@ R1PipelineConfig r1_pipeline_defaults() {
   c.pretrain.batch_size = 18;
   // Whether a base learns the addition within 2000 steps is a matter of seed: its loss drops from a
   // ~0.42 plateau to ~0.36 at a step between 700 and 1800, or not at all. At 3e-3 seeds 1 and 3 learn
-  // and 2 does not; at 1e-3 seed 2 learns and 1 and 3 do not.
+  // and 2 does not; at 1e-3 seed 2 learns and 1 and 3 do not. 3000 steps at 3e-3 taught seed 2 (at
+  // ~2500): the candidate budget, not yet run for every seed.
   c.pretrain.lr = 3e-3;
   c.pretrain.warmup_steps = 50;
   c.student_pretrain = c.pretrain;
@@ -74,9 +75,10 @@ R1PipelineConfig r1_pipeline_defaults() {
   c.cold_start.extra = 100;  // written traces
   c.rejection_sft = sampled_sft<RejectionSftStage>(300, 2, 1e-3);
   c.rejection_sft.extra = 150;  // general replies
-  // ~2.5k verified traces, 10 epochs (~1600 steps, 1.5 min): the student's loss drops from the
-  // format's plateau (~0.25) to ~0 only after ~500 steps; 400 prompts x 3 epochs (67 steps) never got
-  // there. The general replies keep the general task's format (0.0 acceptance without them).
+  // ~2.5k verified traces and 600 general replies, 10 epochs (~1900 steps, ~2 min on an idle core):
+  // the student's loss leaves the format's plateau (~0.25) only after ~500 steps; 400 prompts x 3
+  // epochs (67 steps) never got there. The general replies keep the general task's format (0.0
+  // acceptance without them).
   c.distill = sampled_sft<DistillStage>(3000, 10, 1e-3);
   c.distill.extra = 600;
   return c;
