@@ -10,15 +10,10 @@
 
 #include <immintrin.h>
 
+#include "kernels/avx2_hsum.h"
+
 namespace r1::kernels::avx2 {
 namespace {
-
-inline float hsum8(__m256 v) {
-  __m128 s = _mm_add_ps(_mm256_extractf128_ps(v, 1), _mm256_castps256_ps128(v));
-  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-  s = _mm_add_ss(s, _mm_movehdup_ps(s));
-  return _mm_cvtss_f32(s);
-}
 
 // B (1..4) activation rows x [B, cols] (row stride ldx) against weight rows [r0, r1). U accumulators
 // per activation row keep B·U ≥ 3 FMA chains in flight (one chain would wait on each FMA's latency).
@@ -47,7 +42,7 @@ void rows(const float* w, int64_t cols, const float* bias, const float* x, int64
     for (int b = 0; b < B; ++b) {
       __m256 s = acc[b][0];
       for (int u = 1; u < U; ++u) s = _mm256_add_ps(s, acc[b][u]);
-      float t = hsum8(s);
+      float t = hsum(s);
       for (int64_t k = vec_end; k < cols; ++k) t += wr[k] * x[b * ldx + k];  // the last cols % 8
       y[b * ldy + r] = bias ? t + bias[r] : t;
     }

@@ -20,6 +20,8 @@
 #include <cstring>
 #include <type_traits>
 
+#include "kernels/avx2_hsum.h"
+
 namespace r1::kernels::avx2 {
 namespace {
 
@@ -27,13 +29,6 @@ inline float load_fp16(const uint8_t* p) {
   uint16_t h;
   std::memcpy(&h, p, 2);
   return _cvtsh_ss(h);
-}
-
-inline float hsum(__m256 v) {
-  __m128 s = _mm_add_ps(_mm256_extractf128_ps(v, 1), _mm256_castps256_ps128(v));
-  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-  s = _mm_add_ss(s, _mm_movehdup_ps(s));
-  return _mm_cvtss_f32(s);
 }
 
 // 16 bytes of nibbles -> 32 bytes 0..15: bytes 0..15 the low nibbles, 16..31 the high ones (GGML order).
